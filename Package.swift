@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+// m2v — Model2Vec static embeddings in Swift, exported as the C library libm2v.so.
+//
+// Targets, one per concern (see README "Architecture"):
+//   CM2V                 the hand-written C header include/m2v.h as a Clang module (types only)
+//   M2VSupport           errors, JSON, file I/O shared by all modules
+//   UnicodeNormalization NFC/NFD/NFKC/NFKD from generated Unicode tables
+//   SafeTensors          mmap'd safetensors reading and writing
+//   Tokenizers           tokenizer.json engine (normalizers, pre-tokenizers, models, post-processors)
+//   StaticModel          model folders, encode / encode_as_sequence / tokenize, save
+//   M2V                  the C API: @_cdecl functions, status codes, ownership. No logic.
+//
+// Building the self-contained libm2v.so: `M2V_STATIC=1 swift build -c release --product m2v`
+// (scripts/build.sh does this). Without M2V_STATIC the build links the Swift runtime
+// dynamically, which `swift test` (XCTest) needs.
+import PackageDescription
+
+let staticLib = Context.environment["M2V_STATIC"] == "1"
+let pkgDir = Context.packageDirectory
+
+let coreSwift: [SwiftSetting] = staticLib ? [.unsafeFlags(["-static-stdlib"])] : []
+let soLinker: [LinkerSetting] = staticLib ? [
+    .unsafeFlags([
+        "-static-stdlib", "-use-ld=lld",
+        "-Xlinker", "--no-undefined",
+        "-Xlinker", "--version-script=\(pkgDir)/scripts/m2v.map",
+        "-Xlinker", "-soname=libm2v.so.0",
+    ]),
+] : []
+
+let package = Package(
+    name: "m2v",
+    products: [
+        .library(name: "m2v", type: .dynamic, targets: ["M2V"]),
+    ],
+    targets: [
+        .target(name: "CM2V", path: "Sources/CM2V"),
+        .target(name: "M2VSupport", swiftSettings: coreSwift),
+        .target(name: "UnicodeNormalization", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
+        .target(name: "SafeTensors", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
+        .target(name: "Tokenizers", dependencies: ["M2VSupport", "UnicodeNormalization"],
+                swiftSettings: coreSwift),
+        .target(name: "StaticModel", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers"],
+                swiftSettings: coreSwift),
+        .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Tokenizers", "StaticModel"],
+                swiftSettings: coreSwift, linkerSettings: soLinker),
+        .testTarget(name: "M2VSupportTests", dependencies: ["M2VSupport"]),
+        .testTarget(name: "UnicodeNormalizationTests", dependencies: ["UnicodeNormalization"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "SafeTensors"]),
+        .testTarget(name: "StaticModelTests", dependencies: ["StaticModel", "SafeTensors"]),
+        .testTarget(name: "M2VTests", dependencies: ["M2V", "CM2V"]),
+    ]
+)

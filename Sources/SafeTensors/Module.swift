@@ -1,0 +1,1 @@
+// SafeTensors — placeholder, filled in by its issue.

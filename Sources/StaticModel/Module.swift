@@ -1,0 +1,1 @@
+// StaticModel — placeholder, filled in by its issue.

@@ -1,0 +1,51 @@
+// Tokenizers — owns the tokenizer.json engine: loading a HuggingFace tokenizer.json into an
+// immutable, thread-safe `Tokenizer` and turning UTF-8 text into exactly the ids that the Rust
+// `tokenizers` crate gives. One folder per pipeline stage, as the Rust crate has:
+//   Normalizers/     text -> normalized text            (protocol `Normalizer`)
+//   PreTokenizers/   normalized text -> pieces          (protocol `PreTokenizer`)
+//   Models/          piece -> ids (WordPiece, BPE, Unigram, WordLevel; protocol `TokenizerModel`)
+//   PostProcessors/  ids -> ids with special tokens     (protocol `PostProcessor`)
+//   Tokenizer.swift  the pipeline, added tokens, loading.
+//
+// Text inside the pipeline is an array of Unicode scalar values (`[UInt32]`), never `String`:
+// no per-token allocation, no canonical-equivalence surprises. Vocabularies are keyed by UTF-8
+// bytes.
+import M2VSupport
+
+/// One normalizer of the pipeline (BertNormalizer, NFKC, Lowercase, Sequence, ...).
+/// Immutable after loading; `normalize` may be called from many threads at once.
+public protocol Normalizer: Sendable {
+    /// Rewrites `text` (Unicode scalar values) in place. `scratch` is a reusable buffer the
+    /// implementation may use freely (its contents are undefined on return); a typical
+    /// implementation writes into `scratch` and then `swap(&text, &scratch)`.
+    func normalize(_ text: inout [UInt32], scratch: inout [UInt32])
+}
+
+/// One pre-tokenizer of the pipeline (BertPreTokenizer, ByteLevel, Metaspace, Sequence, ...).
+/// Immutable after loading; thread-safe.
+public protocol PreTokenizer: Sendable {
+    /// Splits (and possibly rewrites) every current piece of `s` into sub-pieces, in order.
+    func preTokenize(_ s: inout PreTokenizedString)
+}
+
+/// A tokenization model (WordPiece, BPE, Unigram, WordLevel). Immutable after loading;
+/// `tokenize` may be called from many threads at once, each with its own `scratch`.
+public protocol TokenizerModel: Sendable {
+    /// Appends the ids of one pre-tokenized piece (Unicode scalar values, non-empty) to `ids`.
+    func tokenize(_ piece: UnsafeBufferPointer<UInt32>, into ids: inout [Int32],
+                  scratch: inout ModelScratch)
+    /// The id of a token given as UTF-8 bytes (byte-wise lookup), nil when absent.
+    func id(forToken utf8: UnsafeBufferPointer<UInt8>) -> Int32?
+    /// The token string of `id` as UTF-8 bytes, nil when out of range.
+    func token(forId id: Int32) -> [UInt8]?
+    /// Number of ids in the model's vocabulary (max id + 1).
+    var vocabSize: Int { get }
+    /// The id of the unknown token (`unk_token` / `unk_id`), nil when the model has none.
+    var unkId: Int32? { get }
+}
+
+/// A post-processor (TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence).
+public protocol PostProcessor: Sendable {
+    /// Adds the special tokens of a single sequence around `ids` (add_special_tokens=True).
+    func process(_ ids: inout [Int32], scratch: inout [Int32])
+}

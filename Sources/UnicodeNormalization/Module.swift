@@ -1,0 +1,1 @@
+// UnicodeNormalization — placeholder, filled in by its issue.

@@ -1,0 +1,49 @@
+import XCTest
+@testable import M2VSupport
+
+final class JSONTests: XCTestCase {
+    func testParsesNestedValues() throws {
+        let j = try JSON.parse(#"{"a": [1, 2.5, -3e2, true, false, null], "b": {"c": "x\u00e9\ud83d\ude00\n"}}"#)
+        XCTAssertEqual(j["a"]?.array?.count, 6)
+        XCTAssertEqual(j["a"]?.array?[0].int, 1)
+        XCTAssertEqual(j["a"]?.array?[1].double, 2.5)
+        XCTAssertEqual(j["a"]?.array?[2].int, -300)
+        XCTAssertEqual(j["b"]?["c"]?.string, "xé😀\n")
+        XCTAssertNil(j["a"]?.array?[1].int)
+    }
+
+    func testKeysAreComparedByBytes() throws {
+        // "é" precomposed vs decomposed: distinct keys, as in a vocabulary.
+        let j = try JSON.parse("{\"\u{E9}\": 1, \"e\u{301}\": 2}")
+        XCTAssertEqual(j["\u{E9}"]?.int, 1)
+        XCTAssertEqual(j["e\u{301}"]?.int, 2)
+    }
+
+    func testMalformedInputThrowsFormat() {
+        for bad in ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01x", "[1] 2", "{\"a\":1,}", "\"\\x\"", "-"] {
+            XCTAssertThrowsError(try JSON.parse(bad), bad) { e in
+                XCTAssertEqual((e as? M2VError)?.code, .format, bad)
+            }
+        }
+    }
+
+    func testDeepNestingIsAnErrorNotACrash() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        XCTAssertThrowsError(try JSON.parse(deep)) { e in
+            XCTAssertEqual((e as? M2VError)?.code, .format)
+        }
+    }
+
+    func testInvalidUTF8InStringIsAnError() {
+        let bytes: [UInt8] = [0x22, 0xFF, 0xFE, 0x22]
+        XCTAssertThrowsError(try JSON.parse(bytes))
+    }
+
+    func testRoundTrip() throws {
+        let text = #"{"k":["a\"b",1,2.5,null,true,{"z":[]}],"n":-7}"#
+        let j = try JSON.parse(text)
+        XCTAssertEqual(j.serialized(), text)
+        let pretty = j.serialized(indent: 2)
+        XCTAssertEqual(try JSON.parse(pretty).serialized(), text)
+    }
+}

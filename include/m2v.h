@@ -1,0 +1,281 @@
+/*
+ * m2v.h — the C API of m2v, Model2Vec static embeddings as a shared library (libm2v.so).
+ *
+ * This header is the documentation of the API: anything not declared here is not API.
+ *
+ * API levels
+ *   1. Errors and version   m2v_status, m2v_status_name(), m2v_last_error(), m2v_version_*().
+ *   2. Models               m2v_model_load() a model2vec folder (config.json, model.safetensors,
+ *                           tokenizer.json), m2v_model_free(), m2v_model_dim(), ...
+ *   3. Encoding             m2v_encode() (one float32 vector per text, into your buffer),
+ *                           m2v_encode_as_sequence() (one vector per token, library-allocated),
+ *                           m2v_tokenize() (the token ids encode uses, library-allocated).
+ *   4. Saving               m2v_model_save() writes a folder that model2vec loads.
+ *   5. Tokenizers           m2v_tokenizer_load() any supported tokenizer.json,
+ *                           m2v_tokenizer_encode() -> the ids HuggingFace `tokenizers` gives.
+ *
+ * Conventions
+ *   - Every fallible function returns an m2v_status: M2V_OK (0) on success, a positive code on
+ *     failure. On failure a human-readable message is available from m2v_last_error(); it is
+ *     thread-local and valid until the next m2v call on the same thread. Out-parameters are left
+ *     untouched (or set to NULL / 0) on failure.
+ *   - No function aborts, traps or exits the process on bad input: NULL pointers, wrong sizes,
+ *     corrupt files and invalid UTF-8 are reported through the status code.
+ *   - Text is passed as UTF-8 bytes plus a byte length; it need not be NUL-terminated and may
+ *     contain NUL bytes. Invalid UTF-8 is rejected with M2V_ERR_INVALID_UTF8 (the message names
+ *     the text and byte offset); nothing is silently replaced.
+ *   - Handles are opaque. Objects created by m2v_*_load / returned through `**out` are released
+ *     with the matching m2v_*_free; every free function accepts NULL (no-op). Freeing a handle
+ *     twice, or using it after free, is undefined behaviour (as with free(3)).
+ *   - Params structs start with `struct_size`; get one from m2v_*_default_params(), change the
+ *     fields you need, pass a pointer. Passing NULL means "defaults". New fields are only ever
+ *     appended, so code compiled against an older header keeps working.
+ *
+ * Thread-safety
+ *   A loaded m2v_model and m2v_tokenizer are immutable: any number of threads may call encode,
+ *   tokenize and the query functions on the same handle at once. Only *_free must not race with
+ *   other uses of the same handle. m2v_last_error() is per thread.
+ *
+ * Platform: Linux x86_64/aarch64 with glibc >= 2.35. libm2v.so links the Swift runtime
+ * statically and needs only libc, libm, libstdc++ and libgcc_s.
+ */
+#ifndef M2V_H
+#define M2V_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define M2V_API __attribute__((visibility("default")))
+#  define M2V_NODISCARD __attribute__((warn_unused_result))
+#else
+#  define M2V_API
+#  define M2V_NODISCARD
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* Version                                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* The single source of the version: the library, m2v.pc, the SONAME and m2v_native.__version__
+ * are derived from these lines. */
+#define M2V_VERSION_MAJOR 0
+#define M2V_VERSION_MINOR 1
+#define M2V_VERSION_PATCH 0
+#define M2V_VERSION_STRING "0.1.0"
+#define M2V_VERSION_NUMBER (M2V_VERSION_MAJOR * 10000 + M2V_VERSION_MINOR * 100 + M2V_VERSION_PATCH)
+
+/* The library's version as MAJOR*10000 + MINOR*100 + PATCH. Thread-safe. Compare with
+ * M2V_VERSION_NUMBER to detect a header/library mismatch. */
+M2V_API unsigned m2v_version_number(void);
+
+/* The library's version as a static NUL-terminated string, e.g. "0.1.0". Never NULL; do not free.
+ * Thread-safe. */
+M2V_API const char *m2v_version_string(void);
+
+/* Same as m2v_version_string(). */
+M2V_API const char *m2v_version(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Status codes. The values are part of the ABI and are never renumbered. */
+typedef enum m2v_status {
+    M2V_OK = 0,
+    M2V_ERR_INVALID_ARGUMENT = 1, /* NULL pointer, zero size where one is needed, bad option   */
+    M2V_ERR_NOT_FOUND = 2,        /* a file or folder does not exist                             */
+    M2V_ERR_IO = 3,               /* a file exists but cannot be read, mapped or written         */
+    M2V_ERR_FORMAT = 4,           /* malformed/corrupt/inconsistent file (JSON, safetensors...)  */
+    M2V_ERR_UNSUPPORTED = 5,      /* valid input using a feature m2v does not implement          */
+    M2V_ERR_BUFFER_TOO_SMALL = 6, /* caller buffer too small; the message and out-size say more  */
+    M2V_ERR_OUT_OF_MEMORY = 7,    /* an allocation failed or a size would overflow               */
+    M2V_ERR_INVALID_UTF8 = 8,     /* a text is not valid UTF-8                                   */
+    M2V_ERR_CANCELLED = 9,        /* a progress callback asked to stop                           */
+    M2V_ERR_INTERNAL = 10         /* a bug in m2v: please report it with the message             */
+} m2v_status;
+
+/* A static, NUL-terminated name for a status code ("M2V_OK", "M2V_ERR_FORMAT", ...; unknown
+ * codes give "M2V_ERR_UNKNOWN"). Never NULL; do not free. Thread-safe. */
+M2V_API const char *m2v_status_name(int status);
+
+/* The message of the last failed m2v call on the calling thread, or "" if the last call
+ * succeeded. Never NULL. The pointer is owned by the library and stays valid until the next m2v
+ * call on the same thread; copy it if you need it longer. */
+M2V_API const char *m2v_last_error(void);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Models                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct m2v_model m2v_model;
+
+typedef struct m2v_load_params {
+    size_t struct_size;  /* sizeof(m2v_load_params); set by m2v_load_default_params()          */
+    int32_t normalize;   /* -1 = as config.json says (default; false when absent), 0 = off, 1 = on */
+} m2v_load_params;
+
+/* Defaults for m2v_model_load(). Thread-safe. */
+M2V_API m2v_load_params m2v_load_default_params(void);
+
+/* Load a model2vec model from the folder `path` (NUL-terminated, UTF-8): config.json,
+ * model.safetensors and tokenizer.json, or the sentence-transformers layout whose modules.json
+ * points at a folder (e.g. 0_StaticEmbedding/) holding them. The embedding table is mapped
+ * read-only (mmap), not copied.
+ *   params: NULL for defaults.
+ *   out:    receives the new model on success (NULL on failure). Free with m2v_model_free().
+ * Errors: M2V_ERR_NOT_FOUND (no such folder or required file), M2V_ERR_FORMAT (malformed or
+ * inconsistent files: the message says which file and what), M2V_ERR_UNSUPPORTED (a tokenizer
+ * component or dtype m2v does not implement), M2V_ERR_INVALID_ARGUMENT (NULL path/out).
+ * Thread-safe (loads of different models may run concurrently). */
+M2V_API M2V_NODISCARD m2v_status m2v_model_load(const char *path, const m2v_load_params *params,
+                                                m2v_model **out);
+
+/* Release a model and unmap its files. NULL is a no-op. Must not race with other calls using
+ * the same model. */
+M2V_API void m2v_model_free(m2v_model *model);
+
+/* Embedding width (floats per vector); 0 for NULL. Thread-safe. */
+M2V_API size_t m2v_model_dim(const m2v_model *model);
+
+/* Number of token ids the tokenizer can produce (vocabulary incl. added tokens); 0 for NULL. */
+M2V_API size_t m2v_model_vocab_size(const m2v_model *model);
+
+/* Whether encode normalizes by default (1) or not (0), after load params; -1 for NULL. */
+M2V_API int m2v_model_normalize(const m2v_model *model);
+
+/* The token string of `id` as UTF-8 bytes (not NUL-terminated), length in *out_len_bytes.
+ * The pointer is owned by the model and valid until m2v_model_free(). NULL (and *len 0) for an
+ * id out of range or a NULL model. Thread-safe. */
+M2V_API const char *m2v_model_token(const m2v_model *model, int32_t id, size_t *out_len_bytes);
+
+/* Progress callback for long calls: `done` of `total` units (texts, or tokens in distill).
+ * Return 0 to continue, non-zero to cancel (the call then fails with M2V_ERR_CANCELLED).
+ * Called on the thread that made the call, between batches. */
+typedef int (*m2v_progress_fn)(size_t done, size_t total, void *user_data);
+
+typedef struct m2v_encode_params {
+    size_t struct_size;   /* sizeof(m2v_encode_params); set by m2v_encode_default_params()      */
+    int32_t max_length;   /* max tokens per text: > 0 a limit (default 512), 0 = no limit.
+                           * Texts are first cut to max_length * median_token_length characters,
+                           * as model2vec does. For encode_as_sequence the default is 0.          */
+    int32_t normalize;    /* -1 = the model's setting (default), 0 = off, 1 = L2-normalize       */
+    int32_t n_threads;    /* worker threads: 0 = all cores (default), 1 = the calling thread only.
+                           * Output bytes are identical whatever the thread count.               */
+    size_t batch_size;    /* texts per batch between progress calls; 0 = 1024 (default)         */
+    m2v_progress_fn progress; /* optional, NULL = none                                          */
+    void *progress_user_data; /* passed to `progress`                                           */
+} m2v_encode_params;
+
+/* Defaults for m2v_encode() (max_length 512) and friends. Thread-safe. */
+M2V_API m2v_encode_params m2v_encode_default_params(void);
+
+/* Encode `n_texts` UTF-8 texts into one float32 vector each, written row-major into `out`
+ * (n_texts * m2v_model_dim(model) floats). Same numbers as model2vec's StaticModel.encode
+ * (float tolerance): tokenize without special tokens, truncate, drop unknown tokens, weighted
+ * mean of the rows, optional L2 normalization; a text without tokens gives a zero vector.
+ *   texts, lengths: arrays of n_texts pointers and byte lengths (texts[i] may be NULL only when
+ *                   lengths[i] == 0). n_texts == 0 is valid and writes nothing.
+ *   params:         NULL for defaults.
+ *   out, out_capacity_floats: caller buffer and its size in floats; too small gives
+ *                   M2V_ERR_BUFFER_TOO_SMALL and nothing is written.
+ * Errors: M2V_ERR_INVALID_ARGUMENT, M2V_ERR_INVALID_UTF8, M2V_ERR_BUFFER_TOO_SMALL,
+ * M2V_ERR_CANCELLED, M2V_ERR_OUT_OF_MEMORY. On error the contents of `out` are unspecified.
+ * Thread-safe: many threads may encode with one model at once. */
+M2V_API M2V_NODISCARD m2v_status m2v_encode(const m2v_model *model, const char *const *texts,
+                                            const size_t *lengths, size_t n_texts,
+                                            const m2v_encode_params *params, float *out,
+                                            size_t out_capacity_floats);
+
+/* A ragged array of token vectors, allocated by the library. Text i owns the rows
+ * offsets[i] .. offsets[i+1]-1 of `vectors` (each `dim` floats). Free with m2v_sequence_free(). */
+typedef struct m2v_sequence {
+    size_t n_texts;
+    size_t dim;
+    const size_t *offsets; /* n_texts + 1 entries, offsets[0] == 0                            */
+    const float *vectors;  /* offsets[n_texts] * dim floats                                     */
+} m2v_sequence;
+
+/* One vector per token (weights applied, no mean, no normalization), like model2vec's
+ * encode_as_sequence. Truncation only when params->max_length > 0 (the default params of
+ * m2v_encode_default_params() have 512: set 0 for model2vec's default of no truncation, or pass
+ * NULL params, which means max_length 0 here).
+ *   out: receives a new m2v_sequence (free with m2v_sequence_free()), NULL on failure.
+ * Errors and thread-safety as m2v_encode(). */
+M2V_API M2V_NODISCARD m2v_status m2v_encode_as_sequence(const m2v_model *model,
+                                                        const char *const *texts,
+                                                        const size_t *lengths, size_t n_texts,
+                                                        const m2v_encode_params *params,
+                                                        m2v_sequence **out);
+
+/* Release a sequence. NULL is a no-op. */
+M2V_API void m2v_sequence_free(m2v_sequence *sequence);
+
+/* A ragged array of token ids, allocated by the library: text i has ids[offsets[i] ..
+ * offsets[i+1]-1]. Free with m2v_ids_free(). */
+typedef struct m2v_ids {
+    size_t n_texts;
+    const size_t *offsets; /* n_texts + 1 entries, offsets[0] == 0 */
+    const int32_t *ids;    /* offsets[n_texts] ids                   */
+} m2v_ids;
+
+/* Release an id array. NULL is a no-op. */
+M2V_API void m2v_ids_free(m2v_ids *ids);
+
+/* The token ids m2v_encode() uses for each text (after the character cut, truncation to
+ * params->max_length tokens, and removal of the unknown token). NULL params = encode defaults.
+ *   out: receives a new m2v_ids (free with m2v_ids_free()), NULL on failure.
+ * Errors and thread-safety as m2v_encode(). */
+M2V_API M2V_NODISCARD m2v_status m2v_tokenize(const m2v_model *model, const char *const *texts,
+                                              const size_t *lengths, size_t n_texts,
+                                              const m2v_encode_params *params, m2v_ids **out);
+
+/* Write the model to the folder `path` (created if missing; existing files of the same names
+ * are replaced) in model2vec's format: config.json, model.safetensors, tokenizer.json,
+ * modules.json and a README.md model card. model2vec's StaticModel.from_pretrained loads it.
+ * Errors: M2V_ERR_INVALID_ARGUMENT, M2V_ERR_IO. Thread-safe with respect to other readers. */
+M2V_API M2V_NODISCARD m2v_status m2v_model_save(const m2v_model *model, const char *path);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tokenizers                                                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct m2v_tokenizer m2v_tokenizer;
+
+/* Load a HuggingFace tokenizer.json file (NUL-terminated UTF-8 path).
+ *   out: receives the tokenizer (free with m2v_tokenizer_free()), NULL on failure.
+ * Errors: M2V_ERR_NOT_FOUND, M2V_ERR_IO, M2V_ERR_FORMAT (malformed JSON, missing key, id out of
+ * range...), M2V_ERR_UNSUPPORTED (the message names the component, e.g.
+ * `unsupported normalizer "X"`). Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_load(const char *path, m2v_tokenizer **out);
+
+/* Same as m2v_tokenizer_load() from JSON bytes in memory (`json`, `json_len_bytes`). */
+M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_load_from_memory(const char *json,
+                                                                size_t json_len_bytes,
+                                                                m2v_tokenizer **out);
+
+/* Release a tokenizer. NULL is a no-op. */
+M2V_API void m2v_tokenizer_free(m2v_tokenizer *tokenizer);
+
+/* Vocabulary size including added tokens; 0 for NULL. Thread-safe. */
+M2V_API size_t m2v_tokenizer_vocab_size(const m2v_tokenizer *tokenizer);
+
+/* Tokenize a batch as HuggingFace `tokenizers` does with encode_batch(texts, add_special_tokens),
+ * with no truncation and no padding.
+ *   add_special_tokens: non-zero to apply the post-processor ([CLS] ... [SEP], <s> ...).
+ *   out: receives a new m2v_ids (free with m2v_ids_free()), NULL on failure.
+ * Errors: M2V_ERR_INVALID_ARGUMENT, M2V_ERR_INVALID_UTF8, M2V_ERR_OUT_OF_MEMORY. Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_encode(const m2v_tokenizer *tokenizer,
+                                                      const char *const *texts,
+                                                      const size_t *lengths, size_t n_texts,
+                                                      int add_special_tokens, m2v_ids **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* M2V_H */
