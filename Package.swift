@@ -6,7 +6,11 @@
 //   M2VSupport           errors, JSON, file I/O shared by all modules
 //   UnicodeNormalization NFC/NFD/NFKC/NFKD from generated Unicode tables
 //   SafeTensors          mmap'd safetensors reading and writing
-//   Tokenizers           tokenizer.json engine (normalizers, pre-tokenizers, models, post-processors)
+//   TokenizerCore        the protocols and buffers shared by the tokenizer stages
+//   TokenizerNormalizers BertNormalizer, NFKC, Precompiled, Replace, ... (tokenizer.json "normalizer")
+//   TokenizerPreTokenizers BertPreTokenizer, ByteLevel, Metaspace, Split, ... ("pre_tokenizer")
+//   TokenizerModels      WordPiece, BPE, Unigram, WordLevel ("model")
+//   Tokenizers           the tokenizer pipeline: added tokens, post-processors, loading
 //   StaticModel          model folders, encode / encode_as_sequence / tokenize, save
 //   M2V                  the C API: @_cdecl functions, status codes, ownership. No logic.
 //
@@ -38,7 +42,18 @@ let package = Package(
         .target(name: "M2VSupport", swiftSettings: coreSwift),
         .target(name: "UnicodeNormalization", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
         .target(name: "SafeTensors", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
-        .target(name: "Tokenizers", dependencies: ["M2VSupport", "UnicodeNormalization"],
+        .target(name: "TokenizerCore", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
+        .target(name: "TokenizerNormalizers",
+                dependencies: ["M2VSupport", "TokenizerCore", "UnicodeNormalization"],
+                swiftSettings: coreSwift),
+        .target(name: "TokenizerPreTokenizers",
+                dependencies: ["M2VSupport", "TokenizerCore", "UnicodeNormalization"],
+                swiftSettings: coreSwift),
+        .target(name: "TokenizerModels", dependencies: ["M2VSupport", "TokenizerCore"],
+                swiftSettings: coreSwift),
+        .target(name: "Tokenizers",
+                dependencies: ["M2VSupport", "TokenizerCore", "TokenizerNormalizers",
+                               "TokenizerPreTokenizers", "TokenizerModels"],
                 swiftSettings: coreSwift),
         .target(name: "StaticModel", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers"],
                 swiftSettings: coreSwift),
@@ -47,6 +62,9 @@ let package = Package(
         .testTarget(name: "M2VSupportTests", dependencies: ["M2VSupport"]),
         .testTarget(name: "UnicodeNormalizationTests", dependencies: ["UnicodeNormalization"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "TokenizerNormalizersTests", dependencies: ["TokenizerNormalizers"]),
+        .testTarget(name: "TokenizerPreTokenizersTests", dependencies: ["TokenizerPreTokenizers"]),
+        .testTarget(name: "TokenizerModelsTests", dependencies: ["TokenizerModels"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "SafeTensors"]),
         .testTarget(name: "StaticModelTests", dependencies: ["StaticModel", "SafeTensors"]),
         .testTarget(name: "M2VTests", dependencies: ["M2V", "CM2V"]),

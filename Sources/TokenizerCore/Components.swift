@@ -1,11 +1,9 @@
-// Tokenizers — owns the tokenizer.json engine: loading a HuggingFace tokenizer.json into an
-// immutable, thread-safe `Tokenizer` and turning UTF-8 text into exactly the ids that the Rust
-// `tokenizers` crate gives. One folder per pipeline stage, as the Rust crate has:
-//   Normalizers/     text -> normalized text            (protocol `Normalizer`)
-//   PreTokenizers/   normalized text -> pieces          (protocol `PreTokenizer`)
-//   Models/          piece -> ids (WordPiece, BPE, Unigram, WordLevel; protocol `TokenizerModel`)
-//   PostProcessors/  ids -> ids with special tokens     (protocol `PostProcessor`)
-//   Tokenizer.swift  the pipeline, added tokens, loading.
+// TokenizerCore — owns the contracts between the stages of the tokenizer.json engine, one
+// module per stage as the Rust `tokenizers` crate has one folder per stage:
+//   TokenizerNormalizers    text -> normalized text       (protocol `Normalizer`)
+//   TokenizerPreTokenizers  normalized text -> pieces     (protocol `PreTokenizer`)
+//   TokenizerModels         piece -> ids                  (protocol `TokenizerModel`)
+//   Tokenizers              the pipeline, added tokens, post-processors, loading tokenizer.json
 //
 // Text inside the pipeline is an array of Unicode scalar values (`[UInt32]`), never `String`:
 // no per-token allocation, no canonical-equivalence surprises. Vocabularies are keyed by UTF-8

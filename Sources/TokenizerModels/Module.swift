@@ -1,0 +1,1 @@
+// TokenizerModels — placeholder, filled in by the tokenizers issue.

@@ -1,0 +1,1 @@
+// TokenizerNormalizers — placeholder, filled in by the tokenizers issue.

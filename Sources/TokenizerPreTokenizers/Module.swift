@@ -1,0 +1,1 @@
+// TokenizerPreTokenizers — placeholder, filled in by the tokenizers issue.

@@ -1,1 +1,0 @@
-// UnicodeNormalization — placeholder, filled in by its issue.
