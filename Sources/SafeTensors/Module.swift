@@ -1,1 +1,0 @@
-// SafeTensors — placeholder, filled in by its issue.

@@ -1,1 +1,0 @@
-// TokenizerModels — placeholder, filled in by the tokenizers issue.

@@ -1,1 +1,0 @@
-// TokenizerNormalizers — placeholder, filled in by the tokenizers issue.

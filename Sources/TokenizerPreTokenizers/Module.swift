@@ -1,1 +1,0 @@
-// TokenizerPreTokenizers — placeholder, filled in by the tokenizers issue.
