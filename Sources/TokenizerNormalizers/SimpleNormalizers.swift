@@ -1,0 +1,64 @@
+// Strip, Prepend, ByteLevel and Sequence.
+import TokenizerCore
+
+/// HuggingFace `Strip`: removes leading and/or trailing White_Space (Rust `char::is_whitespace`).
+public struct StripNormalizer: Normalizer {
+    public let left: Bool
+    public let right: Bool
+    public init(left: Bool, right: Bool) { self.left = left; self.right = right }
+
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
+        var end = text.count
+        if right { while end > 0 && isRustWhitespace(text[end - 1]) { end -= 1 } }
+        var start = 0
+        if left { while start < end && isRustWhitespace(text[start]) { start += 1 } }
+        if end < text.count { text.removeSubrange(end...) }
+        if start > 0 { text.removeSubrange(0..<start) }
+    }
+}
+
+/// HuggingFace `Prepend`: puts `prepend` in front of the text, unless the text is empty.
+public struct PrependNormalizer: Normalizer {
+    public let prepend: [UInt32]
+    public init(prepend: String) { self.prepend = prepend.unicodeScalars.map { $0.value } }
+
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
+        if text.isEmpty || prepend.isEmpty { return }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.reserveCapacity(prepend.count + text.count)
+        scratch.append(contentsOf: prepend)
+        scratch.append(contentsOf: text)
+        swap(&text, &scratch)
+    }
+}
+
+/// HuggingFace `ByteLevel` normalizer: each UTF-8 byte of the text becomes its GPT-2 alphabet
+/// scalar (`ByteLevelAlphabet`).
+public struct ByteLevelNormalizer: Normalizer {
+    public init() {}
+
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
+        if text.isEmpty { return }
+        let table = ByteLevelAlphabet.scalarForByte
+        scratch.removeAll(keepingCapacity: true)
+        scratch.reserveCapacity(text.count * 2)
+        var bytes: [UInt8] = []
+        for c in text {
+            if c < 0x80 { scratch.append(table[Int(c)]); continue }
+            bytes.removeAll(keepingCapacity: true)
+            appendUTF8(c, to: &bytes)
+            for b in bytes { scratch.append(table[Int(b)]) }
+        }
+        swap(&text, &scratch)
+    }
+}
+
+/// HuggingFace `Sequence`: applies its normalizers in order.
+public struct SequenceNormalizer: Normalizer {
+    public let normalizers: [any Normalizer]
+    public init(_ normalizers: [any Normalizer]) { self.normalizers = normalizers }
+
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
+        for n in normalizers { n.normalize(&text, scratch: &scratch) }
+    }
+}
