@@ -1,0 +1,155 @@
+// The pre-tokenizers that only split on character classes: BertPreTokenizer, Whitespace,
+// WhitespaceSplit, Punctuation, Digits, CharDelimiterSplit, FixedLength, and Sequence.
+import TokenizerCore
+
+/// `BertPreTokenizer`: splits on whitespace (removed) and on punctuation (each punctuation
+/// scalar isolated); punctuation is ASCII punctuation or Unicode P*.
+public struct BertPreTokenizer: PreTokenizer {
+    public init() {}
+    public func preTokenize(_ s: inout PreTokenizedString) {
+        let flags = CharFlags.shared
+        s.refine { piece, out in
+            out.splitting { buf, pieces in
+                // Rust runs two passes (whitespace Removed, then punctuation Isolated); one
+                // scan gives the same pieces.
+                let start = piece.start
+                var runStart = start
+                for i in start..<piece.end {
+                    let f = flags(buf[i])
+                    if f & (CharFlags.space | CharFlags.punct) == 0 { continue }
+                    if i > runStart {
+                        pieces.append(Piece(start: runStart, end: i, atTextStart: piece.atTextStart && runStart == start))
+                    }
+                    if f & CharFlags.space == 0 {
+                        pieces.append(Piece(start: i, end: i + 1, atTextStart: piece.atTextStart && i == start))
+                    }
+                    runStart = i + 1
+                }
+                if piece.end > runStart {
+                    pieces.append(Piece(start: runStart, end: piece.end, atTextStart: piece.atTextStart && runStart == start))
+                }
+            }
+        }
+    }
+}
+
+/// `Whitespace`: the pieces are the matches of `\w+|[^\w\s]+` (Rust regex, Unicode classes);
+/// whitespace between them is dropped.
+public struct WhitespacePreTokenizer: PreTokenizer {
+    public init() {}
+    public func preTokenize(_ s: inout PreTokenizedString) {
+        let flags = CharFlags.shared
+        s.refine { piece, out in
+            out.splitting { buf, pieces in
+                let start = piece.start, end = piece.end
+                var i = start
+                while i < end {
+                    let f = flags(buf[i])
+                    if f & CharFlags.word != 0 {
+                        var j = i + 1
+                        while j < end && flags(buf[j]) & CharFlags.word != 0 { j += 1 }
+                        pieces.append(Piece(start: i, end: j, atTextStart: piece.atTextStart && i == start))
+                        i = j
+                    } else if f & CharFlags.space == 0 {
+                        var j = i + 1
+                        while j < end && flags(buf[j]) & (CharFlags.word | CharFlags.space) == 0 { j += 1 }
+                        pieces.append(Piece(start: i, end: j, atTextStart: piece.atTextStart && i == start))
+                        i = j
+                    } else {
+                        i += 1
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `WhitespaceSplit`: splits on whitespace (White_Space), which is removed.
+public struct WhitespaceSplit: PreTokenizer {
+    public init() {}
+    public func preTokenize(_ s: inout PreTokenizedString) {
+        let flags = CharFlags.shared
+        s.refine { piece, out in
+            out.splitting { buf, pieces in
+                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, .removed, &pieces) {
+                    flags($0) & CharFlags.space != 0
+                }
+            }
+        }
+    }
+}
+
+/// `Punctuation`: splits on punctuation scalars (as BertPreTokenizer) with `behavior`.
+public struct PunctuationPreTokenizer: PreTokenizer {
+    public let behavior: SplitBehavior
+    public init(behavior: SplitBehavior = .isolated) { self.behavior = behavior }
+    public func preTokenize(_ s: inout PreTokenizedString) {
+        let flags = CharFlags.shared
+        let behavior = behavior
+        s.refine { piece, out in
+            out.splitting { buf, pieces in
+                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, behavior, &pieces) {
+                    flags($0) & CharFlags.punct != 0
+                }
+            }
+        }
+    }
+}
+
+/// `Digits`: splits on numeric scalars (N*), each isolated (`individualDigits`) or as runs.
+public struct DigitsPreTokenizer: PreTokenizer {
+    public let individualDigits: Bool
+    public init(individualDigits: Bool) { self.individualDigits = individualDigits }
+    public func preTokenize(_ s: inout PreTokenizedString) {
+        let flags = CharFlags.shared
+        let behavior: SplitBehavior = individualDigits ? .isolated : .contiguous
+        s.refine { piece, out in
+            out.splitting { buf, pieces in
+                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, behavior, &pieces) {
+                    flags($0) & CharFlags.number != 0
+                }
+            }
+        }
+    }
+}
+
+/// `CharDelimiterSplit`: splits on one delimiter scalar, which is removed.
+public struct CharDelimiterSplit: PreTokenizer {
+    public let delimiter: UInt32
+    public init(delimiter: UInt32) { self.delimiter = delimiter }
+    public func preTokenize(_ s: inout PreTokenizedString) {
+        let d = delimiter
+        s.refine { piece, out in
+            out.splitting { buf, pieces in
+                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, .removed, &pieces) { $0 == d }
+            }
+        }
+    }
+}
+
+/// `FixedLength`: cuts every piece into chunks of `length` scalars (the last may be shorter).
+public struct FixedLength: PreTokenizer {
+    public let length: Int
+    /// `length` must be positive (the factory rejects 0).
+    public init(length: Int) { self.length = max(1, length) }
+    public func preTokenize(_ s: inout PreTokenizedString) {
+        let n = length
+        s.refine { piece, out in
+            var i = piece.start
+            while i < piece.end {
+                let j = min(piece.end, i + n)
+                out.emit(i, j, atTextStart: piece.atTextStart && i == piece.start)
+                i = j
+            }
+        }
+    }
+}
+
+/// `Sequence`: applies its pre-tokenizers in order.
+public struct SequencePreTokenizer: PreTokenizer {
+    public let preTokenizers: [any PreTokenizer]
+    public init(_ preTokenizers: [any PreTokenizer]) { self.preTokenizers = preTokenizers }
+    public func preTokenize(_ s: inout PreTokenizedString) {
+        for p in preTokenizers { p.preTokenize(&s) }
+    }
+}

@@ -1,0 +1,51 @@
+// `Metaspace` (SentencePiece style): spaces become the replacement scalar (default U+2581),
+// which is prepended per `prepend_scheme`, then pieces split before each replacement scalar.
+import TokenizerCore
+
+/// `Metaspace` pre-tokenizer.
+public struct MetaspacePreTokenizer: PreTokenizer {
+    /// When to prepend the replacement to a piece that does not start with it.
+    public enum PrependScheme: Sendable, Equatable {
+        /// Every piece.
+        case always
+        /// Only a piece that begins the text (`Piece.atTextStart`).
+        case first
+        /// Never.
+        case never
+    }
+
+    public let replacement: UInt32
+    public let prependScheme: PrependScheme
+    /// Split before every replacement scalar (`MergedWithNext`).
+    public let split: Bool
+
+    public init(replacement: UInt32 = 0x2581, prependScheme: PrependScheme = .always, split: Bool = true) {
+        self.replacement = replacement
+        self.prependScheme = prependScheme
+        self.split = split
+    }
+
+    public func preTokenize(_ s: inout PreTokenizedString) {
+        let r = replacement, scheme = prependScheme, split = split
+        s.refine { piece, out in
+            let mark = out.scalars.count
+            let first = out.scalars[piece.start]
+            if first != 0x20 && first != r
+                && (scheme == .always || (scheme == .first && piece.atTextStart)) {
+                out.scalars.append(r)
+            }
+            for i in piece.start..<piece.end {
+                let c = out.scalars[i]
+                out.scalars.append(c == 0x20 ? r : c)
+            }
+            if !split {
+                out.emitAppended(since: mark, atTextStart: piece.atTextStart)
+                return
+            }
+            let end = out.scalars.count
+            out.splitting { buf, pieces in
+                splitOnScalars(buf, mark, end, atTextStart: piece.atTextStart, .mergedWithNext, &pieces) { $0 == r }
+            }
+        }
+    }
+}

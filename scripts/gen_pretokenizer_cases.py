@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Generates the reference data of the TokenizerPreTokenizers module (run once, commit the output).
+
+  .venv/bin/python scripts/gen_pretokenizer_cases.py cases
+      -> Tests/TokenizerPreTokenizersTests/PreTokenizerCases.swift
+         (pre-tokenizer config, input, expected pieces from the real `tokenizers` package)
+  .venv/bin/python scripts/gen_pretokenizer_cases.py scripts PATH/TO/scripts.rs
+      -> Sources/TokenizerPreTokenizers/UnicodeScriptsTable.swift
+         (the script ranges of huggingface/tokenizers
+          tokenizers/src/pre_tokenizers/unicode_scripts/scripts.rs, so that UnicodeScripts
+          classifies exactly as the Rust crate does, not as a newer Unicode would)
+"""
+import json
+import os
+import random
+import re
+import sys
+import unicodedata
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.environ.get("M2V_FIXTURES", os.path.join(ROOT, "..", "shared", "fixtures"))
+
+GPT2 = r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"
+LLAMA3 = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|"
+          r" ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+")
+BEHAVIORS = ["Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous"]
+
+CUSTOM = [
+    "Hello, world! How's it going?",
+    "the-final--countdown",
+    "--a-b--",
+    "I've 'em, they'll, we'd, she's, I'm, it't 're 'S 'VE",
+    "''s ''t 'x", "don't   stop\t\tme now ", "a  b   c    d",
+    "12345 1,234.56 x1y22z333 ٣٤٥ ½ ² Ⅻ",
+    "...!!!???,,,;;;", "(a)[b]{c}<d> $5 ^_^ ~`|+=",
+    "emoji 🍕🍕 👍🏽 and 🏳️‍🌈!!",
+    "nbsp\u00a0here\u00a0\u00a0twice", "line\u2028sep\u2029para", "crlf\r\nnext\rline\nend",
+    "tab\tvtab\x0bff\x0cnel\x85end", "ideo\u3000space", "\u2003em\u2002en\u2009thin\u200bzw",
+    "▁already▁has▁meta ▁ x", "  leading and trailing  ", " ", "  ", "\n", "x",
+    "ab  \n  cd", "a \n b", "end with space ", "end with nl\n", "  \tz",
+    "Ω≈ç√∫ µ≤≥÷ åß∂ƒ©˙∆˚¬", "ｆｕｌｌ ｗｉｄｔｈ！", "日本語のテキストとカタカナー、漢字。",
+    "한국어와 English 混合 text", "mixed123abc456", "a_b_c __init__", "e\u0301 n\u0303 combining",
+    "x\u200dy\u200cz", "\ufeffbom", "tab\tend", "aaa\u00ad", "@user #tag http://x.y/z?q=1&r=2",
+]
+
+REGEX_SPLITS = [
+    (r"\s+", "Removed", False), (r"\s+", "Isolated", False), (r"\p{P}+", "MergedWithPrevious", False),
+    (r"[0-9]", "Contiguous", False), (r"\w+", "Removed", True), (r"\d+", "MergedWithNext", False),
+    (GPT2, "Isolated", False), (LLAMA3, "Isolated", False), (GPT2, "Removed", True),
+    (r"a*", "Isolated", False), (r"(?i)the", "Isolated", False),
+]
+
+
+def make_configs():
+    cfgs = []  # (name, config, full)  full: run on all inputs
+    seen = set()
+
+    def add(name, cfg, full=False):
+        key = json.dumps(cfg, sort_keys=True)
+        if key in seen:
+            return
+        seen.add(key)
+        cfgs.append((name, cfg, full))
+
+    models = os.path.join(FIXTURES, "models")
+    for m in sorted(os.listdir(models)):
+        p = os.path.join(models, m, "tokenizer.json")
+        if os.path.exists(p):
+            pt = json.load(open(p, encoding="utf-8")).get("pre_tokenizer")
+            if pt is not None:
+                add("fixture " + m, pt, True)
+    tl = os.path.join(ROOT, ".venv/lib/python3.11/site-packages/static_model/model/tokenizer.json")
+    add("tokenlearn static_model", json.load(open(tl, encoding="utf-8"))["pre_tokenizer"], True)
+
+    add("bert", {"type": "BertPreTokenizer"}, True)
+    add("whitespace", {"type": "Whitespace"}, True)
+    add("whitespacesplit", {"type": "WhitespaceSplit"})
+    for apf in (True, False):
+        for rx in (True, False):
+            add(f"bytelevel apf={apf} regex={rx}",
+                {"type": "ByteLevel", "add_prefix_space": apf, "trim_offsets": True, "use_regex": rx},
+                apf is False and rx is True)
+    for scheme in ("always", "first", "never"):
+        for split in (True, False):
+            add(f"metaspace {scheme} split={split}",
+                {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": scheme, "split": split})
+    add("metaspace legacy apf=true", {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True})
+    add("metaspace legacy apf=false",
+        {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": False, "prepend_scheme": "never"})
+    add("metaspace underscore", {"type": "Metaspace", "replacement": "_", "prepend_scheme": "always",
+                                 "split": True})
+    for b in BEHAVIORS:
+        add("punctuation " + b, {"type": "Punctuation", "behavior": b})
+        add("split string - " + b, {"type": "Split", "pattern": {"String": "-"}, "behavior": b,
+                                   "invert": False})
+    add("split string 'the ' inverted", {"type": "Split", "pattern": {"String": "the "},
+                                         "behavior": "Isolated", "invert": True})
+    add("split string '.' removed", {"type": "Split", "pattern": {"String": "."},
+                                     "behavior": "Removed", "invert": False})
+    for r, b, inv in REGEX_SPLITS:
+        add(f"split regex {r} {b} invert={inv}",
+            {"type": "Split", "pattern": {"Regex": r}, "behavior": b, "invert": inv},
+            r == LLAMA3)
+    add("digits individual", {"type": "Digits", "individual_digits": True})
+    add("digits grouped", {"type": "Digits", "individual_digits": False})
+    add("unicodescripts", {"type": "UnicodeScripts"}, True)
+    add("chardelimiter -", {"type": "CharDelimiterSplit", "delimiter": "-"})
+    add("chardelimiter space", {"type": "CharDelimiterSplit", "delimiter": " "})
+    add("fixedlength 3", {"type": "FixedLength", "length": 3})
+    add("sequence punctuation+digits", {"type": "Sequence", "pretokenizers": [
+        {"type": "Punctuation", "behavior": "Isolated"}, {"type": "Digits", "individual_digits": True}]})
+    add("sequence whitespacesplit+metaspace first", {"type": "Sequence", "pretokenizers": [
+        {"type": "WhitespaceSplit"},
+        {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": True}]})
+    add("sequence split+bytelevel(llama3 style)", {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": LLAMA3}, "behavior": "Isolated", "invert": False},
+        {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}]})
+    add("sequence whitespacesplit+bytelevel apf", {"type": "Sequence", "pretokenizers": [
+        {"type": "WhitespaceSplit"},
+        {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}]})
+    return cfgs
+
+
+def pretokenizer(cfg):
+    from tokenizers import Tokenizer
+    doc = {"version": "1.0", "truncation": None, "padding": None, "added_tokens": [],
+           "normalizer": None, "pre_tokenizer": cfg, "post_processor": None, "decoder": None,
+           "model": {"type": "WordLevel", "vocab": {"a": 0}, "unk_token": "a"}}
+    return Tokenizer.from_str(json.dumps(doc)).pre_tokenizer
+
+
+def swift_safe_json(obj):
+    """JSON text that is safe inside a Swift raw string literal: printable, no combining marks
+    next to quotes, no separators or format characters (those are \\u-escaped)."""
+    out = []
+    for ch in json.dumps(obj, ensure_ascii=False):
+        cat = unicodedata.category(ch)
+        if ord(ch) < 0x20 or ch == "\x7f" or cat[0] in "CM" or cat in ("Zl", "Zp") or \
+                (cat == "Zs" and ch != " "):
+            for u in ch.encode("utf-16-be").hex().upper(), :
+                for i in range(0, len(u), 4):
+                    out.append("\\u" + u[i:i + 4])
+        else:
+            out.append(ch)
+    s = "".join(out)
+    assert '\\##' not in s and '"""##' not in s
+    return s
+
+
+def gen_cases():
+    edge = [e["text"] for e in json.load(open(os.path.join(FIXTURES, "corpus/edge_dev.json"),
+                                              encoding="utf-8"))]
+    dev = json.load(open(os.path.join(FIXTURES, "corpus/dev_texts.json"), encoding="utf-8"))
+    rnd = random.Random(7)
+    sample = [t[:100] for t in rnd.sample(dev, 14)]
+    edge = [t[:200] for t in edge]
+    full_inputs = edge + CUSTOM + sample
+    small_inputs = [t for t in edge if len(t) < 36] + CUSTOM
+    inputs = list(dict.fromkeys(full_inputs + small_inputs))
+    index = {t: i for i, t in enumerate(inputs)}
+    lines = ['{"inputs": ' + swift_safe_json(inputs) + ', "configs": [']
+    for name, cfg, full in make_configs():
+        pt = pretokenizer(cfg)
+        cases = [[index[s], [p for p, _ in pt.pre_tokenize_str(s)]]
+                 for s in (full_inputs if full else small_inputs)]
+        lines.append(swift_safe_json({"name": name, "config": cfg, "cases": cases}) + ",")
+    lines[-1] = lines[-1].rstrip(",")
+    path = os.path.join(ROOT, "Tests/TokenizerPreTokenizersTests/PreTokenizerCases.swift")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("// Generated by scripts/gen_pretokenizer_cases.py from the Python `tokenizers` package\n")
+        f.write("// (pre_tokenize_str). Do not edit. {inputs: [text], configs: [{name, config,\n")
+        f.write("// cases: [[input index, [expected pieces]]]}]}.\n\n")
+        f.write("let preTokenizerCasesJSON = ##\"\"\"\n")
+        f.write("\n".join(lines))
+        f.write("\n]}\n\"\"\"##\n")
+    print(path, os.path.getsize(path), "bytes")
+
+
+SCRIPT_ARM = re.compile(r"^\s*(0x[0-9A-Fa-f]+)(?:\.\.=(0x[0-9A-Fa-f]+))?\s*=>\s*Script::(\w+),")
+
+
+def gen_scripts(rs_path):
+    src = open(rs_path, encoding="utf-8").read()
+    names = re.search(r"pub enum Script \{(.*?)\}", src, re.S).group(1)
+    names = [n.strip().rstrip(",") for n in names.split("\n") if n.strip()]
+    assert names[0] == "Any"
+    ranges = []
+    body = src[src.index("pub fn get_script"):]
+    for line in body.split("\n"):
+        m = SCRIPT_ARM.match(line)
+        if m:
+            lo = int(m.group(1), 16)
+            hi = int(m.group(2), 16) if m.group(2) else lo
+            ranges.append((lo, hi, names.index(m.group(3))))
+    ranges.sort()
+    merged = []
+    for lo, hi, s in ranges:
+        if merged and merged[-1][2] == s and merged[-1][1] + 1 == lo:
+            merged[-1][1] = hi
+        else:
+            assert not merged or merged[-1][1] < lo, "overlapping ranges"
+            merged.append([lo, hi, s])
+    path = os.path.join(ROOT, "Sources/TokenizerPreTokenizers/UnicodeScriptsTable.swift")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("// Generated by scripts/gen_pretokenizer_cases.py from huggingface/tokenizers\n")
+        f.write("// tokenizers/src/pre_tokenizers/unicode_scripts/scripts.rs. Do not edit.\n")
+        f.write("// Sorted, disjoint ranges \"lo hi script\" (hex); unlisted code points are script 0\n")
+        f.write("// (`Any`). Script numbers are the positions in the Rust `Script` enum:\n")
+        f.write("// " + " ".join(f"{i}={n}" for i, n in enumerate(names)) + "\n\n")
+        for n in ("Han", "Hiragana", "Katakana"):
+            f.write(f"let script{n}: UInt8 = {names.index(n)}\n")
+        f.write("let unicodeScriptRangesText: StaticString = \"\"\"\n")
+        for lo, hi, s in merged:
+            f.write(f"{lo:X} {hi:X} {s:X}\n")
+        f.write("\"\"\"\n")
+    print(path, len(merged), "ranges")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "cases":
+        gen_cases()
+    elif len(sys.argv) >= 3 and sys.argv[1] == "scripts":
+        gen_scripts(sys.argv[2])
+    else:
+        print(__doc__)
+        sys.exit(2)
