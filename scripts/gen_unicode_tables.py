@@ -5,12 +5,21 @@ and the reference vectors in Tests/UnicodeNormalizationTests/Data/.
 Run from the repository root with the project's Python (3.11, Unicode 14.0.0):
     .venv/bin/python scripts/gen_unicode_tables.py
 
+Sources: normalization, categories and combining classes from unicodedata (Unicode 14.0.0). The
+lowercase mapping, Rust's char::is_numeric and BERT punctuation are probed from the installed HF
+`tokenizers` package (its Rust std is Unicode 17), as is the set of code points whose
+normalization the tokenizers crate does not know (its unicode-normalization crate predates
+Unicode 13): `tokenizers` must be importable.
+
 Table layout (all little-endian, base64 in Swift string literals, decoded once at first use):
   records  4 x UInt32 per distinct per-code-point record:
            r0 info:  bits 0-4 general category (GeneralCategory raw value), 5-12 canonical combining
                      class, 13-14 NFC_QC (0 yes, 1 no, 2 maybe), 15-16 NFKC_QC, 17 has canonical
                      decomposition, 18 has compatibility decomposition, 19 Hangul syllable,
-                     20 lowercase is a multi-scalar pool entry, 21 second of a primary composite
+                     20 lowercase is a multi-scalar pool entry, 21 second of a primary composite,
+                     22 unknown to HF tokenizers' normalization crate (see hf_probes),
+                     23 numeric as Rust's char::is_numeric (Unicode 17 in the tokenizers build),
+                     24 punctuation as tokenizers' BertPreTokenizer splits on it
            r1 canonical full decomposition (NFD of the code point): pool offset | length << 24
            r2 compatibility full decomposition (NFKD of the code point): same encoding
            r3 lowercase: Int32 delta, or (bit 20 of r0) pool offset | length << 24
@@ -48,7 +57,56 @@ def cps(s):
     return [ord(ch) for ch in s]
 
 
-def build():
+def hf_probes():
+    """Probes the installed HF tokenizers (Rust) for what unicodedata cannot tell."""
+    from tokenizers import normalizers as N, pre_tokenizers as P
+    chars = [chr(c) for c in range(MAXCP) if not 0xD800 <= c <= 0xDFFF]
+    lower = {}
+    low = N.Lowercase()
+    for c in chars:
+        r = low.normalize_str(c)
+        if r != c:
+            lower[ord(c)] = r
+            # Where Unicode 14 has a mapping, Rust's must be the same (new ones only add).
+            assert c.lower() == c or c.lower() == r, hex(ord(c))
+        else:
+            assert c.lower() == c, hex(ord(c))
+    digits = P.Digits(individual_digits=True)
+    numeric = {ord(c) for c in chars if ord(c) >= 0x80 and len(digits.pre_tokenize_str("a" + c + "a")) == 3}
+    numeric |= set(range(0x30, 0x3A))
+    bert = P.BertPreTokenizer()
+    punct = set()
+    for c in chars:
+        r = bert.pre_tokenize_str("a" + c + "a")
+        if len(r) == 3:
+            punct.add(ord(c))
+    # Code points the tokenizers normalization crate treats as unassigned: it decomposes, orders
+    # or composes them differently from unicodedata.
+    forms = {f: getattr(N, f)() for f in ("NFD", "NFC", "NFKD", "NFKC")}
+    legacy = set()
+    for c in chars:
+        cp = ord(c)
+        if cp < 0xA0:
+            continue
+        if any(n.normalize_str(c) != ud.normalize(f, c) for f, n in forms.items()):
+            legacy.add(cp)
+        elif ud.combining(c):
+            for probe in ("a" + c + "\u0334", "a\u0301" + c):
+                if forms["NFD"].normalize_str(probe) != ud.normalize("NFD", probe):
+                    legacy.add(cp)
+    for cp in range(MAXCP):  # primary composites the crate does not compose
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        d = ud.decomposition(chr(cp))
+        if d and not d.startswith("<") and len(d.split()) == 2 and ud.normalize("NFC", chr(cp)) == chr(cp):
+            pair = "".join(chr(int(x, 16)) for x in d.split())
+            if forms["NFC"].normalize_str(pair) != chr(cp):
+                legacy.add(cp)
+    return lower, numeric, punct, legacy
+
+
+def build(probes):
+    lower_map, numeric, punct, legacy = probes
     pool = []
     pool_index = {}
 
@@ -111,7 +169,13 @@ def build():
                 if qc == 0 and ccc == 0:
                     f = ord(dec[0])
                     assert ud.combining(dec[0]) == 0 and f not in seconds, hex(cp)
-            low = c.lower()
+            low = lower_map.get(cp, c)
+            if cp in legacy:
+                info |= 1 << 22
+            if cp in numeric:
+                info |= 1 << 23
+            if cp in punct:
+                info |= 1 << 24
             if len(low) == 1:
                 r3 = (ord(low) - cp) & 0xFFFFFFFF
             else:
@@ -192,7 +256,8 @@ def fnv_all(form):
     return h
 
 
-def write_tests():
+def write_tests(probes):
+    lower_map, numeric, punct, legacy = probes
     os.makedirs(OUT_DATA, exist_ok=True)
     forms = ["NFD", "NFC", "NFKD", "NFKC"]
     # 1. Every non-Hangul-syllable code point whose normalization differs from itself.
@@ -277,15 +342,44 @@ def write_tests():
             prev = cat
     with open(os.path.join(OUT_DATA, "categories.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    lines = ["# cp;lowercase (hex scalars) for every code point whose chr(cp).lower() differs"]
+    lines = ["# cp;lowercase (hex scalars) for every code point whose lowercase (HF tokenizers' "
+             "Lowercase = Rust char::to_lowercase) differs from itself"]
+    for cp in sorted(lower_map):
+        lines.append("%X;%s" % (cp, hx(lower_map[cp])))
+    with open(os.path.join(OUT_DATA, "lowercase.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    # 5. The HF tokenizers normalizers (for matchingHFTokenizers: true) on every code point where
+    # they differ from unicodedata, and on the sequences.
+    from tokenizers import normalizers as N
+    hf = [getattr(N, f)() for f in forms]
+    lines = ["# cp;NFD;NFC;NFKD;NFKC as HF tokenizers' normalizers give them, for code points where "
+             "any differs from unicodedata; legacy code points: " + " ".join("%X" % x for x in sorted(legacy))]
     for cp in range(MAXCP):
         if 0xD800 <= cp <= 0xDFFF:
             continue
-        low = chr(cp).lower()
-        if low != chr(cp):
-            lines.append("%X;%s" % (cp, hx(low)))
-    with open(os.path.join(OUT_DATA, "lowercase.txt"), "w") as f:
+        c = chr(cp)
+        res = [n.normalize_str(c) for n in hf]
+        if any(r != ud.normalize(f, c) for r, f in zip(res, forms)):
+            lines.append("%X;" % cp + ";".join("=" if r == c else hx(r) for r in res))
+    hseqs = seqs + ["a" + chr(x) + "\u0334" for x in sorted(legacy)] + ["a\u0301" + chr(x) for x in sorted(legacy)]
+    hseqs += [ud.normalize("NFD", chr(x)) for x in sorted(legacy)]
+    lines.append("# sequences: input;NFD;NFC;NFKD;NFKC")
+    for q in hseqs:
+        lines.append("S;" + hx(q) + ";" + ";".join(hx(n.normalize_str(q)) for n in hf))
+    with open(os.path.join(OUT_DATA, "normalization_hf.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
+    # 6. Numeric and BERT punctuation sets as ranges.
+    with open(os.path.join(OUT_DATA, "rust_sets.txt"), "w") as f:
+        f.write("# name;first;last ranges: numeric (Rust char::is_numeric), bertpunct (BertPreTokenizer)\n")
+        for name, st in (("numeric", numeric), ("bertpunct", punct)):
+            xs = sorted(st)
+            k = 0
+            while k < len(xs):
+                e = k
+                while e + 1 < len(xs) and xs[e + 1] == xs[e] + 1:
+                    e += 1
+                f.write("%s;%X;%X\n" % (name, xs[k], xs[e]))
+                k = e + 1
     for name in sorted(os.listdir(OUT_DATA)):
         print("wrote", name, os.path.getsize(os.path.join(OUT_DATA, name)), "bytes")
 
@@ -293,6 +387,7 @@ def write_tests():
 if __name__ == "__main__":
     if ud.unidata_version != "14.0.0":
         print("warning: unicodedata is", ud.unidata_version, "(tables were built from 14.0.0)")
-    write_swift(*build())
+    probes = hf_probes()
+    write_swift(*build(probes))
     if "--no-tests" not in sys.argv:
-        write_tests()
+        write_tests(probes)

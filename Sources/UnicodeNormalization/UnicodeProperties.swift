@@ -1,7 +1,8 @@
-// UnicodeProperties — per-code-point properties from the generated tables (Unicode 14.0.0, as
-// Python 3.11's unicodedata): general category, canonical combining class, full lowercase
-// mapping, and the derived predicates the tokenizer stages use (Rust `char::is_whitespace`,
-// `is_alphabetic`, `is_numeric`, punctuation, marks). Every function is total over UInt32.
+// UnicodeProperties — per-code-point properties from the generated tables: general category and
+// canonical combining class (Unicode 14.0.0, as Python 3.11's unicodedata), the full lowercase
+// mapping and `is_numeric` as the reference's Rust std gives them (Unicode 17), BERT punctuation
+// as tokenizers' BertPreTokenizer splits, and the other predicates the tokenizer stages use.
+// Every function is total over UInt32.
 
 /// Unicode general category (two-letter names as in UnicodeData.txt).
 public enum GeneralCategory: UInt8, Sendable {
@@ -26,8 +27,10 @@ public enum UnicodeProperties {
     }
 
     /// Appends the full lowercase mapping of `cp` (as Rust's `char::to_lowercase`, e.g. U+0130 ->
-    /// "i\u{307}") to `output`. No final-sigma context: U+03A3 -> U+03C3. Surrogates and values
-    /// above U+10FFFF are appended unchanged.
+    /// "i\u{307}") to `output`: probed from the reference tokenizers' `Lowercase` (Rust std,
+    /// Unicode 17), which equals Python's `chr(cp).lower()` (Unicode 14) plus 55 mappings of
+    /// letters added since (e.g. U+A7CB -> U+0264). No final-sigma context: U+03A3 -> U+03C3.
+    /// Surrogates and values above U+10FFFF are appended unchanged.
     @inline(__always)
     public static func appendLowercase(_ cp: UInt32, into output: inout [UInt32]) {
         if cp < 0x80 {
@@ -72,30 +75,33 @@ public enum UnicodeProperties {
         }
     }
 
-    /// The derived Alphabetic property (= Rust `char::is_alphabetic`): Lu|Ll|Lt|Lm|Lo|Nl from the
-    /// Unicode 14 tables, plus Other_Alphabetic, which Python's unicodedata lacks and is taken
-    /// from the Swift standard library's `Unicode.Scalar.Properties.isAlphabetic` restricted to
-    /// code points assigned in Unicode 14 (so code points added after 14 stay non-alphabetic, as
-    /// they are unassigned in every other table here).
+    /// The derived Alphabetic property (≈ Rust `char::is_alphabetic`), from the Swift standard
+    /// library's `Unicode.Scalar.Properties.isAlphabetic` (its own, newer Unicode version, closer
+    /// to the reference's Rust std at Unicode 17 than Python's 14; Python's unicodedata has no
+    /// Other_Alphabetic). ASCII fast path; false for surrogates and values above U+10FFFF.
     public static func isAlphabetic(_ cp: UInt32) -> Bool {
         if cp < 0x80 { return (cp | 0x20) &- 0x61 < 26 }
-        switch generalCategory(cp) {
-        case .Lu, .Ll, .Lt, .Lm, .Lo, .Nl: return true
-        case .Cn, .Cs, .Co, .Cc: return false
-        default:
-            guard let s = Unicode.Scalar(cp) else { return false }
-            return s.properties.isAlphabetic
-        }
+        guard let s = Unicode.Scalar(cp) else { return false }
+        return s.properties.isAlphabetic
     }
 
-    /// Numeric: general category Nd, Nl or No (= Rust `char::is_numeric`).
+    /// Numeric as Rust's `char::is_numeric` in the reference tokenizers build (general category
+    /// Nd, Nl or No at Unicode 17, probed from the `Digits` pre-tokenizer: the Unicode 14 N* set
+    /// plus digits added since, e.g. U+11F50 KAWI DIGIT ZERO).
     @inline(__always)
     public static func isNumeric(_ cp: UInt32) -> Bool {
         if cp < 0x80 { return cp &- 0x30 < 10 }
-        switch generalCategory(cp) {
-        case .Nd, .Nl, .No: return true
-        default: return false
-        }
+        return unicodeTables.info(cp) & Info.rustNumeric != 0
+    }
+
+    /// Punctuation as tokenizers' `BertPreTokenizer` (and `BertNormalizer`-era BERT code) splits
+    /// on it: ASCII punctuation and symbols (`!`..`/`, `:`..`@`, `[`..`` ` ``, `{`..`~`) plus the
+    /// P* categories of the Rust `unicode_categories` crate, whose tables are older than Unicode
+    /// 14 (it lacks e.g. U+2E43..U+2E5D and still has U+166D and U+111C9). Probed from the
+    /// reference.
+    @inline(__always)
+    public static func isBertPunctuation(_ cp: UInt32) -> Bool {
+        unicodeTables.info(cp) & Info.bertPunctuation != 0
     }
 
     /// Punctuation: general category Pc, Pd, Ps, Pe, Pi, Pf or Po. (ASCII symbols such as `$`,

@@ -15,6 +15,10 @@ enum Info {
     static let hangulSyllable: UInt32 = 1 << 19
     static let lowerMulti: UInt32 = 1 << 20
     static let compositionSecond: UInt32 = 1 << 21
+    /// Unknown to the HF tokenizers normalization crate (treated there as unassigned).
+    static let legacyHF: UInt32 = 1 << 22
+    static let rustNumeric: UInt32 = 1 << 23
+    static let bertPunctuation: UInt32 = 1 << 24
     /// The info of code points above U+10FFFF: Cn, class 0, nothing to do.
     static let outOfRange: UInt32 = UInt32(GeneralCategory.Cn.rawValue)
 }
@@ -97,6 +101,19 @@ struct UnicodeTables {
     @inline(__always)
     func ccc(_ cp: UInt32) -> UInt32 {
         cp < 0x300 ? 0 : (info(cp) & Info.cccMask) >> Info.cccShift
+    }
+
+    /// `info(cp)`, except that a code point with any of the `legacy` bits set answers as an
+    /// unassigned one would (its category kept; class 0, nothing to decompose or compose).
+    @inline(__always)
+    func info(_ cp: UInt32, legacy: UInt32) -> UInt32 {
+        let i = info(cp)
+        return i & legacy == 0 ? i : i & Info.categoryMask
+    }
+
+    @inline(__always)
+    func ccc(_ cp: UInt32, legacy: UInt32) -> UInt32 {
+        cp < 0x300 ? 0 : (info(cp, legacy: legacy) & Info.cccMask) >> Info.cccShift
     }
 
     /// The pool slice described by an `offset | length << 24` word.

@@ -195,21 +195,17 @@ final class UnicodeNormalizationTests: XCTestCase {
         XCTAssertFalse(P.isWhitespace(0x180E))
         XCTAssertFalse(P.isWhitespace(0xFFFF_FFFF))
 
-        // Alphabetic agrees with Swift's property on every code point assigned in Unicode 14, and
-        // contains every letter and letter number.
-        var disagreements = 0
+        // Alphabetic contains every Unicode 14 letter and letter number, and no Cs/Co/Cc.
+        var notAlpha: [UInt32] = []
         for cp in UInt32(0)..<0x110000 {
-            let cat = P.generalCategory(cp)
             let a = P.isAlphabetic(cp)
-            switch cat {
-            case .Lu, .Ll, .Lt, .Lm, .Lo, .Nl: XCTAssertTrue(a)
-            case .Cn, .Cs, .Co, .Cc: XCTAssertFalse(a)
+            switch P.generalCategory(cp) {
+            case .Lu, .Ll, .Lt, .Lm, .Lo, .Nl: if !a { notAlpha.append(cp) }
+            case .Cs, .Co, .Cc: XCTAssertFalse(a)
             default: break
             }
-            if cat != .Cn, let s = Unicode.Scalar(cp), s.properties.isAlphabetic != a { disagreements += 1 }
         }
-        // Only letters whose category changed after Unicode 14 may differ.
-        XCTAssertLessThan(disagreements, 10)
+        XCTAssertEqual(notAlpha, [])
         XCTAssertTrue(P.isAlphabetic(0x41) && P.isAlphabetic(0x7A) && !P.isAlphabetic(0x30))
         XCTAssertTrue(P.isAlphabetic(0x345))   // COMBINING GREEK YPOGEGRAMMENI (Other_Alphabetic)
         XCTAssertTrue(P.isAlphabetic(0x24B6))  // CIRCLED LATIN CAPITAL LETTER A (So, Other_Alphabetic)
@@ -217,6 +213,7 @@ final class UnicodeNormalizationTests: XCTestCase {
         XCTAssertFalse(P.isAlphabetic(0x110000))
 
         XCTAssertTrue(P.isNumeric(0x30) && P.isNumeric(0x39) && !P.isNumeric(0x41))
+        XCTAssertTrue(P.isNumeric(0x11F50))    // KAWI DIGIT ZERO (Unicode 15, Rust std knows it)
         XCTAssertTrue(P.isNumeric(0x2160) && P.isNumeric(0xBD) && P.isNumeric(0x664))
         XCTAssertFalse(P.isNumeric(0x4E00))
         XCTAssertTrue(P.isPunctuation(0x21) && P.isPunctuation(0x2D) && P.isPunctuation(0x3002))
@@ -229,6 +226,68 @@ final class UnicodeNormalizationTests: XCTestCase {
         XCTAssertEqual(P.combiningClass(0x323), 220)
         XCTAssertEqual(P.combiningClass(0x41), 0)
         XCTAssertEqual(P.combiningClass(0xFFFF_FFFF), 0)
+    }
+
+    /// Rust's is_numeric and BertPreTokenizer's punctuation on every code point.
+    func testRustSetsEveryCodePoint() throws {
+        var numeric = Set<UInt32>(), punct = Set<UInt32>()
+        for r in try records("rust_sets.txt") {
+            guard r.count == 3, let a = hex(r[1]), let b = hex(r[2]) else { XCTFail("bad \(r)"); continue }
+            if r[0] == "numeric" { numeric.formUnion(a...b) } else { punct.formUnion(a...b) }
+        }
+        XCTAssertGreaterThan(numeric.count, 1800)
+        XCTAssertGreaterThan(punct.count, 700)
+        for cp in UInt32(0)..<0x110000 {
+            if UnicodeProperties.isNumeric(cp) != numeric.contains(cp) { XCTFail("isNumeric U+\(show([cp]))") }
+            if UnicodeProperties.isBertPunctuation(cp) != punct.contains(cp) { XCTFail("isBertPunctuation U+\(show([cp]))") }
+        }
+        XCTAssertTrue(UnicodeProperties.isBertPunctuation(0x24))     // $ (ASCII symbol)
+        XCTAssertFalse(UnicodeProperties.isBertPunctuation(0x2E43))  // newer than the crate
+        XCTAssertFalse(UnicodeProperties.isBertPunctuation(0xFFFF_FFFF))
+        XCTAssertFalse(UnicodeProperties.isNumeric(0xFFFF_FFFF))
+    }
+
+    /// `matchingHFTokenizers: true` against the tokenizers normalizers: every code point (listed
+    /// where they differ from unicodedata) and sequences.
+    func testMatchingHFTokenizers() throws {
+        var listed: [UInt32: [[UInt32]]] = [:]
+        var sequences = 0
+        let names = ["NFD", "NFC", "NFKD", "NFKC"]
+        for r in try records("normalization_hf.txt") {
+            if r.count == 6 && r[0] == "S" {
+                sequences += 1
+                let input = scalars(r[1])
+                for (fi, form) in forms.enumerated() {
+                    XCTAssertEqual(UnicodeNormalization.normalize(input, form, matchingHFTokenizers: true),
+                                   scalars(r[fi + 2]), "HF \(names[fi]) of \(show(input))")
+                }
+            } else if r.count == 5, let cp = hex(r[0]) {
+                listed[cp] = (1...4).map { r[$0] == "=" ? [cp] : scalars(r[$0]) }
+            } else {
+                XCTFail("bad line \(r)")
+            }
+        }
+        XCTAssertGreaterThan(listed.count, 50)
+        XCTAssertGreaterThan(sequences, 1000)
+        var out: [UInt32] = [], plain: [UInt32] = []
+        var bad = 0
+        for (fi, form) in forms.enumerated() {
+            for cp in UInt32(0)..<0x110000 where !(0xD800...0xDFFF).contains(cp) {
+                out.removeAll(keepingCapacity: true)
+                plain.removeAll(keepingCapacity: true)
+                withUnsafePointer(to: cp) {
+                    let b = UnsafeBufferPointer(start: $0, count: 1)
+                    UnicodeNormalization.normalize(b, form, into: &out, matchingHFTokenizers: true)
+                    if listed[cp] == nil { UnicodeNormalization.normalize(b, form, into: &plain) }
+                }
+                let want = listed[cp]?[fi] ?? plain
+                if out != want {
+                    bad += 1
+                    if bad < 10 { XCTFail("HF \(names[fi]) U+\(show([cp])): \(show(out)) want \(show(want))") }
+                }
+            }
+        }
+        XCTAssertEqual(bad, 0)
     }
 
     func testConcurrentFirstUse() {
