@@ -30,7 +30,7 @@ public enum UnicodeNormalization {
     /// As `normalize(_:_:into:)`; with `matchingHFTokenizers: true` the result is that of the
     /// HuggingFace tokenizers normalizers (`NFC`, `NFD`, `NFKC`, `NFKD`, and the NFD inside
     /// `BertNormalizer` / `StripAccents`), whose Rust normalization crate predates Unicode 13:
-    /// the ~175 code points it does not know (new decompositions such as U+A7F2 and U+32FF, new
+    /// the 171 code points it does not know (new decompositions such as U+A7F2 and U+32FF, new
     /// non-zero combining classes such as U+1AC0, new composites such as U+11938) are treated as
     /// unassigned (class 0, no decomposition, no composition). Everything else is identical.
     public static func normalize(_ input: UnsafeBufferPointer<UInt32>, _ form: NormalizationForm,
@@ -97,7 +97,8 @@ public enum UnicodeNormalization {
         return out
     }
 
-    /// True when `input` is already in `form` (the result equals the input).
+    /// True when `input` is already in `form` (the result equals the input). Allocates a scratch
+    /// array: a convenience, not for hot paths.
     public static func isNormalized(_ input: UnsafeBufferPointer<UInt32>, _ form: NormalizationForm) -> Bool {
         var out: [UInt32] = []
         normalize(input, form, into: &out)
