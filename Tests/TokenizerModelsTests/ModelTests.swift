@@ -280,3 +280,31 @@ final class FactoryTests: XCTestCase {
         XCTAssertNil(v.id(""))
     }
 }
+
+final class RobustnessTests: XCTestCase {
+    /// Random scalars (ASCII, Latin, CJK, astral, combining) through every kind of model: no
+    /// trap, and the output only holds ids of the vocabulary.
+    func testRandomInputNeverTraps() throws {
+        let models: [any TokenizerModel] = [
+            try model(###"{"type": "WordPiece", "unk_token": "[UNK]", "continuing_subword_prefix": "##", "max_input_chars_per_word": 100, "vocab": {"[UNK]": 0, "a": 1, "##a": 2, "é": 3, "##b": 4}}"###),
+            try model(#"{"type": "BPE", "unk_token": "<unk>", "fuse_unk": true, "byte_fallback": true, "vocab": {"<unk>": 0, "a": 1, "b": 2, "ab": 3, "<0xC3>": 4, "<0xF0>": 5}, "merges": ["a b"]}"#),
+            try model(#"{"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2, "abab": 3}, "merges": ["a b", "ab ab"]}"#),
+            try model(#"{"type": "Unigram", "unk_id": 0, "byte_fallback": true, "vocab": [["<unk>", 0], ["a", -1], ["ab", -1.5], ["b", -2], ["<0xC3>", -3]]}"#),
+            try model(#"{"type": "Unigram", "vocab": [["a", -1], ["b", -2]]}"#),
+            try model(#"{"type": "WordLevel", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}}"#),
+        ]
+        var rng = SystemRandomNumberGenerator()
+        let pool: [UInt32] = [0x61, 0x62, 0x41, 0x20, 0xE9, 0xFC, 0x301, 0x4E2D, 0xAC00, 0x1F600, 0x10FFFF, 0xFFFD, 0, 0xD800, 0x110000, 0xFFFF_FFFF]
+        var scratch = ModelScratch()
+        var out: [Int32] = []
+        for _ in 0..<2000 {
+            let n = Int.random(in: 1...40, using: &rng)
+            let piece = (0..<n).map { _ in pool.randomElement(using: &rng) ?? 0x61 }
+            for m in models {
+                out.removeAll(keepingCapacity: true)
+                piece.withUnsafeBufferPointer { m.tokenize($0, into: &out, scratch: &scratch) }
+                for id in out { XCTAssertNotNil(m.token(forId: id)) }
+            }
+        }
+    }
+}
