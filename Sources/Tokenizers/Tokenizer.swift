@@ -1,3 +1,210 @@
-// Tokenizers — owns the tokenizer pipeline: loading tokenizer.json, added tokens, running
-// normalizer -> pre-tokenizer -> model -> post-processor. (In progress.)
+// Tokenizers — owns the tokenizer pipeline: loading a HuggingFace tokenizer.json into an
+// immutable, thread-safe `Tokenizer`, and running added-token extraction -> normalizer ->
+// pre-tokenizer -> model -> post-processor to produce the same ids as the Rust `tokenizers`
+// crate (`encode(text, add_special_tokens)`, no truncation unless asked, no padding).
+import M2VSupport
 import TokenizerCore
+import TokenizerNormalizers
+import TokenizerPreTokenizers
+import TokenizerModels
+
+/// An immutable tokenizer loaded from tokenizer.json. Safe to share between threads; each
+/// thread passes its own `TokenizerWorkspace`.
+public final class Tokenizer: Sendable {
+    public let normalizer: (any Normalizer)?
+    public let preTokenizer: (any PreTokenizer)?
+    public let model: any TokenizerModel
+    public let postProcessor: (any PostProcessor)?
+    public let addedTokens: [AddedToken]
+    /// Number of ids: max(model vocabulary, largest added-token id + 1).
+    public let vocabSize: Int
+    /// The id of the model's unknown token (`unk_token` / `unk_id`), if any.
+    public let unkId: Int32?
+    /// The tokenizer.json bytes this tokenizer was loaded from (written back by `save`).
+    public let sourceJSON: [UInt8]
+
+    let rawMatcher: AddedTokenMatcher          // added tokens with normalized == false
+    let normalizedMatcher: AddedTokenMatcher   // added tokens with normalized == true
+    let addedById: [Int32: Int]                // id -> index in addedTokens
+
+    /// Loads tokenizer.json from `path`.
+    public convenience init(path: String) throws(M2VError) {
+        let bytes = try FileIO.read(path, limit: 1 << 30)
+        do { try self.init(jsonBytes: bytes) } catch { throw error.context(path) }
+    }
+
+    /// Loads from the bytes of a tokenizer.json document.
+    public init(jsonBytes: [UInt8]) throws(M2VError) {
+        let json = try JSON.parse(jsonBytes)
+        guard json.object != nil else { throw .format("tokenizer.json: the top level must be an object") }
+        sourceJSON = jsonBytes
+        normalizer = try makeNormalizer(json["normalizer"] ?? .null)
+        preTokenizer = try makePreTokenizer(json["pre_tokenizer"] ?? .null)
+        model = try makeModel(try json.require("model", in: "tokenizer.json"))
+        postProcessor = try makePostProcessor(json["post_processor"] ?? .null)
+        unkId = model.unkId
+
+        var added: [AddedToken] = []
+        if let list = json["added_tokens"], !list.isNull {
+            guard let arr = list.array else { throw .format("tokenizer.json: \"added_tokens\" must be an array") }
+            for (i, t) in arr.enumerated() {
+                let what = "added_tokens[\(i)]"
+                let id = try t.requireInt("id", in: what)
+                guard id >= 0, id < Int(Int32.max) else { throw .format("\(what): id \(id) out of range") }
+                let content = try t.requireString("content", in: what)
+                let special = try t.optionalBool("special", default: false, in: what)
+                added.append(AddedToken(
+                    id: Int32(id), content: content, special: special,
+                    singleWord: try t.optionalBool("single_word", default: false, in: what),
+                    lstrip: try t.optionalBool("lstrip", default: false, in: what),
+                    rstrip: try t.optionalBool("rstrip", default: false, in: what),
+                    normalized: try t.optionalBool("normalized", default: !special, in: what)))
+            }
+        }
+        addedTokens = added
+        var byId: [Int32: Int] = [:]
+        var maxId = model.vocabSize - 1
+        for (i, t) in added.enumerated() {
+            byId[t.id] = i
+            maxId = max(maxId, Int(t.id))
+        }
+        addedById = byId
+        vocabSize = maxId + 1
+
+        // Raw tokens match their content as is; normalized ones match their normalized content.
+        let raw = added.filter { !$0.normalized }
+        rawMatcher = AddedTokenMatcher(tokens: raw, patterns: raw.map { $0.content.unicodeScalars.map { $0.value } })
+        let norm = added.filter { $0.normalized }
+        var patterns: [[UInt32]] = []
+        var scratch: [UInt32] = []
+        for t in norm {
+            var s = t.content.unicodeScalars.map { $0.value }
+            normalizer?.normalize(&s, scratch: &scratch)
+            patterns.append(s)
+        }
+        normalizedMatcher = AddedTokenMatcher(tokens: norm, patterns: patterns)
+    }
+
+    /// The token string of `id` (added tokens first, then the model's vocabulary).
+    public func token(forId id: Int32) -> [UInt8]? {
+        if let i = addedById[id] { return Array(addedTokens[i].content.utf8) }
+        return model.token(forId: id)
+    }
+
+    /// The id of a token given as a string, compared byte-wise (added tokens first).
+    public func id(forToken token: String) -> Int32? {
+        for t in addedTokens where t.content.utf8.elementsEqual(token.utf8) { return t.id }
+        let bytes = Array(token.utf8)
+        return bytes.withUnsafeBufferPointer { model.id(forToken: $0) }
+    }
+
+    // MARK: Encoding
+
+    /// Tokenizes UTF-8 `text`, appending ids to `ids` (cleared first). Throws `.invalidUTF8`.
+    /// `maxTokens` keeps only the first ids (before special tokens are added), as the Rust
+    /// crate's right-side truncation does for a single sequence without special tokens.
+    public func encode(utf8 text: UnsafeBufferPointer<UInt8>, addSpecialTokens: Bool = false,
+                       maxTokens: Int = .max, into ids: inout [Int32],
+                       workspace ws: TokenizerWorkspace) throws(M2VError) {
+        ws.input.removeAll(keepingCapacity: true)
+        try UTF8Decoding.decode(text, into: &ws.input)
+        ws.input.withUnsafeBufferPointer { encode(scalars: $0, addSpecialTokens: addSpecialTokens,
+                                                  maxTokens: maxTokens, into: &ids, workspace: ws) }
+    }
+
+    /// Convenience for Swift callers and tests.
+    public func encode(_ text: String, addSpecialTokens: Bool = false) -> [Int32] {
+        let ws = TokenizerWorkspace()
+        var ids: [Int32] = []
+        let scalars = text.unicodeScalars.map { $0.value }
+        scalars.withUnsafeBufferPointer { encode(scalars: $0, addSpecialTokens: addSpecialTokens, into: &ids, workspace: ws) }
+        return ids
+    }
+
+    /// Tokenizes text given as Unicode scalar values (already validated).
+    public func encode(scalars text: UnsafeBufferPointer<UInt32>, addSpecialTokens: Bool = false,
+                       maxTokens: Int = .max, into ids: inout [Int32], workspace ws: TokenizerWorkspace) {
+        ids.removeAll(keepingCapacity: true)
+        let limit = max(0, maxTokens)
+        if limit > 0 {
+            ws.rawSegments.removeAll(keepingCapacity: true)
+            rawMatcher.split(text, base: 0, into: &ws.rawSegments)
+            outer: for seg in ws.rawSegments {
+                if seg.token >= 0 {
+                    ids.append(seg.token)
+                    if ids.count >= limit { break }
+                    continue
+                }
+                // Normalize this run of plain text on its own, as HF does.
+                ws.segment.removeAll(keepingCapacity: true)
+                ws.segment.append(contentsOf: UnsafeBufferPointer(rebasing: text[seg.start..<seg.end]))
+                normalizer?.normalize(&ws.segment, scratch: &ws.normScratch)
+                ws.normSegments.removeAll(keepingCapacity: true)
+                ws.segment.withUnsafeBufferPointer { normalizedMatcher.split($0, base: 0, into: &ws.normSegments) }
+                for sub in ws.normSegments {
+                    if sub.token >= 0 {
+                        ids.append(sub.token)
+                        if ids.count >= limit { break outer }
+                        continue
+                    }
+                    tokenizePlain(ws: ws, range: sub.start..<sub.end,
+                                  atTextStart: seg.start == 0 && sub.start == 0, ids: &ids)
+                    if ids.count >= limit { break outer }
+                }
+            }
+            if ids.count > limit { ids.removeSubrange(limit...) }
+        }
+        if addSpecialTokens, let post = postProcessor { post.process(&ids, scratch: &ws.postScratch) }
+    }
+
+    /// Pre-tokenizes `ws.segment[range]` and runs the model on each piece.
+    private func tokenizePlain(ws: TokenizerWorkspace, range: Range<Int>, atTextStart: Bool, ids: inout [Int32]) {
+        ws.segment.withUnsafeBufferPointer { seg in
+            ws.pretok.reset(UnsafeBufferPointer(rebasing: seg[range]), atTextStart: atTextStart)
+        }
+        preTokenizer?.preTokenize(&ws.pretok)
+        ws.pretok.scalars.withUnsafeBufferPointer { arena in
+            for p in ws.pretok.pieces where p.end > p.start && p.start >= 0 && p.end <= arena.count {
+                model.tokenize(UnsafeBufferPointer(rebasing: arena[p.start..<p.end]), into: &ids, scratch: &ws.model)
+            }
+        }
+    }
+}
+
+/// Per-thread scratch buffers for `Tokenizer.encode`. Not thread-safe: one per thread. Reusing one
+/// across calls makes steady-state tokenization allocation-free.
+public final class TokenizerWorkspace: @unchecked Sendable {  // used by one thread at a time
+    public var input: [UInt32] = []
+    var segment: [UInt32] = []
+    var normScratch: [UInt32] = []
+    var rawSegments: [Segment] = []
+    var normSegments: [Segment] = []
+    var pretok = PreTokenizedString()
+    var model = ModelScratch()
+    var postScratch: [Int32] = []
+    public init() {}
+}
+
+extension Tokenizer {
+    /// Tokenizes a batch on all cores (`threads` 0 = all), as `encode_batch` does.
+    public func encodeBatch(_ batch: TextBatch, addSpecialTokens: Bool, threads: Int = 0) throws(M2VError) -> [[Int32]] {
+        let n = Parallel.threads(requested: threads, work: batch.count)
+        let errors = ErrorSlot()
+        let sink = ResultSink(count: batch.count)
+        let workspaces = (0..<n).map { _ in TokenizerWorkspace() }
+        Parallel.forChunks(count: batch.count, threads: n) { worker, range in
+            let ws = workspaces[worker]
+            var ids: [Int32] = []
+            for i in range {
+                do throws(M2VError) {
+                    try self.encode(utf8: batch.text(i), addSpecialTokens: addSpecialTokens, into: &ids, workspace: ws)
+                    sink.set(i, ids)
+                } catch {
+                    errors.record(i, error.context("text \(i)"))
+                }
+            }
+        }
+        if let e = errors.error { throw e.error }
+        return (0..<batch.count).map { sink.values[$0] }
+    }
+}

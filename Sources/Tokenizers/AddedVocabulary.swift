@@ -1,0 +1,126 @@
+// Added tokens ("added_tokens" of tokenizer.json): found in the text before the model runs, as
+// HuggingFace's AddedVocabulary does — tokens with `normalized: false` on the raw text, the others
+// on the normalized text — with leftmost-longest matching and the `single_word`, `lstrip` and
+// `rstrip` rules.
+import M2VSupport
+import TokenizerCore
+
+/// One entry of "added_tokens".
+public struct AddedToken: Sendable {
+    public let id: Int32
+    public let content: String
+    public let special: Bool
+    public let singleWord: Bool
+    public let lstrip: Bool
+    public let rstrip: Bool
+    public let normalized: Bool
+}
+
+/// A piece of text after added-token extraction: either a run of plain text or one added token.
+struct Segment {
+    var start: Int
+    var end: Int
+    var token: Int32   // -1 for plain text
+}
+
+/// Leftmost-longest matcher over a set of scalar patterns (a trie keyed by (node, scalar)).
+struct AddedTokenMatcher: Sendable {
+    private var edges: [UInt64: Int32] = [:]     // (node << 32 | scalar) -> child node
+    private var terminal: [Int32] = [-1]         // node -> index into `tokens`, -1 if none
+    private var firstScalars: Set<UInt32> = []
+    let tokens: [AddedToken]
+
+    var isEmpty: Bool { tokens.isEmpty }
+
+    /// `patterns[i]` is what token `tokens[i]` looks like in the text it is matched on.
+    init(tokens: [AddedToken], patterns: [[UInt32]]) {
+        self.tokens = tokens
+        for (i, pat) in patterns.enumerated() where !pat.isEmpty {
+            var node: Int32 = 0
+            for s in pat {
+                let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(s)
+                if let next = edges[key] { node = next } else {
+                    let next = Int32(terminal.count)
+                    terminal.append(-1)
+                    edges[key] = next
+                    node = next
+                }
+            }
+            if terminal[Int(node)] < 0 { terminal[Int(node)] = Int32(i) }
+            firstScalars.insert(pat[0])
+        }
+    }
+
+    /// Longest pattern starting at `pos`: (token index, end) or nil.
+    @inline(__always)
+    private func longest(_ text: UnsafeBufferPointer<UInt32>, at pos: Int) -> (Int, Int)? {
+        var node: Int32 = 0
+        var best: (Int, Int)? = nil
+        var i = pos
+        while i < text.count {
+            let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(text[i])
+            guard let next = edges[key] else { break }
+            node = next
+            i += 1
+            let t = terminal[Int(node)]
+            if t >= 0 { best = (Int(t), i) }
+        }
+        return best
+    }
+
+    /// Splits `text` into plain runs and added tokens (HF `find_matches`), appending to `out`
+    /// with positions offset by `base`.
+    func split(_ text: UnsafeBufferPointer<UInt32>, base: Int, into out: inout [Segment]) {
+        let n = text.count
+        if tokens.isEmpty || n == 0 {
+            if n > 0 { out.append(Segment(start: base, end: base + n, token: -1)) }
+            return
+        }
+        var startOffset = 0
+        var pos = 0
+        while pos < n {
+            guard firstScalars.contains(text[pos]), let (ti, matchEnd) = longest(text, at: pos) else {
+                pos += 1
+                continue
+            }
+            let tok = tokens[ti]
+            var start = pos
+            var stop = matchEnd
+            if tok.singleWord {
+                let startOK = start == 0 || !isWordChar(text[start - 1])
+                let stopOK = stop == n || !isWordChar(text[stop])
+                if !(startOK && stopOK) { pos = matchEnd; continue } // skipped, as aho-corasick moves past it
+            }
+            if tok.lstrip {
+                var s = start
+                while s > 0, isWhitespace(text[s - 1]) { s -= 1 }
+                start = max(s, startOffset)
+            }
+            if tok.rstrip {
+                while stop < n, isWhitespace(text[stop]) { stop += 1 }
+            }
+            if startOffset < start { out.append(Segment(start: base + startOffset, end: base + start, token: -1)) }
+            out.append(Segment(start: base + start, end: base + stop, token: tok.id))
+            startOffset = stop
+            pos = max(matchEnd, stop)
+        }
+        if startOffset < n { out.append(Segment(start: base + startOffset, end: base + n, token: -1)) }
+    }
+
+    @inline(__always) private func isWhitespace(_ s: UInt32) -> Bool {
+        if s < 0x80 { return s == 0x20 || (s >= 0x09 && s <= 0x0D) }
+        return Unicode.Scalar(s)?.properties.isWhitespace ?? false
+    }
+
+    @inline(__always) private func isWordChar(_ s: UInt32) -> Bool {
+        if s < 0x80 {
+            return (s >= 0x30 && s <= 0x39) || (s >= 0x41 && s <= 0x5A) || (s >= 0x61 && s <= 0x7A) || s == 0x5F
+        }
+        guard let u = Unicode.Scalar(s) else { return false }
+        let p = u.properties
+        switch p.generalCategory {
+        case .decimalNumber, .connectorPunctuation, .nonspacingMark, .spacingMark, .enclosingMark: return true
+        default: return p.isAlphabetic || p.isJoinControl
+        }
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages m2v needs to build and test (as root, or with sudo), skipping
+# those already present:
+#   pkg-config   - `pkg-config --cflags --libs m2v` for C users and the examples
+#   gcc, make    - the C example, the C test suite and the Python extension's C glue
+#   python3-venv - the virtualenv with the reference (model2vec) for differential tests
+# The Swift toolchain itself is expected on PATH (swift.org toolchain, 6.x).
+set -euo pipefail
+pkgs=(pkg-config gcc make)
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then pkgs+=(python3-venv); fi
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+command -v swift >/dev/null || { echo "setup: swift not found on PATH (install a Swift 6 toolchain)" >&2; exit 1; }
+echo "setup: system packages OK ($(swift --version 2>&1 | head -1))"
