@@ -8,7 +8,7 @@ import UnicodeNormalization
 /// - clean_text: drops U+0000, U+FFFD and Rust-`is_control` scalars (Cc/Cf/Co of the crate's old
 ///   tables, except \t \n \r), then maps White_Space (and \t \n \r) to U+0020.
 /// - handle_chinese_chars: surrounds each CJK ideograph of the BERT ranges with spaces.
-/// - strip_accents (nil follows `lowercase`): NFD, then drops non-spacing marks.
+/// - strip_accents (nil follows `lowercase`): NFD (HF-matching mode), then drops non-spacing marks.
 /// - lowercase: Rust `char::to_lowercase` (full mappings, e.g. U+0130 -> "i\u{307}").
 public struct BertNormalizer: Normalizer {
     public let cleanText: Bool
@@ -62,7 +62,7 @@ public struct BertNormalizer: Normalizer {
         }
         if stripAccents {
             scratch.removeAll(keepingCapacity: true)
-            text.withUnsafeBufferPointer { UnicodeNormalization.normalize($0, .nfd, into: &scratch) }
+            text.withUnsafeBufferPointer { UnicodeNormalization.normalize($0, .nfd, into: &scratch, matchingHFTokenizers: true) }
             swap(&text, &scratch)
         }
         if stripAccents || lowercase {

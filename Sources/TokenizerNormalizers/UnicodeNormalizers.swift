@@ -2,7 +2,9 @@
 import TokenizerCore
 import UnicodeNormalization
 
-/// HuggingFace `NFC`, `NFD`, `NFKC`, `NFKD` (through the `UnicodeNormalization` module).
+/// HuggingFace `NFC`, `NFD`, `NFKC`, `NFKD` (through the `UnicodeNormalization` module, in its
+/// `matchingHFTokenizers` mode: code points the crate's older Unicode data does not know are left
+/// alone, as the reference does).
 public struct UnicodeNormalizer: Normalizer {
     public let form: NormalizationForm
     public init(_ form: NormalizationForm) { self.form = form }
@@ -13,7 +15,7 @@ public struct UnicodeNormalizer: Normalizer {
         if acc < 0x80 { return }                       // ASCII is stable under every form
         if form == .nfc, text.allSatisfy({ $0 < 0x300 }) { return } // no marks, no Hangul: NFC-stable
         scratch.removeAll(keepingCapacity: true)
-        text.withUnsafeBufferPointer { UnicodeNormalization.normalize($0, form, into: &scratch) }
+        text.withUnsafeBufferPointer { UnicodeNormalization.normalize($0, form, into: &scratch, matchingHFTokenizers: true) }
         swap(&text, &scratch)
     }
 }
