@@ -106,7 +106,7 @@ public struct DigitsPreTokenizer: PreTokenizer {
         s.refine { piece, out in
             out.splitting { buf, pieces in
                 splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, behavior, &pieces) {
-                    flags($0) & CharFlags.number != 0
+                    flags($0) & CharFlags.numeric != 0
                 }
             }
         }

@@ -95,19 +95,19 @@ func gpt2MatchEnd(_ buf: UnsafeBufferPointer<UInt32>, _ i: Int, _ end: Int, _ fl
         while j < end && flags(buf[j]) & CharFlags.number != 0 { j += 1 }
         return j
     }
-    let notOther = CharFlags.space | CharFlags.letter | CharFlags.number
+    let notOther = CharFlags.onigSpace | CharFlags.letter | CharFlags.number
     if fk & notOther == 0 {
         var j = k + 1
         while j < end && flags(buf[j]) & notOther == 0 { j += 1 }
         return j
     }
-    if flags(c) & CharFlags.space == 0 {
+    if flags(c) & CharFlags.onigSpace == 0 {
         return i + 1    // unreachable: a non-space scalar is L, N or other
     }
     // `\s+(?!\S)|\s+`: the whitespace run, minus its last scalar when a non-space follows
     // (that scalar then starts the next match), unless the run is a single scalar.
     var j = i + 1
-    while j < end && flags(buf[j]) & CharFlags.space != 0 { j += 1 }
+    while j < end && flags(buf[j]) & CharFlags.onigSpace != 0 { j += 1 }
     if j == end || j - i == 1 { return j }
     return j - 1
 }

@@ -146,7 +146,7 @@ func llama3Match(_ buf: UnsafeBufferPointer<UInt32>, _ i: Int, _ end: Int, _ fla
         }
     }
     let fc = flags(c)
-    let L = CharFlags.letter, N = CharFlags.number, S = CharFlags.space
+    let L = CharFlags.letter, N = CharFlags.number, S = CharFlags.onigSpace
     // [^\r\n\p{L}\p{N}]?\p{L}+
     var k = -1
     if fc & L != 0 {

@@ -133,6 +133,17 @@ final class PreTokenizerUnitTests: XCTestCase {
         XCTAssertEqual(pieces(p, "x", reusing: &s), [scalars("Ġx")])
     }
 
+    /// The character classes follow the reference's Unicode versions, not Swift's: U+09FD and
+    /// U+2E47 are punctuation in today's Unicode but not for the Rust BERT pre-tokenizer; ² is
+    /// not Rust regex `\w`.
+    func testReferenceCharacterClasses() throws {
+        XCTAssertEqual(pieces(BertPreTokenizer(), "a\u{9FD}b a\u{2E47}b"),
+                       [scalars("a\u{9FD}b"), scalars("a\u{2E47}b")])
+        XCTAssertEqual(pieces(WhitespacePreTokenizer(), "x\u{B2} y"), [scalars("x"), scalars("\u{B2}"), scalars("y")])
+        XCTAssertEqual(pieces(ByteLevelPreTokenizer(addPrefixSpace: false), "a\u{180E}b \u{200B}c"),
+                       [scalars("a"), scalars("áłİ"), scalars("b"), scalars("ĠâĢĭ"), scalars("c")])
+    }
+
     func testNullIsNil() throws {
         XCTAssertNil(try makePreTokenizer(.null))
     }
