@@ -12,8 +12,8 @@ import TokenizerCore
 /// such key (spm_precompiled's `transform` takes the first `common_prefix_search` result);
 /// otherwise each scalar is looked up alone. Grapheme clusters come from the Swift standard
 /// library's `Character` segmentation (the crate uses unicode-segmentation; both follow UAX #29,
-/// possibly at different Unicode versions). All-ASCII text skips the segmentation (only CR LF is
-/// a multi-scalar cluster there). Trie walks are bounds-checked: a corrupt trie gives "no match",
+/// possibly at different Unicode versions), run only on the stretches of text holding non-ASCII
+/// scalars (two ASCII scalars other than CR LF always have a cluster break between them). Trie walks are bounds-checked: a corrupt trie gives "no match",
 /// never a trap. An empty charsmap is the identity.
 public struct PrecompiledNormalizer: Normalizer {
     let trie: [UInt32]
@@ -93,34 +93,57 @@ public struct PrecompiledNormalizer: Normalizer {
         if trie.isEmpty || text.isEmpty { return }
         scratch.removeAll(keepingCapacity: true)
         scratch.reserveCapacity(text.count)
-        if isAllASCII(text) {
-            var i = 0
-            let n = text.count
-            while i < n {
-                let c = text[i]
-                if c == 0x0D && i + 1 < n && text[i + 1] == 0x0A {
-                    // "\r\n" is one grapheme cluster.
-                    appendCluster(text, i, i + 2, into: &scratch)
-                    i += 2
-                    continue
-                }
-                if let r = asciiReplacement[Int(c)] { scratch.append(contentsOf: r) } else { scratch.append(c) }
-                i += 1
+        // Between two ASCII scalars there is always a grapheme break, except inside CR LF. So
+        // the text splits at such points into runs: all-ASCII runs are handled scalar by scalar,
+        // and only runs holding non-ASCII scalars go through String segmentation.
+        let n = text.count
+        var runStart = 0
+        var i = 1
+        while i <= n {
+            if i == n || (text[i] < 0x80 && text[i - 1] < 0x80 && !(text[i - 1] == 0x0D && text[i] == 0x0A)) {
+                appendRun(text, runStart, i, into: &scratch)
+                runStart = i
             }
-        } else {
-            var s = String()
-            s.unicodeScalars.reserveCapacity(text.count)
-            for c in text { s.unicodeScalars.append(Unicode.Scalar(c) ?? "\u{FFFD}") }
-            var i = 0
-            for ch in s {
-                let k = ch.unicodeScalars.count
-                let end = min(i + k, text.count)
-                appendCluster(text, i, end, into: &scratch)
-                i = end
-            }
-            if i < text.count { scratch.append(contentsOf: text[i...]) }
+            i += 1
         }
         swap(&text, &scratch)
+    }
+
+    /// Normalizes `text[start..<end]`, which starts and ends at grapheme cluster boundaries.
+    private func appendRun(_ text: [UInt32], _ start: Int, _ end: Int, into out: inout [UInt32]) {
+        if end - start == 1 {
+            let c = text[start]
+            if c < 0x80, let r = asciiReplacement[Int(c)] { out.append(contentsOf: r) }
+            else if c < 0x80 { out.append(c) }
+            else { appendCluster(text, start, end, into: &out) }
+            return
+        }
+        var allASCII = true
+        for j in start..<end where text[j] >= 0x80 { allASCII = false; break }
+        if allASCII {
+            // Only CR LF can be a multi-scalar cluster here.
+            var j = start
+            while j < end {
+                if text[j] == 0x0D && j + 1 < end && text[j + 1] == 0x0A {
+                    appendCluster(text, j, j + 2, into: &out)
+                    j += 2
+                } else {
+                    appendCluster(text, j, j + 1, into: &out)
+                    j += 1
+                }
+            }
+            return
+        }
+        var s = String()
+        s.unicodeScalars.reserveCapacity(end - start)
+        for j in start..<end { s.unicodeScalars.append(Unicode.Scalar(text[j]) ?? "\u{FFFD}") }
+        var j = start
+        for ch in s {
+            let k = min(j + ch.unicodeScalars.count, end)
+            appendCluster(text, j, k, into: &out)
+            j = k
+        }
+        if j < end { out.append(contentsOf: text[j..<end]) }
     }
 
     /// Normalizes the grapheme cluster `text[start..<end]`, appending to `out`.
