@@ -185,33 +185,34 @@ static void test_model(const char *path) {
     for (size_t k = 0; k < dim; k++) norm += (double)a[k] * a[k];
     if (m2v_model_normalize(m) == 1) CHECK(fabs(norm - 1.0) < 1e-4, "unit norm %f", norm);
 
+    float *scratch = calloc(N_TEXTS * dim, sizeof(float)); /* `a` stays the reference */
     /* buffer too small: error, says the size needed */
-    CHECK(m2v_encode(m, (const char *const *)g_texts, g_lens, 2, NULL, a, 2 * dim - 1) == M2V_ERR_BUFFER_TOO_SMALL, "small buffer");
+    CHECK(m2v_encode(m, (const char *const *)g_texts, g_lens, 2, NULL, scratch, 2 * dim - 1) == M2V_ERR_BUFFER_TOO_SMALL, "small buffer");
     char need[64];
     snprintf(need, sizeof need, "%zu", 2 * dim);
     CHECK(strstr(m2v_last_error(), need) != NULL, "message gives the size: %s", m2v_last_error());
     CHECK(m2v_encode(m, (const char *const *)g_texts, g_lens, 1, NULL, NULL, 0) == M2V_ERR_INVALID_ARGUMENT, "NULL out");
-    CHECK(m2v_encode(m, NULL, g_lens, 3, NULL, a, 3 * dim) == M2V_ERR_INVALID_ARGUMENT, "NULL texts");
-    CHECK(m2v_encode(m, (const char *const *)g_texts, NULL, 3, NULL, a, 3 * dim) == M2V_ERR_INVALID_ARGUMENT, "NULL lengths");
+    CHECK(m2v_encode(m, NULL, g_lens, 3, NULL, scratch, 3 * dim) == M2V_ERR_INVALID_ARGUMENT, "NULL texts");
+    CHECK(m2v_encode(m, (const char *const *)g_texts, NULL, 3, NULL, scratch, 3 * dim) == M2V_ERR_INVALID_ARGUMENT, "NULL lengths");
     CHECK(m2v_encode(m, NULL, NULL, 0, NULL, NULL, 0) == M2V_OK, "zero texts");
     CHECK(strcmp(m2v_last_error(), "") == 0, "success clears the message");
     const char *weird[] = {"ok", "bad \xc3\x28 utf8", NULL};
     size_t wl[] = {2, 12, 0};
-    CHECK(m2v_encode(m, weird, wl, 2, NULL, a, 2 * dim) == M2V_ERR_INVALID_UTF8, "invalid UTF-8");
+    CHECK(m2v_encode(m, weird, wl, 2, NULL, scratch, 2 * dim) == M2V_ERR_INVALID_UTF8, "invalid UTF-8");
     CHECK(strstr(m2v_last_error(), "text 1") != NULL, "names the text: %s", m2v_last_error());
     const char *nul_text = "a\0b";
     size_t nl = 3;
-    CHECK(m2v_encode(m, &nul_text, &nl, 1, NULL, a, dim) == M2V_OK, "embedded NUL");
-    CHECK(m2v_encode(m, &weird[2], &wl[2], 1, NULL, a, dim) == M2V_OK, "NULL text with length 0");
+    CHECK(m2v_encode(m, &nul_text, &nl, 1, NULL, scratch, dim) == M2V_OK, "embedded NUL");
+    CHECK(m2v_encode(m, &weird[2], &wl[2], 1, NULL, scratch, dim) == M2V_OK, "NULL text with length 0");
     int zero = 1;
-    for (size_t k = 0; k < dim; k++) zero &= a[k] == 0.0f;
+    for (size_t k = 0; k < dim; k++) zero &= scratch[k] == 0.0f;
     CHECK(zero, "empty text gives zeros");
     m2v_encode_params bad = m2v_encode_default_params();
     bad.struct_size = 3;
-    CHECK(m2v_encode(m, (const char *const *)g_texts, g_lens, 1, &bad, a, dim) == M2V_ERR_INVALID_ARGUMENT, "bad struct_size");
+    CHECK(m2v_encode(m, (const char *const *)g_texts, g_lens, 1, &bad, scratch, dim) == M2V_ERR_INVALID_ARGUMENT, "bad struct_size");
     bad = m2v_encode_default_params();
     bad.normalize = 7;
-    CHECK(m2v_encode(m, (const char *const *)g_texts, g_lens, 1, &bad, a, dim) == M2V_ERR_INVALID_ARGUMENT, "bad normalize");
+    CHECK(m2v_encode(m, (const char *const *)g_texts, g_lens, 1, &bad, scratch, dim) == M2V_ERR_INVALID_ARGUMENT, "bad normalize");
     m2v_encode_params cancel = m2v_encode_default_params();
     cancel.batch_size = 100;
     cancel.progress = cancel_after_first;
@@ -285,6 +286,7 @@ static void test_model(const char *path) {
     }
     free(a);
     free(b);
+    free(scratch);
     m2v_model_free(m);
 }
 
