@@ -14,22 +14,20 @@ import TokenizerCore
 public struct ByteVocab: Sendable {
     /// All token bytes, entry after entry.
     private(set) var arena: [UInt8] = []
-    private(set) var entryStart: [Int32] = []
-    private(set) var entryLen: [Int32] = []
+    /// Entry -> arena start << 32 | byte length (one load per comparison).
+    private(set) var entrySpan: [UInt64] = []
     /// The id of each entry; -1 for an entry shadowed by a later duplicate key (dict vocabs).
     private(set) var entryId: [Int32] = []
-    /// Slot -> entry index + 1 (0 = empty).
-    private var slots: [Int32] = []
-    /// Slot -> high 32 bits of the finished hash, to skip most byte comparisons.
-    private var tags: [UInt32] = []
+    /// Slot -> (high 32 bits of the finished hash) << 32 | (entry index + 1); 0 = empty. The
+    /// hash bits skip most byte comparisons; one array keeps a probe to one cache line.
+    private var slots: [UInt64] = []
     private var mask: Int = 0
     private var live: Int = 0
     /// The longest key, in bytes.
     public private(set) var maxKeyBytes: Int = 0
 
     public init() {
-        slots = [Int32](repeating: 0, count: 16)
-        tags = [UInt32](repeating: 0, count: 16)
+        slots = [UInt64](repeating: 0, count: 16)
         mask = 15
     }
 
@@ -64,24 +62,25 @@ public struct ByteVocab: Sendable {
     @discardableResult
     public mutating func add(_ key: UnsafeBufferPointer<UInt8>, id: Int32) -> Int? {
         let entry = Int32(entryId.count)
-        entryStart.append(Int32(arena.count))
-        entryLen.append(Int32(key.count))
+        entrySpan.append(UInt64(arena.count) << 32 | UInt64(key.count))
         entryId.append(id)
         arena.append(contentsOf: key)
         if key.count > maxKeyBytes { maxKeyBytes = key.count }
         if (live + 1) * 2 > slots.count { grow() }
         let h = ByteVocab.finish(ByteVocab.step(ByteVocab.seed, key))
-        let tag = UInt32(truncatingIfNeeded: h >> 32)
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        let value = tag | UInt64(entry + 1)
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]
             if s == 0 {
-                slots[i] = entry + 1; tags[i] = tag; live += 1
+                slots[i] = value; live += 1
                 return nil
             }
-            if tags[i] == tag && equals(Int(s - 1), key, UnsafeBufferPointer(start: nil, count: 0), UnsafeBufferPointer(start: nil, count: 0)) {
-                slots[i] = entry + 1
-                return Int(s - 1)
+            let old = Int(s & 0xFFFF_FFFF) - 1
+            if s & 0xFFFF_FFFF_0000_0000 == tag && equals(old, key, ByteVocab.empty, ByteVocab.empty) {
+                slots[i] = value
+                return old
             }
             i = (i + 1) & mask
         }
@@ -95,24 +94,57 @@ public struct ByteVocab: Sendable {
     /// Marks an entry as shadowed (its id no longer belongs to any key).
     mutating func shadow(_ entry: Int) { entryId[entry] = -1 }
 
+    /// After `addPrefixes()`: entry -> some longer key starts with this entry's bytes.
+    private(set) var entryExtends: [Bool] = []
+
+    /// Adds every proper prefix (at UTF-8 char boundaries) of every key as an entry with id -1
+    /// (when not a key itself) and records in `entryExtends` which entries are proper prefixes
+    /// of a longer key, so that a scan over growing prefixes can stop at the first miss or at
+    /// an entry that extends nothing, as a trie walk does.
+    mutating func addPrefixes() {
+        let n = entryCount
+        entryExtends = [Bool](repeating: false, count: n)
+        var key: [UInt8] = []
+        for e in 0..<n {
+            let span = entrySpan[e]
+            let s = Int(span >> 32), len = Int(span & 0xFFFF_FFFF)
+            key.removeAll(keepingCapacity: true)
+            key.append(contentsOf: arena[s..<(s + len)])
+            var cut = 1
+            while cut < len {
+                if key[cut] & 0xC0 != 0x80 {   // a char boundary
+                    let found: Int? = key.withUnsafeBufferPointer { kb in
+                        let p = UnsafeBufferPointer(rebasing: kb[0..<cut])
+                        return findEntry(hash: ByteVocab.finish(ByteVocab.step(ByteVocab.seed, p)), p, ByteVocab.empty, ByteVocab.empty)
+                    }
+                    if let f = found {
+                        entryExtends[f] = true
+                    } else {
+                        key.withUnsafeBufferPointer { kb in _ = add(UnsafeBufferPointer(rebasing: kb[0..<cut]), id: -1) }
+                        entryExtends.append(true)
+                    }
+                }
+                cut += 1
+            }
+        }
+    }
+
     private mutating func grow() {
         let newCount = slots.count * 2
-        var newSlots = [Int32](repeating: 0, count: newCount)
-        var newTags = [UInt32](repeating: 0, count: newCount)
+        var newSlots = [UInt64](repeating: 0, count: newCount)
         let newMask = newCount - 1
         for j in 0..<slots.count where slots[j] != 0 {
-            let e = Int(slots[j] - 1)
+            let e = Int(slots[j] & 0xFFFF_FFFF) - 1
             let h = hashOfEntry(e)
             var i = Int(truncatingIfNeeded: h) & newMask
             while newSlots[i] != 0 { i = (i + 1) & newMask }
             newSlots[i] = slots[j]
-            newTags[i] = UInt32(truncatingIfNeeded: h >> 32)
         }
-        slots = newSlots; tags = newTags; mask = newMask
+        slots = newSlots; mask = newMask
     }
 
     private func hashOfEntry(_ e: Int) -> UInt64 {
-        let s = Int(entryStart[e]), n = Int(entryLen[e])
+        let s = Int(entrySpan[e] >> 32), n = Int(entrySpan[e] & 0xFFFF_FFFF)
         return arena.withUnsafeBufferPointer { a in
             ByteVocab.finish(ByteVocab.step(ByteVocab.seed, UnsafeBufferPointer(rebasing: a[s..<(s + n)])))
         }
@@ -123,9 +155,10 @@ public struct ByteVocab: Sendable {
     @inline(__always)
     private func equals(_ e: Int, _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
                         _ c: UnsafeBufferPointer<UInt8>) -> Bool {
-        let n = Int(entryLen[e])
+        let span = entrySpan[e]
+        let n = Int(span & 0xFFFF_FFFF)
         guard n == a.count + b.count + c.count else { return false }
-        let s = Int(entryStart[e])
+        let s = Int(span >> 32)
         return arena.withUnsafeBufferPointer { ar -> Bool in
             var p = s
             for x in a { if ar[p] != x { return false }; p += 1 }
@@ -139,13 +172,18 @@ public struct ByteVocab: Sendable {
     @inline(__always)
     public func findEntry(hash: UInt64, _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
                           _ c: UnsafeBufferPointer<UInt8>) -> Int? {
-        let tag = UInt32(truncatingIfNeeded: hash >> 32)
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while true {
-            let s = slots[i]
-            if s == 0 { return nil }
-            if tags[i] == tag && equals(Int(s - 1), a, b, c) { return Int(s - 1) }
-            i = (i + 1) & mask
+        let tag = hash & 0xFFFF_FFFF_0000_0000
+        return slots.withUnsafeBufferPointer { sl -> Int? in
+            var i = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let s = sl[i]
+                if s == 0 { return nil }
+                if s & 0xFFFF_FFFF_0000_0000 == tag {
+                    let e = Int(s & 0xFFFF_FFFF) - 1
+                    if equals(e, a, b, c) { return e }
+                }
+                i = (i + 1) & mask
+            }
         }
     }
 
@@ -178,7 +216,7 @@ public struct ByteVocab: Sendable {
 
     /// The bytes of entry `e`.
     public func bytes(ofEntry e: Int) -> [UInt8] {
-        let s = Int(entryStart[e]), n = Int(entryLen[e])
+        let s = Int(entrySpan[e] >> 32), n = Int(entrySpan[e] & 0xFFFF_FFFF)
         return Array(arena[s..<(s + n)])
     }
 

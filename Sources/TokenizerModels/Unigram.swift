@@ -36,6 +36,7 @@ public struct UnigramModel: TokenizerModel {
             sc.append(score)
             if score < minS { minS = score }
         }
+        v.addPrefixes()
         vocab = v; scores = sc; minScore = minS
         if let u = try json.optionalInt("unk_id", in: what) {
             guard !items.isEmpty else { throw .format("\(what): the vocabulary is empty but unk_id is set") }
@@ -50,7 +51,10 @@ public struct UnigramModel: TokenizerModel {
 
     public var vocabSize: Int { scores.count }
     public var unkId: Int32? { unk }
-    public func id(forToken utf8: UnsafeBufferPointer<UInt8>) -> Int32? { vocab.id(utf8) }
+    public func id(forToken utf8: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard let id = vocab.id(utf8), id >= 0 else { return nil }   // -1: a prefix only
+        return id
+    }
     public func token(forId id: Int32) -> [UInt8]? {
         guard id >= 0, Int(id) < scores.count else { return nil }
         return vocab.bytes(ofEntry: Int(id))
@@ -80,6 +84,8 @@ public struct UnigramModel: TokenizerModel {
                     scratch.ints.withUnsafeMutableBufferPointer { startsAt in
                         scratch.ints2.withUnsafeMutableBufferPointer { nodeId in
                             scores.withUnsafeBufferPointer { score in
+                            vocab.entryId.withUnsafeBufferPointer { entryIds in
+                            vocab.entryExtends.withUnsafeBufferPointer { extends in
                                 for i in 0..<n {
                                     let till = best[i]
                                     var hasSingle = false
@@ -92,12 +98,17 @@ public struct UnigramModel: TokenizerModel {
                                         for p in Int(off[j])..<next { h = ByteVocab.step(h, bytes[p]) }
                                         j += 1
                                         let slice = UnsafeBufferPointer(rebasing: bytes[base..<next])
-                                        guard let id = vocab.find(hash: ByteVocab.finish(h), ByteVocab.empty, slice, ByteVocab.empty) else { continue }
-                                        let cand = score[Int(id)] + till
-                                        if startsAt[j] < 0 || cand > best[j] {
-                                            best[j] = cand; startsAt[j] = Int32(i); nodeId[j] = id
+                                        // No piece starts with this prefix: no longer one either.
+                                        guard let entry = vocab.findEntry(hash: ByteVocab.finish(h), ByteVocab.empty, slice, ByteVocab.empty) else { break }
+                                        let id = entryIds[entry]
+                                        if id >= 0 {
+                                            let cand = score[Int(id)] + till
+                                            if startsAt[j] < 0 || cand > best[j] {
+                                                best[j] = cand; startsAt[j] = Int32(i); nodeId[j] = id
+                                            }
+                                            if j == i + 1 { hasSingle = true }
                                         }
-                                        if j == i + 1 { hasSingle = true }
+                                        if !extends[entry] { break }
                                     }
                                     if !hasSingle {
                                         let cand = unkScore + till
@@ -106,6 +117,8 @@ public struct UnigramModel: TokenizerModel {
                                         }
                                     }
                                 }
+                            }
+                            }
                             }
                         }
                     }
@@ -150,7 +163,7 @@ public struct UnigramModel: TokenizerModel {
         let found: Int32? = bytes.withUnsafeBufferPointer { b in
             vocab.id(UnsafeBufferPointer(rebasing: b[byteStart..<byteEnd]))
         }
-        if let found { out.append(found); return }
+        if let found, found >= 0 { out.append(found); return }
         if byteFallback {
             var all = true
             for p in byteStart..<byteEnd where fallbackIds[Int(bytes[p])] < 0 { all = false; break }
