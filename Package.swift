@@ -11,7 +11,10 @@
 //   TokenizerPreTokenizers BertPreTokenizer, ByteLevel, Metaspace, Split, ... ("pre_tokenizer")
 //   TokenizerModels      WordPiece, BPE, Unigram, WordLevel ("model")
 //   Tokenizers           the tokenizer pipeline: added tokens, post-processors, loading
+//   PoolingKernelsX86V3  row-accumulation kernels built for x86-64-v3, chosen at run time
 //   StaticModel          model folders, encode / encode_as_sequence / tokenize, save
+//   CBLAS                OpenBLAS cblas.h + LAPACKE as a system library (Debian libopenblas-dev, liblapacke-dev)
+//   Distill              teacher (BERT) forward pass, PCA, SIF weights, the distill pipeline
 //   M2V                  the C API: @_cdecl functions, status codes, ownership. No logic.
 //
 // Building the self-contained libm2v.so: `M2V_STATIC=1 swift build -c release --product m2v`
@@ -23,6 +26,14 @@ let staticLib = Context.environment["M2V_STATIC"] == "1"
 let pkgDir = Context.packageDirectory
 
 let coreSwift: [SwiftSetting] = staticLib ? [.unsafeFlags(["-static-stdlib"])] : []
+// The x86-64-v3 kernels (AVX2/FMA/F16C), dispatched at run time; other architectures build the
+// same module for their baseline.
+#if arch(x86_64)
+let v3Flags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let v3Flags: [SwiftSetting] = []
+#endif
+
 let soLinker: [LinkerSetting] = staticLib ? [
     .unsafeFlags([
         "-static-stdlib", "-use-ld=lld",
@@ -55,7 +66,11 @@ let package = Package(
                 dependencies: ["M2VSupport", "TokenizerCore", "TokenizerNormalizers",
                                "TokenizerPreTokenizers", "TokenizerModels"],
                 swiftSettings: coreSwift),
-        .target(name: "StaticModel", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers"],
+        .target(name: "PoolingKernelsX86V3", swiftSettings: coreSwift + v3Flags),
+        .target(name: "StaticModel", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "PoolingKernelsX86V3"],
+                swiftSettings: coreSwift),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .target(name: "Distill", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "StaticModel", "CBLAS"],
                 swiftSettings: coreSwift),
         .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Tokenizers", "StaticModel"],
                 swiftSettings: coreSwift, linkerSettings: soLinker),
@@ -69,6 +84,7 @@ let package = Package(
         .testTarget(name: "TokenizerModelsTests", dependencies: ["TestSupport", "TokenizerModels"]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "SafeTensors"]),
         .testTarget(name: "StaticModelTests", dependencies: ["TestSupport", "StaticModel", "SafeTensors"]),
+        .testTarget(name: "DistillTests", dependencies: ["TestSupport", "Distill", "SafeTensors", "StaticModel"]),
         .testTarget(name: "M2VTests", dependencies: ["TestSupport", "M2V", "CM2V"]),
     ]
 )

@@ -1,10 +1,60 @@
 // Pooling kernels: add one (weighted) table row to a float32 accumulator, for every table dtype,
-// and L2 normalization. Written as straight loops over raw pointers so the optimizer vectorizes
-// them; float16 is widened with a branch-free bit trick (no per-element library call on generic
-// x86-64, where Float(Float16) is one).
+// and L2 normalization. The portable kernels are straight loops over raw pointers that the
+// optimizer vectorizes for baseline x86-64 (SSE2), with float16 widened by a branch-free bit
+// trick; on CPUs with AVX2+FMA+F16C the kernels of PoolingKernelsX86V3 are used instead
+// (chosen once, at run time).
 import SafeTensors
+import PoolingKernelsX86V3
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Adds a row to an accumulator: (row pointer, dim, weight, accumulator).
+typealias RowKernel = (UnsafeRawPointer, Int, Float, UnsafeMutablePointer<Float>) -> Void
 
 enum Pooling {
+    /// True when the CPU has what Haswell has (AVX2, FMA, F16C, BMI1/2, MOVBE, LZCNT) (read once from /proc/cpuinfo) and
+    /// M2V_GENERIC_KERNELS is not set.
+    static let hasX86V3: Bool = {
+        #if arch(x86_64)
+        if getenv("M2V_GENERIC_KERNELS") != nil { return false }
+        guard let f = fopen("/proc/cpuinfo", "r") else { return false }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 1 << 16)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let s = String(cString: line)
+            guard s.hasPrefix("flags") else { continue }
+            let flags = Set(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == ":" }))
+            // The module is built for Haswell: AVX2, FMA, F16C, BMI1/2, MOVBE, LZCNT (abm).
+            return ["avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "abm"].allSatisfy { flags.contains(Substring($0)) }
+        }
+        return false
+        #else
+        return false
+        #endif
+    }()
+
+    /// The kernel for `dtype` on this CPU.
+    static func kernel(for dtype: DType, allowV3: Bool = hasX86V3) -> RowKernel {
+        if allowV3 {
+            switch dtype {
+            case .F16: return KernelsX86V3.accumulateF16
+            case .F32: return KernelsX86V3.accumulateF32
+            case .I8: return KernelsX86V3.accumulateI8
+            default: break
+            }
+        }
+        switch dtype {
+        case .F16: return accumulateF16
+        case .F32: return accumulateF32
+        case .BF16: return accumulateBF16
+        case .I8: return accumulateI8
+        case .U8: return accumulateU8
+        case .F64: return accumulateF64
+        default: return { _, _, _, _ in } // other dtypes are rejected at load
+        }
+    }
+
     /// float16 bits -> Float, exact for every value (normals, subnormals, inf, NaN).
     @inline(__always)
     static func half(_ h: UInt16) -> Float {
@@ -17,33 +67,29 @@ enum Pooling {
         return Float(bitPattern: f.bitPattern | ((hv & 0x8000) << 16))
     }
 
-    /// acc[0..<dim] += weight * table[row]
-    @inline(__always)
-    static func accumulate(table: UnsafeRawPointer, dtype: DType, row: Int, dim: Int, weight w: Float,
-                           into acc: UnsafeMutablePointer<Float>) {
-        let offset = row * dim
-        switch dtype {
-        case .F32:
-            let p = table.assumingMemoryBound(to: Float.self) + offset
-            for j in 0..<dim { acc[j] += w * p[j] }
-        case .F16:
-            let p = table.assumingMemoryBound(to: UInt16.self) + offset
-            for j in 0..<dim { acc[j] += w * half(p[j]) }
-        case .BF16:
-            let p = table.assumingMemoryBound(to: UInt16.self) + offset
-            for j in 0..<dim { acc[j] += w * Float(bitPattern: UInt32(p[j]) << 16) }
-        case .I8:
-            let p = table.assumingMemoryBound(to: Int8.self) + offset
-            for j in 0..<dim { acc[j] += w * Float(p[j]) }
-        case .U8:
-            let p = table.assumingMemoryBound(to: UInt8.self) + offset
-            for j in 0..<dim { acc[j] += w * Float(p[j]) }
-        case .F64:
-            let p = table.assumingMemoryBound(to: Double.self) + offset
-            for j in 0..<dim { acc[j] += Float(Double(w) * p[j]) }
-        default:
-            break // rejected at load
-        }
+    static func accumulateF16(_ row: UnsafeRawPointer, _ dim: Int, _ w: Float, _ acc: UnsafeMutablePointer<Float>) {
+        let p = row.assumingMemoryBound(to: UInt16.self)
+        for j in 0..<dim { acc[j] += w * half(p[j]) }
+    }
+    static func accumulateF32(_ row: UnsafeRawPointer, _ dim: Int, _ w: Float, _ acc: UnsafeMutablePointer<Float>) {
+        let p = row.assumingMemoryBound(to: Float.self)
+        for j in 0..<dim { acc[j] += w * p[j] }
+    }
+    static func accumulateBF16(_ row: UnsafeRawPointer, _ dim: Int, _ w: Float, _ acc: UnsafeMutablePointer<Float>) {
+        let p = row.assumingMemoryBound(to: UInt16.self)
+        for j in 0..<dim { acc[j] += w * Float(bitPattern: UInt32(p[j]) << 16) }
+    }
+    static func accumulateI8(_ row: UnsafeRawPointer, _ dim: Int, _ w: Float, _ acc: UnsafeMutablePointer<Float>) {
+        let p = row.assumingMemoryBound(to: Int8.self)
+        for j in 0..<dim { acc[j] += w * Float(p[j]) }
+    }
+    static func accumulateU8(_ row: UnsafeRawPointer, _ dim: Int, _ w: Float, _ acc: UnsafeMutablePointer<Float>) {
+        let p = row.assumingMemoryBound(to: UInt8.self)
+        for j in 0..<dim { acc[j] += w * Float(p[j]) }
+    }
+    static func accumulateF64(_ row: UnsafeRawPointer, _ dim: Int, _ w: Float, _ acc: UnsafeMutablePointer<Float>) {
+        let p = row.assumingMemoryBound(to: Double.self)
+        for j in 0..<dim { acc[j] += Float(Double(w) * p[j]) }
     }
 
     /// x / (||x|| + 1e-32), the norm computed in float32 as the reference does.

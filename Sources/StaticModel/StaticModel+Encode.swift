@@ -32,6 +32,7 @@ public struct EncodeOptions: Sendable {
 final class EncodeWorkspace: @unchecked Sendable {  // used by one thread at a time
     let tok = TokenizerWorkspace()
     var ids: [Int32] = []
+    var touched: UInt8 = 0
 }
 
 extension StaticModel {
@@ -72,14 +73,29 @@ extension StaticModel {
     }
 
     /// Mean of the (weighted) rows of `ids` into `out` (dim floats), then optional L2 norm.
-    func pool(_ ids: [Int32], normalize: Bool, out: UnsafeMutablePointer<Float>) {
+    /// The rows a few tokens ahead are touched (one load per cache line) before the current row
+    /// is added, so their cache misses overlap with the arithmetic instead of stalling it.
+    func pool(_ ids: [Int32], normalize: Bool, out: UnsafeMutablePointer<Float>, ws: EncodeWorkspace) {
         out.initialize(repeating: 0, count: dim)
+        let rowBytes = dim * dtype.size
+        let kernel = rowKernel
+        let lookahead = 4
         var n = 0
-        for id in ids {
-            guard let r = row(of: id) else { continue }
-            Pooling.accumulate(table: table, dtype: dtype, row: r, dim: dim, weight: weight(of: id), into: out)
-            n += 1
+        var touched: UInt8 = 0
+        ids.withUnsafeBufferPointer { idb in
+            for k in 0..<idb.count {
+                if k + lookahead < idb.count, let ahead = row(of: idb[k + lookahead]) {
+                    let q = (table + ahead * rowBytes).assumingMemoryBound(to: UInt8.self)
+                    var off = 0
+                    while off < rowBytes { touched |= q[off]; off += 64 }
+                }
+                let id = idb[k]
+                guard let r = row(of: id) else { continue }
+                kernel(table + r * rowBytes, dim, weight(of: id), out)
+                n += 1
+            }
         }
+        ws.touched = touched // keeps the look-ahead loads alive
         guard n > 0 else { return }
         let inv = 1 / Float(n)
         for j in 0..<dim { out[j] *= inv }
@@ -111,7 +127,7 @@ extension StaticModel {
                         errors.record(i, error.context("text \(i)"))
                         continue
                     }
-                    self.pool(ws.ids, normalize: norm, out: o + i * dim)
+                    self.pool(ws.ids, normalize: norm, out: o + i * dim, ws: ws)
                 }
             }
             if let e = errors.error { throw e.error }
@@ -163,7 +179,7 @@ extension StaticModel {
             for list in ids {
                 for id in list {
                     guard let row = row(of: id) else { continue }
-                    Pooling.accumulate(table: table, dtype: dtype, row: row, dim: dim, weight: weight(of: id), into: base + r * dim)
+                    rowKernel(table + row * dim * dtype.size, dim, weight(of: id), base + r * dim)
                     r += 1
                 }
             }

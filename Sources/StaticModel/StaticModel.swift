@@ -36,6 +36,8 @@ public final class StaticModel: @unchecked Sendable {
     let mapping: [Int32]?
     /// per-token weights, when present.
     let weights: [Float]?
+    /// Adds one row of the table to an accumulator (chosen for the dtype and the CPU at load).
+    let rowKernel: RowKernel
     /// Tensors saved back as they were read.
     let weightsTensor: TensorInfo?
     let mappingTensor: TensorInfo?
@@ -90,6 +92,7 @@ public final class StaticModel: @unchecked Sendable {
         default: throw .unsupported("\(stName): embedding dtype \(emb.dtype.rawValue) is not supported")
         }
         dtype = emb.dtype
+        rowKernel = Pooling.kernel(for: emb.dtype)
         rows = emb.shape[0]
         dim = emb.shape[1]
         let raw = file.bytes(emb)

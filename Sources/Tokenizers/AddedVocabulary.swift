@@ -27,7 +27,9 @@ struct Segment {
 struct AddedTokenMatcher: Sendable {
     private var edges: [UInt64: Int32] = [:]     // (node << 32 | scalar) -> child node
     private var terminal: [Int32] = [-1]         // node -> index into `tokens`, -1 if none
-    private var firstScalars: Set<UInt32> = []
+    /// Bit `s & 0xFFFF` is set when some pattern starts with a scalar congruent to s: a cheap
+    /// filter that lets the scan skip most positions without a hash lookup.
+    private var firstMask = [UInt64](repeating: 0, count: 1024)
     let tokens: [AddedToken]
 
     var isEmpty: Bool { tokens.isEmpty }
@@ -47,7 +49,8 @@ struct AddedTokenMatcher: Sendable {
                 }
             }
             if terminal[Int(node)] < 0 { terminal[Int(node)] = Int32(i) }
-            firstScalars.insert(pat[0])
+            let b = Int(pat[0] & 0xFFFF)
+            firstMask[b >> 6] |= 1 << UInt64(b & 63)
         }
     }
 
@@ -79,7 +82,9 @@ struct AddedTokenMatcher: Sendable {
         var startOffset = 0
         var pos = 0
         while pos < n {
-            guard firstScalars.contains(text[pos]), let (ti, matchEnd) = longest(text, at: pos) else {
+            let b = Int(text[pos] & 0xFFFF)
+            if firstMask[b >> 6] & (1 << UInt64(b & 63)) == 0 { pos += 1; continue }
+            guard let (ti, matchEnd) = longest(text, at: pos) else {
                 pos += 1
                 continue
             }
