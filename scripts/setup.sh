@@ -3,10 +3,11 @@
 # those already present:
 #   pkg-config   - `pkg-config --cflags --libs m2v` for C users and the examples
 #   gcc, make    - the C example, the C test suite and the Python extension's C glue
+#   libopenblas-dev, liblapacke-dev - BLAS/LAPACK for the distiller (teacher forward pass, PCA)
 #   python3-venv - the virtualenv with the reference (model2vec) for differential tests
 # The Swift toolchain itself is expected on PATH (swift.org toolchain, 6.x).
 set -euo pipefail
-pkgs=(pkg-config gcc make)
+pkgs=(pkg-config gcc make libopenblas-dev liblapacke-dev)
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then pkgs+=(python3-venv); fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
