@@ -1,0 +1,137 @@
+// Distill/Pipeline — model2vec 0.10's distill(): vocabulary → teacher forward → pooling →
+// nan_to_num → SIF weights → PCA → rows × weights → quantize → the model folder (config.json,
+// model.safetensors, tokenizer.json, modules.json, README.md) exactly as save_pretrained writes it.
+import M2VSupport
+import SafeTensors
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The table dtype of the distilled model (model2vec's quantize_to).
+public enum QuantizeTo: String, Sendable, CaseIterable {
+    case float16, float32, float64, int8
+}
+
+/// The options of `Distiller.distill`, defaulting to model2vec's.
+public struct DistillOptions: Sendable {
+    public var pcaDims: PCADims = .components(256)
+    /// SIF coefficient a in (0, 1), or nil for no weighting.
+    public var sifCoefficient: Double? = 1e-4
+    public var tokenRemovePattern: TokenRemovePattern = .unusedTokens
+    public var quantizeTo: QuantizeTo = .float16
+    public var pooling: PoolingMode = .mean
+    /// Threads for the forward pass; 0 = all cores.
+    public var threads: Int = 0
+    /// "tokenizer_name" in config.json and the card's base model; nil = the teacher folder's name.
+    public var baseModelName: String? = nil
+    public var progress: DistillProgress? = nil
+    public init() {}
+}
+
+/// A distilled model in memory, before it is written.
+public struct DistilledModel: Sendable {
+    public var vocabulary: DistillVocabulary
+    /// [rows, dim] float64 (rows × SIF weights), before quantization.
+    public var table: [Double]
+    public var dim: Int
+    public var options: DistillOptions
+    public var baseModelName: String
+}
+
+func basename(_ path: String) -> String {
+    var p = Array(path.utf8)
+    while p.count > 1, p.last == UInt8(ascii: "/") { p.removeLast() }
+    if let i = p.lastIndex(of: UInt8(ascii: "/")) { p = Array(p[(i + 1)...]) }
+    return String(decoding: p, as: UTF8.self)
+}
+
+extension Distiller {
+    /// Distills the teacher folder (Hugging Face layout: config.json, model.safetensors,
+    /// tokenizer.json) into a model2vec folder at `outputDir`.
+    public static func distill(teacher dir: String, options: DistillOptions = DistillOptions(),
+                               to outputDir: String) throws(M2VError) {
+        let model = try build(teacher: dir, options: options)
+        try write(model, to: outputDir)
+    }
+
+    /// The in-memory steps of `distill`.
+    public static func build(teacher dir: String, options: DistillOptions) throws(M2VError) -> DistilledModel {
+        if let a = options.sifCoefficient, !(a > 0 && a < 1) {
+            throw .invalidArgument("SIF coefficient must be > 0 and < 1 (got \(a))")
+        }
+        let tokPath = FileIO.join(dir, "tokenizer.json")
+        guard FileIO.isRegularFile(tokPath) else { throw .notFound("teacher tokenizer.json not found in \(dir)") }
+        let vocab = try DistillVocabulary(teacherTokenizerJSON: FileIO.read(tokPath), remove: options.tokenRemovePattern)
+        let teacher = try Transformer(folder: dir)
+        let raw = try embed(model: teacher, sequences: vocab.teacherInputs, pooling: options.pooling,
+                            padId: vocab.padId, threads: options.threads, progress: options.progress)
+        return try finish(raw: raw, vocabulary: vocab, hidden: teacher.config.hidden, options: options,
+                          baseModelName: options.baseModelName ?? basename(dir))
+    }
+
+    /// PCA and SIF weighting of the pooled teacher vectors `raw` ([rows, hidden]).
+    public static func finish(raw: [Float], vocabulary: DistillVocabulary, hidden: Int, options: DistillOptions,
+                              baseModelName: String) throws(M2VError) -> DistilledModel {
+        let rows = vocabulary.tokens.count
+        let weights = PCA.sifWeights(count: rows, sif: options.sifCoefficient)
+        let (reduced, dim) = try PCA.apply(raw, rows: rows, dim: hidden, options.pcaDims)
+        var table = [Double](repeating: 0, count: rows * dim)
+        for r in 0..<rows { for j in 0..<dim { table[r * dim + j] = Double(reduced[r * dim + j]) * weights[r] } }
+        return DistilledModel(vocabulary: vocabulary, table: table, dim: dim, options: options, baseModelName: baseModelName)
+    }
+
+    /// model2vec's quantize_embeddings on a float64 table: (dtype, bytes).
+    public static func quantize(_ t: [Double], to q: QuantizeTo) -> (DType, [UInt8]) {
+        switch q {
+        case .float64: return (.F64, t.withUnsafeBytes { Array($0) })
+        case .float32: return (.F32, t.map { Float($0) }.withUnsafeBytes { Array($0) })
+        case .float16: return (.F16, t.map { doubleToHalf($0) }.withUnsafeBytes { Array($0) })
+        case .int8:
+            var m = 0.0
+            for v in t { m = max(m, abs(v)) }
+            let scale = m / 127
+            let q: [Int8] = t.map { v in
+                // numpy: float16 copy, divided by the float64 scale into float16, rint, clip.
+                let h = Double(halfToFloat(doubleToHalf(v)))
+                let d = Double(halfToFloat(doubleToHalf(scale > 0 ? h / scale : 0)))
+                return Int8(max(-127, min(127, d.rounded(.toNearestOrEven))))
+            }
+            return (.I8, q.withUnsafeBytes { Array($0) })
+        }
+    }
+
+    /// Writes the model folder (created if needed) in model2vec 0.10's format.
+    public static func write(_ m: DistilledModel, to dir: String) throws(M2VError) {
+        try FileIO.makeDirectories(dir)
+        let rows = m.vocabulary.tokens.count
+        let (dtype, bytes) = quantize(m.table, to: m.options.quantizeTo)
+        var writer = SafeTensorsWriter()
+        try writer.add(name: "embeddings", dtype: dtype, shape: [rows, m.dim], bytes: bytes)
+        try writer.write(to: FileIO.join(dir, "model.safetensors"))
+        try FileIO.write(FileIO.join(dir, "tokenizer.json"), m.vocabulary.tokenizerJSON)
+        let apply: JSON
+        switch m.options.pcaDims {
+        case .none: apply = .null
+        case .auto: apply = .string("auto")
+        case .components(let k): apply = .number(Double(k))
+        case .explainedVariance(let v): apply = .number(v)
+        }
+        let config: JSON = .object([
+            ("model_type", .string("model2vec")), ("architectures", .array([.string("StaticModel")])),
+            ("tokenizer_name", .string(m.baseModelName)), ("apply_pca", apply),
+            ("sif_coefficient", m.options.sifCoefficient.map { .number($0) } ?? .null),
+            ("hidden_dim", .number(Double(m.dim))), ("seq_length", .number(1_000_000)),
+            ("normalize", .bool(true)), ("pooling", .string(m.options.pooling.rawValue)),
+            ("max_length", .number(512)), ("embedding_dtype", .string(m.options.quantizeTo.rawValue)),
+        ])
+        try FileIO.write(FileIO.join(dir, "config.json"), string: config.serialized(indent: 4))
+        let modules: JSON = .array([
+            .object([("idx", .number(0)), ("name", .string("0")), ("path", .string(".")),
+                     ("type", .string("sentence_transformers.models.StaticEmbedding"))]),
+            .object([("idx", .number(1)), ("name", .string("1")), ("path", .string("1_Normalize")),
+                     ("type", .string("sentence_transformers.models.Normalize"))]),
+        ])
+        try FileIO.write(FileIO.join(dir, "modules.json"), string: modules.serialized(indent: 4))
+        try FileIO.write(FileIO.join(dir, "README.md"), string: modelCard(base: m.baseModelName, name: basename(dir)))
+    }
+}

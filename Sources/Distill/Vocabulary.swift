@@ -1,0 +1,149 @@
+// Distill/Vocabulary — the distilled model's vocabulary and tokenizer.json, as model2vec 0.10
+// builds them from the teacher's tokenizer: added tokens pruned (the unk and pad tokens stay),
+// tokens matching token_remove_pattern (default r"\[unused\d+\]", matched at the start like
+// re.match) removed, ids renumbered in the teacher's order, post-processor dropped, truncation
+// 512 and padding disabled (length 0) as model2vec saves them. Each kept token's teacher input is
+// bos + [teacher id] + eos from the teacher's post-processor.
+import M2VSupport
+
+/// The output vocabulary and what the teacher sees for each token.
+public struct DistillVocabulary: Sendable {
+    /// Tokens in output-id order.
+    public var tokens: [String]
+    /// The teacher input ids of each token (e.g. [CLS] id [SEP]).
+    public var teacherInputs: [[Int32]]
+    /// The output tokenizer.json bytes.
+    public var tokenizerJSON: [UInt8]
+    /// The teacher's pad id (batch padding).
+    public var padId: Int32
+}
+
+public enum TokenRemovePattern: Sendable, Equatable {
+    case none
+    /// `\[unused\d+\]` matched at the start of the token (model2vec's default).
+    case unusedTokens
+}
+
+extension DistillVocabulary {
+    /// Builds the vocabulary from the teacher's tokenizer.json.
+    public init(teacherTokenizerJSON bytes: [UInt8], remove: TokenRemovePattern = .unusedTokens) throws(M2VError) {
+        let json = try JSON.parse(bytes)
+        let what = "teacher tokenizer.json"
+        guard let model = json["model"], let members = json.object else { throw .format("\(what): no model") }
+        let type = model["type"]?.string ?? ""
+        guard type == "WordPiece" else {
+            throw .unsupported("\(what): distilling with a \(type) tokenizer (only WordPiece is supported)")
+        }
+        guard let vocabObj = model["vocab"]?.object else { throw .format("\(what): model.vocab is not an object") }
+        var byId: [(id: Int, token: String)] = []
+        byId.reserveCapacity(vocabObj.count)
+        for m in vocabObj {
+            guard let id = m.value.int, id >= 0, id < 1 << 31 else { throw .format("\(what): bad id for token \(m.key)") }
+            byId.append((id, m.key))
+        }
+        byId.sort { $0.id < $1.id }
+        func idOf(_ token: String) -> Int? {
+            for e in byId where e.token.utf8.elementsEqual(token.utf8) { return e.id }
+            return nil
+        }
+        let unk = model["unk_token"]?.string
+        let padding = json["padding"]
+        let padToken = padding?["pad_token"]?.string
+        let padId = padding?["pad_id"]?.int ?? 0
+        // Added tokens: the unk and pad tokens are kept, the others are pruned.
+        var kept: [JSON] = []
+        var pruned: [[UInt8]] = []
+        for t in json["added_tokens"]?.array ?? [] {
+            guard let content = t["content"]?.string else { throw .format("\(what): added token without content") }
+            let keep = (unk.map { $0.utf8.elementsEqual(content.utf8) } ?? false)
+                || (padToken.map { $0.utf8.elementsEqual(content.utf8) } ?? false)
+            if keep { kept.append(t) } else { pruned.append(Array(content.utf8)) }
+        }
+        func isUnused(_ t: String) -> Bool {
+            let b = Array(t.utf8), p = Array("[unused".utf8)
+            guard b.count > p.count + 1, b.starts(with: p) else { return false }
+            var i = p.count, digits = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1; digits += 1 }
+            return digits > 0 && i < b.count && b[i] == UInt8(ascii: "]")
+        }
+        // Teacher post-processor: ids before and after the token.
+        var bos: [Int32] = [], eos: [Int32] = []
+        if let pp = json["post_processor"], !pp.isNull {
+            switch pp["type"]?.string ?? "" {
+            case "TemplateProcessing":
+                let specials = pp["special_tokens"]
+                var seenSeq = false
+                for piece in pp["single"]?.array ?? [] {
+                    if piece["Sequence"] != nil { seenSeq = true; continue }
+                    guard let name = piece["SpecialToken"]?["id"]?.string,
+                          let ids = specials?[name]?["ids"]?.array else {
+                        throw .format("\(what): TemplateProcessing piece without ids")
+                    }
+                    for v in ids {
+                        guard let i = v.int else { throw .format("\(what): bad special token id") }
+                        if seenSeq { eos.append(Int32(i)) } else { bos.append(Int32(i)) }
+                    }
+                }
+            case "BertProcessing", "RobertaProcessing":
+                guard let c = pp["cls"]?.array, c.count == 2, let ci = c[1].int,
+                      let s = pp["sep"]?.array, s.count == 2, let si = s[1].int else {
+                    throw .format("\(what): \(pp["type"]?.string ?? "") without cls/sep")
+                }
+                bos = [Int32(ci)]; eos = [Int32(si)]
+            default:
+                throw .unsupported("\(what): post_processor \(pp["type"]?.string ?? "?")")
+            }
+        }
+        var tokens: [String] = [], inputs: [[Int32]] = [], vocabOut: [(key: String, value: JSON)] = []
+        var newIdOfOld: [Int: Int] = [:]
+        for e in byId {
+            if pruned.contains(where: { $0.elementsEqual(e.token.utf8) }) { continue }
+            if remove == .unusedTokens && isUnused(e.token) { continue }
+            newIdOfOld[e.id] = tokens.count
+            vocabOut.append((e.token, .number(Double(tokens.count))))
+            tokens.append(e.token)
+            inputs.append(bos + [Int32(e.id)] + eos)
+        }
+        guard !tokens.isEmpty else {
+            throw .invalidArgument("the vocabulary is empty after preprocessing (check the token remove pattern)")
+        }
+        // Output tokenizer.json, in the member order the HF tokenizers library writes.
+        var out: [(key: String, value: JSON)] = []
+        out.append(("version", json["version"] ?? .string("1.0")))
+        out.append(("truncation", .object([("direction", .string("Right")), ("max_length", .number(512)),
+                                           ("strategy", .string("LongestFirst")), ("stride", .number(0))])))
+        if let padding, !padding.isNull {
+            let pid = padToken.flatMap { idOf($0) }.flatMap { newIdOfOld[$0] } ?? padId
+            out.append(("padding", .object([
+                ("strategy", .object([("Fixed", .number(0))])), ("direction", .string("Right")),
+                ("pad_to_multiple_of", .null), ("pad_id", .number(Double(pid))),
+                ("pad_type_id", .number(0)), ("pad_token", .string(padToken ?? "[PAD]"))])))
+        } else {
+            out.append(("padding", .null))
+        }
+        var added: [JSON] = []
+        for t in kept {
+            guard let content = t["content"]?.string, let old = idOf(content), let nid = newIdOfOld[old] else { continue }
+            func flag(_ k: String, _ d: Bool) -> JSON { .bool(t[k]?.bool ?? d) }
+            added.append(.object([("id", .number(Double(nid))), ("content", .string(content)),
+                                  ("single_word", flag("single_word", false)), ("lstrip", flag("lstrip", false)),
+                                  ("rstrip", flag("rstrip", false)), ("normalized", flag("normalized", false)),
+                                  ("special", flag("special", true))]))
+        }
+        out.append(("added_tokens", .array(added)))
+        out.append(("normalizer", json["normalizer"] ?? .null))
+        out.append(("pre_tokenizer", json["pre_tokenizer"] ?? .null))
+        out.append(("post_processor", .null))
+        out.append(("decoder", json["decoder"] ?? .null))
+        var modelOut: [(key: String, value: JSON)] = []
+        for m in model.object ?? [] {
+            modelOut.append(m.key == "vocab" ? ("vocab", .object(vocabOut)) : m)
+        }
+        out.append(("model", .object(modelOut)))
+        _ = members
+        self.tokens = tokens
+        self.teacherInputs = inputs
+        self.tokenizerJSON = Array(JSON.object(out).serialized().utf8)
+        self.padId = Int32(padId)
+    }
+}
