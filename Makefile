@@ -42,9 +42,25 @@ test: setup venv install example
 	@mkdir -p build
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-c
+	$(MAKE) --no-print-directory test-python
 
 run: setup example
 	scripts/run.sh
 
 clean:
 	rm -rf build .build .build-release
+
+# The Python extension m2v_native (bindings/python), compiled against the installed libm2v
+# (M2V_PREFIX) and installed into $(VENV); it carries an rpath, so no LD_LIBRARY_PATH is needed.
+# The venv's own setuptools builds it when present (works offline), else pip's isolated build.
+.PHONY: python test-python
+python: install venv
+	M2V_PREFIX=$(PREFIX) $(VENV)/bin/pip install -q $$($(VENV)/bin/python -c 'import setuptools' 2>/dev/null && echo --no-build-isolation) ./bindings/python
+
+test-python: python
+	$(VENV)/bin/python -m pytest -q bindings/python/tests
+
+# The benchmark against model2vec / HF tokenizers (bench/README.md). Quick: make bench BENCH_ARGS=--quick
+.PHONY: bench
+bench:
+	bench/run.sh $(BENCH_ARGS)

@@ -1,0 +1,89 @@
+"""Builds m2v_native._core, the C glue over libm2v (include/m2v.h).
+
+Where libm2v is found, first match wins:
+  1. M2V_PREFIX=/path/to/prefix   the `make install` prefix: $M2V_PREFIX/include/m2v.h and
+                                  $M2V_PREFIX/lib/libm2v.so (e.g. <repo>/build/prefix)
+  2. pkg-config --cflags --libs m2v   (set PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig if needed)
+
+The library directory is written into the extension as an rpath, so importing m2v_native needs no
+LD_LIBRARY_PATH. The package version is M2V_VERSION_STRING from the m2v.h that is compiled against.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+from setuptools import Extension, setup
+
+HERE = Path(__file__).resolve().parent
+
+
+def _pkg_config() -> dict[str, list[str]] | None:
+    try:
+        out = subprocess.run(["pkg-config", "--cflags", "--libs", "m2v"], check=True,
+                             capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    cfg: dict[str, list[str]] = {"include_dirs": [], "library_dirs": [], "libraries": [],
+                                 "runtime_library_dirs": [], "extra_link_args": []}
+    for flag in shlex.split(out):
+        if flag.startswith("-I"):
+            cfg["include_dirs"].append(flag[2:])
+        elif flag.startswith("-L"):
+            cfg["library_dirs"].append(flag[2:])
+        elif flag.startswith("-l"):
+            cfg["libraries"].append(flag[2:])
+        elif flag.startswith("-Wl,-rpath,"):
+            cfg["runtime_library_dirs"].append(flag[len("-Wl,-rpath,"):])
+        else:
+            cfg["extra_link_args"].append(flag)
+    # An rpath even when the .pc file does not carry one.
+    for d in cfg["library_dirs"]:
+        if d not in cfg["runtime_library_dirs"]:
+            cfg["runtime_library_dirs"].append(d)
+    return cfg
+
+
+def _find_m2v() -> dict[str, list[str]]:
+    prefix = os.environ.get("M2V_PREFIX")
+    if prefix:
+        p = Path(prefix).resolve()
+        if not (p / "include" / "m2v.h").is_file():
+            raise SystemExit(f"M2V_PREFIX={prefix}: no include/m2v.h there (run `make install` first)")
+        lib = str(p / "lib")
+        return {"include_dirs": [str(p / "include")], "library_dirs": [lib], "libraries": ["m2v"],
+                "runtime_library_dirs": [lib], "extra_link_args": []}
+    cfg = _pkg_config()
+    if cfg is None:
+        raise SystemExit("m2v_native: libm2v not found. Set M2V_PREFIX to the `make install` prefix "
+                         "(e.g. <repo>/build/prefix) or make `pkg-config m2v` work "
+                         "(PKG_CONFIG_PATH=<prefix>/lib/pkgconfig).")
+    return cfg
+
+
+def _version(include_dirs: list[str]) -> str:
+    for d in [*include_dirs, str(HERE.parent.parent / "include")]:
+        h = Path(d) / "m2v.h"
+        if h.is_file():
+            m = re.search(r'^#define M2V_VERSION_STRING "([^"]+)"', h.read_text(), re.M)
+            if m:
+                return m.group(1)
+    raise SystemExit("m2v_native: cannot read M2V_VERSION_STRING from m2v.h")
+
+
+cfg = _find_m2v()
+setup(
+    version=_version(cfg["include_dirs"]),
+    ext_modules=[
+        Extension(
+            "m2v_native._core",
+            sources=["src/m2v_native/_core.c"],
+            extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
+                                "-Wno-cast-function-type"],
+            **cfg,
+        )
+    ],
+)
