@@ -1,0 +1,81 @@
+// C API: m2v_distill and its params (include/m2v.h, "Distillation"). Reads the params struct
+// defensively, converts it to DistillOptions and calls Distiller.distill. No logic.
+import CM2V
+import Distill
+import M2VSupport
+
+@_cdecl("m2v_distill_default_params")
+public func m2v_distill_default_params() -> m2v_distill_params {
+    m2v_distill_params(struct_size: MemoryLayout<m2v_distill_params>.size, pca_dims: 256, explained_variance: 0,
+                       sif_coefficient: 1e-4, quantize_to: Int32(M2V_QUANTIZE_FLOAT16.rawValue),
+                       pooling: Int32(M2V_POOLING_MEAN.rawValue), n_threads: 0, remove_unused_tokens: 1,
+                       base_model_name: nil, progress: nil, progress_user_data: nil)
+}
+
+/// Converts a params struct to options; NULL gives the defaults.
+func distillOptions(_ p: UnsafePointer<m2v_distill_params>?) throws(M2VError) -> DistillOptions {
+    var o = DistillOptions()
+    guard let p else { return o }
+    guard p.pointee.struct_size >= MemoryLayout<m2v_distill_params>.size else {
+        throw .invalidArgument("m2v_distill_params.struct_size is \(p.pointee.struct_size): initialize params with m2v_distill_default_params()")
+    }
+    let v = p.pointee
+    if v.explained_variance != 0 {
+        guard v.explained_variance > 0, v.explained_variance < 1 else {
+            throw .invalidArgument("m2v_distill_params.explained_variance must be in (0, 1) or 0 (got \(v.explained_variance))")
+        }
+        o.pcaDims = .explainedVariance(v.explained_variance)
+    } else {
+        switch v.pca_dims {
+        case 0: o.pcaDims = .none
+        case -1: o.pcaDims = .auto
+        case let k where k > 0: o.pcaDims = .components(Int(k))
+        default: throw .invalidArgument("m2v_distill_params.pca_dims must be > 0, 0 (none) or -1 (auto) (got \(v.pca_dims))")
+        }
+    }
+    if v.sif_coefficient == 0 {
+        o.sifCoefficient = nil
+    } else {
+        guard v.sif_coefficient > 0, v.sif_coefficient < 1 else {
+            throw .invalidArgument("m2v_distill_params.sif_coefficient must be in (0, 1) or 0 (got \(v.sif_coefficient))")
+        }
+        o.sifCoefficient = v.sif_coefficient
+    }
+    switch UInt32(bitPattern: v.quantize_to) {
+    case M2V_QUANTIZE_FLOAT16.rawValue: o.quantizeTo = .float16
+    case M2V_QUANTIZE_FLOAT32.rawValue: o.quantizeTo = .float32
+    case M2V_QUANTIZE_FLOAT64.rawValue: o.quantizeTo = .float64
+    case M2V_QUANTIZE_INT8.rawValue: o.quantizeTo = .int8
+    default: throw .invalidArgument("m2v_distill_params.quantize_to \(v.quantize_to) is not an m2v_quantize")
+    }
+    switch UInt32(bitPattern: v.pooling) {
+    case M2V_POOLING_MEAN.rawValue: o.pooling = .mean
+    case M2V_POOLING_FIRST.rawValue: o.pooling = .first
+    case M2V_POOLING_LAST.rawValue: o.pooling = .last
+    case M2V_POOLING_POOLER.rawValue: o.pooling = .pooler
+    default: throw .invalidArgument("m2v_distill_params.pooling \(v.pooling) is not an m2v_pooling")
+    }
+    guard v.n_threads >= 0 else { throw .invalidArgument("m2v_distill_params.n_threads must be >= 0") }
+    o.threads = Int(v.n_threads)
+    switch v.remove_unused_tokens {
+    case 0: o.tokenRemovePattern = .none
+    case 1: o.tokenRemovePattern = .unusedTokens
+    default: throw .invalidArgument("m2v_distill_params.remove_unused_tokens must be 0 or 1")
+    }
+    if let name = v.base_model_name { o.baseModelName = String(cString: name) }
+    if let fn = v.progress {
+        let user = UInt(bitPattern: v.progress_user_data)
+        o.progress = { done, total in fn(done, total, UnsafeMutableRawPointer(bitPattern: user)) == 0 }
+    }
+    return o
+}
+
+@_cdecl("m2v_distill")
+public func m2v_distill(_ teacher: UnsafePointer<CChar>?, _ params: UnsafePointer<m2v_distill_params>?,
+                        _ out: UnsafePointer<CChar>?) -> m2v_status {
+    guarded { () throws(M2VError) in
+        let teacherPath = try string(teacher, "teacher_path")
+        let outPath = try string(out, "out_path")
+        try Distiller.distill(teacher: teacherPath, options: distillOptions(params), to: outPath)
+    }
+}
