@@ -72,7 +72,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "Distill", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "StaticModel", "CBLAS"],
                 swiftSettings: coreSwift),
-        .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Tokenizers", "StaticModel"],
+        .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Tokenizers", "StaticModel", "Distill"],
                 swiftSettings: coreSwift, linkerSettings: soLinker),
         .target(name: "TestSupport", dependencies: ["M2VSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "M2VSupportTests", dependencies: ["M2VSupport"]),

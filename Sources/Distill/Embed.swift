@@ -20,7 +20,8 @@ public enum PoolingMode: String, Sendable, CaseIterable {
     case pooler
 }
 
-/// Progress of the forward pass: (sequences done, total). Return false to cancel.
+/// Progress of the forward pass: (sequences done, total). Return false to cancel. Called on the
+/// thread that called `embed`, between batches, and once at the end.
 public typealias DistillProgress = @Sendable (_ done: Int, _ total: Int) -> Bool
 
 /// Shared state of the parallel forward pass.
@@ -75,7 +76,7 @@ public enum Distiller {
         let savedBLAS = openblas_get_num_threads()
         if nThreads > 1 { openblas_set_num_threads(1) }
         defer { if nThreads > 1 { openblas_set_num_threads(savedBLAS) } }
-        Parallel.forChunks(count: nBatches, threads: nThreads, chunk: 1) { _, range in
+        Parallel.forChunks(count: nBatches, threads: nThreads, chunk: 1) { worker, range in
             for batch in range {
                 pthread_mutex_lock(&state.mutex)
                 let stop = state.cancelled || state.error != nil
@@ -118,8 +119,14 @@ public enum Distiller {
                     }
                     pthread_mutex_lock(&state.mutex)
                     state.done += members.count
-                    if let progress, !state.cancelled, !progress(state.done, n) { state.cancelled = true }
+                    let done = state.done
                     pthread_mutex_unlock(&state.mutex)
+                    // The progress callback runs on the calling thread (worker 0) only.
+                    if worker == 0, let progress, !progress(done, n) {
+                        pthread_mutex_lock(&state.mutex)
+                        state.cancelled = true
+                        pthread_mutex_unlock(&state.mutex)
+                    }
                 } catch {
                     pthread_mutex_lock(&state.mutex)
                     if state.error == nil { state.error = (error as? M2VError) ?? .format("\(error)") }
@@ -130,6 +137,7 @@ public enum Distiller {
         }
         if let e = state.error { throw e }
         if state.cancelled { throw .cancelled("distill cancelled by the progress callback") }
+        if let progress, !progress(n, n) { throw .cancelled("distill cancelled by the progress callback") }
         return Array(UnsafeBufferPointer(start: state.out, count: n * H))
     }
 }
