@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "TokenizerModelsTests", dependencies: ["TestSupport", "TokenizerModels"]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "SafeTensors"]),
         .testTarget(name: "StaticModelTests", dependencies: ["TestSupport", "StaticModel", "SafeTensors"]),
-        .testTarget(name: "DistillTests", dependencies: ["TestSupport", "Distill", "SafeTensors", "StaticModel"]),
+        .testTarget(name: "DistillTests", dependencies: ["TestSupport", "Distill", "SafeTensors", "StaticModel", "M2V", "CM2V"]),
         .testTarget(name: "M2VTests", dependencies: ["TestSupport", "M2V", "CM2V"]),
     ]
 )
