@@ -20,6 +20,8 @@ public struct DistillOptions: Sendable {
     public var tokenRemovePattern: TokenRemovePattern = .unusedTokens
     public var quantizeTo: QuantizeTo = .float16
     public var pooling: PoolingMode = .mean
+    /// model2vec's custom `vocabulary`: words added to the tokenizer (see DistillVocabulary).
+    public var vocabulary: [String] = []
     /// Threads for the forward pass; 0 = all cores.
     public var threads: Int = 0
     /// "tokenizer_name" in config.json and the card's base model; nil = the teacher folder's name.
@@ -61,7 +63,8 @@ extension Distiller {
         }
         let tokPath = FileIO.join(dir, "tokenizer.json")
         guard FileIO.isRegularFile(tokPath) else { throw .notFound("teacher tokenizer.json not found in \(dir)") }
-        let vocab = try DistillVocabulary(teacherTokenizerJSON: FileIO.read(tokPath), remove: options.tokenRemovePattern)
+        let vocab = try DistillVocabulary(teacherTokenizerJSON: FileIO.read(tokPath), remove: options.tokenRemovePattern,
+                                            words: options.vocabulary)
         let teacher = try Transformer(folder: dir)
         let raw = try embed(model: teacher, sequences: vocab.teacherInputs, pooling: options.pooling,
                             padId: vocab.padId, threads: options.threads, progress: options.progress)

@@ -5,6 +5,8 @@
 // 512 and padding disabled (length 0) as model2vec saves them. Each kept token's teacher input is
 // bos + [teacher id] + eos from the teacher's post-processor.
 import M2VSupport
+import TokenizerCore
+import Tokenizers
 
 /// The output vocabulary and what the teacher sees for each token.
 public struct DistillVocabulary: Sendable {
@@ -26,7 +28,13 @@ public enum TokenRemovePattern: Sendable, Equatable {
 
 extension DistillVocabulary {
     /// Builds the vocabulary from the teacher's tokenizer.json.
-    public init(teacherTokenizerJSON bytes: [UInt8], remove: TokenRemovePattern = .unusedTokens) throws(M2VError) {
+    /// `words`: model2vec's custom `vocabulary`: a word that pre-tokenizes to one piece becomes a
+    /// new vocabulary token (unless present or removed by the pattern); one that splits into
+    /// several becomes a normalized multi-word added token. Their teacher inputs are the teacher
+    /// tokenizer's encoding with special tokens, truncated and padded as its tokenizer.json says
+    /// (the reference pools over that padding too).
+    public init(teacherTokenizerJSON bytes: [UInt8], remove: TokenRemovePattern = .unusedTokens,
+                words: [String] = []) throws(M2VError) {
         let json = try JSON.parse(bytes)
         let what = "teacher tokenizer.json"
         guard let model = json["model"], let members = json.object else { throw .format("\(what): no model") }
@@ -104,6 +112,52 @@ extension DistillVocabulary {
             tokens.append(e.token)
             inputs.append(bos + [Int32(e.id)] + eos)
         }
+        var multi: [String] = []
+        if !words.isEmpty {
+            let tok = try Tokenizer(jsonBytes: bytes)
+            var seen = Set<[UInt8]>(byId.map { Array($0.token.utf8) })
+            var seenAdded = Set<[UInt8]>()
+            var singles: [String] = []
+            for w in words {
+                let pieces = Self.preprocess(w, tok)
+                if pieces.isEmpty { continue }
+                if pieces.count > 1 {
+                    var sc = w.unicodeScalars.map { $0.value }, scratch: [UInt32] = []
+                    tok.normalizer?.normalize(&sc, scratch: &scratch)
+                    let norm = Self.strip(sc)
+                    var u: [UInt8] = []
+                    for c in norm { appendUTF8(&u, c) }
+                    if seenAdded.contains(u) { continue }
+                    seenAdded.insert(u)
+                    multi.append(String(decoding: u, as: UTF8.self))
+                    continue
+                }
+                var u: [UInt8] = []
+                for c in pieces[0] { appendUTF8(&u, c) }
+                let t = String(decoding: u, as: UTF8.self)
+                if seen.contains(u) { continue }
+                if remove == .unusedTokens && isUnused(t) { continue }
+                seen.insert(u)
+                singles.append(t)
+            }
+            // Teacher inputs: the teacher tokenizer with its post-processor, truncation, padding.
+            let maxLen = json["truncation"]?["max_length"]?.int
+            let fixed = padding?["strategy"]?["Fixed"]?.int
+            let nSpecial = bos.count + eos.count
+            let ws = TokenizerWorkspace()
+            for t in singles + multi {
+                var ids: [Int32] = []
+                let u = Array(t.utf8)
+                try u.withUnsafeBufferPointer { (b) throws(M2VError) in
+                    try tok.encode(utf8: b, addSpecialTokens: true, maxTokens: maxLen.map { max(0, $0 - nSpecial) } ?? .max,
+                                   into: &ids, workspace: ws)
+                }
+                if let fixed, ids.count < fixed { ids += [Int32](repeating: Int32(padId), count: fixed - ids.count) }
+                vocabOut.append((t, .number(Double(tokens.count))))
+                tokens.append(t)
+                inputs.append(ids)
+            }
+        }
         guard !tokens.isEmpty else {
             throw .invalidArgument("the vocabulary is empty after preprocessing (check the token remove pattern)")
         }
@@ -130,6 +184,11 @@ extension DistillVocabulary {
                                   ("rstrip", flag("rstrip", false)), ("normalized", flag("normalized", false)),
                                   ("special", flag("special", true))]))
         }
+        for (i, t) in multi.enumerated() {
+            added.append(.object([("id", .number(Double(tokens.count - multi.count + i))), ("content", .string(t)),
+                                  ("single_word", .bool(false)), ("lstrip", .bool(true)), ("rstrip", .bool(true)),
+                                  ("normalized", .bool(true)), ("special", .bool(false))]))
+        }
         out.append(("added_tokens", .array(added)))
         out.append(("normalizer", json["normalizer"] ?? .null))
         out.append(("pre_tokenizer", json["pre_tokenizer"] ?? .null))
@@ -145,5 +204,31 @@ extension DistillVocabulary {
         self.teacherInputs = inputs
         self.tokenizerJSON = Array(JSON.object(out).serialized().utf8)
         self.padId = Int32(padId)
+    }
+
+    /// Normalizer + pre-tokenizer of `tok` on `word`: the pieces (as scalars).
+    static func preprocess(_ word: String, _ tok: Tokenizer) -> [[UInt32]] {
+        var sc = word.unicodeScalars.map { $0.value }, scratch: [UInt32] = []
+        tok.normalizer?.normalize(&sc, scratch: &scratch)
+        var pts = PreTokenizedString()
+        sc.withUnsafeBufferPointer { pts.reset($0, atTextStart: true) }
+        tok.preTokenizer?.preTokenize(&pts)
+        var out: [[UInt32]] = []
+        for p in pts.pieces where p.end > p.start && p.start >= 0 && p.end <= pts.scalars.count {
+            out.append(Array(pts.scalars[p.start..<p.end]))
+        }
+        return out
+    }
+
+    /// Python's str.strip(): drops leading and trailing whitespace.
+    static func strip(_ s: [UInt32]) -> [UInt32] {
+        func ws(_ c: UInt32) -> Bool {
+            (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680
+                || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000
+        }
+        var a = 0, b = s.count
+        while a < b, ws(s[a]) { a += 1 }
+        while b > a, ws(s[b - 1]) { b -= 1 }
+        return Array(s[a..<b])
     }
 }
