@@ -42,6 +42,7 @@ test: setup venv install example
 	@mkdir -p build
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-c
+	$(MAKE) --no-print-directory test-hostile
 	$(MAKE) --no-print-directory test-python
 
 run: setup example
@@ -64,3 +65,59 @@ test-python: python
 .PHONY: bench
 bench:
 	bench/run.sh $(BENCH_ARGS)
+
+# ---- Hostile inputs, fuzzing, sanitizers (issue 8; docs/SAFETY.md) ----
+# test-hostile: corrupt model folders, hostile tokenizer.json, invalid UTF-8, NULLs, huge sizes,
+#   and a replay of fuzz/regressions/ (part of `make test`).
+# test-asan:    the C tests built with AddressSanitizer+UBSan against the release library,
+#   valgrind memcheck of test_api, and 10,000 load/encode/free cycles with flat RSS (~2-3 min,
+#   not part of `make test`).
+# fuzz:         libFuzzer targets (fuzz/fuzz_*.c) against a coverage+ASan instrumented debug build
+#   of libm2v (.build-fuzz); each runs FUZZ_SECONDS; crashes land in fuzz/regressions/.
+.PHONY: test-hostile test-asan fuzz fuzz-lib fuzz-build
+CLANG        ?= $(shell command -v clang 2>/dev/null || echo /opt/swift/usr/bin/clang)
+SWIFT_RT     := $(abspath $(dir $(realpath $(shell command -v swift)))/../lib/swift/linux)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= safetensors tokenizer encode
+FUZZ_LIBDIR  := $(CURDIR)/.build-fuzz/debug
+WL_MODEL     ?= ../shared/fixtures/models/trained-wordlevel-5k-nonorm
+
+test-hostile: install
+	@mkdir -p build
+	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g Tests/c/test_hostile.c $$($(PKG) --cflags --libs m2v) -lm -o build/test_hostile
+	build/test_hostile
+
+test-asan: install
+	@mkdir -p build/asan
+	$(CC) -std=c99 -Wall -Wextra -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer Tests/c/test_api.c $$($(PKG) --cflags --libs m2v) -lpthread -lm -o build/asan/test_api
+	$(CC) -std=c11 -Wall -Wextra -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer Tests/c/test_hostile.c $$($(PKG) --cflags --libs m2v) -lm -o build/asan/test_hostile
+	$(CC) -std=c11 -Wall -Wextra -O1 -g fuzz/leak_cycles.c $$($(PKG) --cflags --libs m2v) -o build/asan/leak_cycles
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_api
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_hostile
+	$(CC) -std=c99 -O1 -g Tests/c/test_api.c $$($(PKG) --cflags --libs m2v) -lpthread -lm -o build/asan/test_api_plain
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite build/asan/test_api_plain
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite build/asan/leak_cycles $(WL_MODEL) 30 1000000
+	build/asan/leak_cycles $(WL_MODEL) 10000 4096
+
+fuzz-lib:
+	swift build --scratch-path .build-fuzz --product m2v -Xswiftc -O -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp
+
+fuzz-build: fuzz-lib
+	@mkdir -p build/fuzz
+	for t in $(FUZZ_TARGETS); do \
+	  $(CLANG) -g -O1 -fsanitize=fuzzer,address -Iinclude fuzz/fuzz_$$t.c -L$(FUZZ_LIBDIR) -lm2v \
+	    -Wl,-rpath,$(FUZZ_LIBDIR) -Wl,-rpath,$(SWIFT_RT) -lm -o build/fuzz/fuzz_$$t || exit 1; \
+	done
+
+fuzz: fuzz-build
+	@mkdir -p fuzz/regressions
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus-$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -timeout=20 -rss_limit_mb=4096 -max_len=$$( [ $$t = encode ] && echo 8192 || echo 65536 ) \
+	    $$( [ -f fuzz/$$t.dict ] && echo -dict=fuzz/$$t.dict ) \
+	    -artifact_prefix=fuzz/regressions/$$t- build/fuzz/corpus-$$t fuzz/corpus/$$t \
+	    > build/fuzz/fuzz_$$t.log 2>&1 || rc=1; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|^#[0-9]+.*DONE|ERROR|SUMMARY|Test unit written' build/fuzz/fuzz_$$t.log; \
+	done; ls fuzz/regressions; exit $$rc

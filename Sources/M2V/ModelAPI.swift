@@ -29,10 +29,18 @@ func string(_ p: UnsafePointer<CChar>?, _ what: String) throws(M2VError) -> Stri
 func textBatch(_ texts: UnsafePointer<UnsafePointer<CChar>?>?, _ lengths: UnsafePointer<Int>?,
                _ n: Int) throws(M2VError) -> TextBatch? {
     if n == 0 { return nil }
+    // size_t values above PTRDIFF_MAX arrive here negative: `0..<n` and buffer views would
+    // trap on them, so they are rejected first (issue 8; Tests/c/test_hostile.c null-arguments).
+    guard n > 0 else { throw .invalidArgument("n_texts \(UInt(bitPattern: n)) is larger than PTRDIFF_MAX") }
     guard let texts else { throw .invalidArgument("texts is NULL but n_texts is \(n)") }
     guard let lengths else { throw .invalidArgument("lengths is NULL but n_texts is \(n)") }
-    for i in 0..<n where texts[i] == nil && lengths[i] != 0 {
-        throw .invalidArgument("texts[\(i)] is NULL but lengths[\(i)] is \(lengths[i])")
+    for i in 0..<n {
+        guard lengths[i] >= 0 else {
+            throw .invalidArgument("lengths[\(i)] is \(UInt(bitPattern: lengths[i])), larger than PTRDIFF_MAX")
+        }
+        if texts[i] == nil && lengths[i] != 0 {
+            throw .invalidArgument("texts[\(i)] is NULL but lengths[\(i)] is \(lengths[i])")
+        }
     }
     return TextBatch(count: n, pointers: texts, lengths: lengths)
 }
@@ -46,7 +54,12 @@ func encodeOptions(_ p: UnsafePointer<m2v_encode_params>?, model: StaticModel,
     guard size >= MemoryLayout<Int>.size + 4 * 3 else {
         throw .invalidArgument("m2v_encode_params.struct_size is \(size): initialize params with m2v_encode_default_params()")
     }
-    let v = p.pointee
+    // Copy only the caller's struct_size bytes: an older, shorter struct must not be read past
+    // its end (issue 8); the fields it lacks keep their defaults.
+    var v = m2v_encode_default_params()
+    withUnsafeMutableBytes(of: &v) { dst in
+        dst.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: min(size, dst.count)))
+    }
     o.maxLength = v.max_length > 0 ? Int(v.max_length) : (v.max_length == 0 ? nil : defaultMaxLength)
     switch v.normalize {
     case -1: o.normalize = nil
@@ -223,6 +236,10 @@ public func m2v_tokenizer_load_from_memory(_ json: UnsafePointer<CChar>?, _ len:
     out.pointee = nil
     return guarded { () throws(M2VError) in
         guard let json else { throw .invalidArgument("m2v_tokenizer_load_from_memory: json is NULL") }
+        // A size_t above PTRDIFF_MAX arrives negative and would trap the buffer view (issue 8).
+        guard len >= 0 else {
+            throw .invalidArgument("m2v_tokenizer_load_from_memory: json_len_bytes \(UInt(bitPattern: len)) is larger than PTRDIFF_MAX")
+        }
         let bytes = Array(UnsafeRawBufferPointer(start: json, count: len))
         out.pointee = retain(try Tokenizer(jsonBytes: bytes))
     }

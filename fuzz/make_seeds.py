@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpora into fuzz/corpus/{safetensors,tokenizer,encode}/ from the
+fixtures (python3 stdlib only; run once, the output is committed, < 2 MB in all).
+
+  python3 fuzz/make_seeds.py [FIXTURES]      (default ../shared/fixtures)
+
+safetensors: small valid images for the 8-token tokenizer of fuzz_targets.h (every table
+dtype, mapping, weights, metadata) and the headers of the fixture models' files.
+tokenizer:   each fixture tokenizer.json with its vocabulary cut to a few hundred tokens
+(merges kept only where all three tokens survive), plus hand-written ones using every
+normalizer, pre-tokenizer and post-processor type.
+encode:      texts from corpus/edge_dev.json and dev_texts.json, prefixed with the 3 option bytes
+(model, options, text count) that m2v_fuzz_encode reads.
+"""
+import json
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FIX = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "shared", "fixtures")
+OUT = os.path.join(HERE, "corpus")
+
+
+def put(kind, name, data):
+    d = os.path.join(OUT, kind)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def st_image(tensors, metadata=None):
+    """tensors: list of (name, dtype, shape, bytes)."""
+    header, data, off = {}, b"", 0
+    if metadata is not None:
+        header["__metadata__"] = metadata
+    for name, dtype, shape, raw in tensors:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [off, off + len(raw)]}
+        data += raw
+        off += len(raw)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    return struct.pack("<Q", len(h)) + h + data
+
+
+def floats(fmt, values):
+    return b"".join(struct.pack("<" + fmt, v) for v in values)
+
+
+def safetensors_seeds():
+    vals = [((i * 37) % 17 - 8) / 4.0 for i in range(32)]
+    put("safetensors", "f32", st_image([("embeddings", "F32", [8, 4], floats("f", vals))], {"format": "pt"}))
+    put("safetensors", "f16", st_image([("embeddings", "F16", [8, 4], floats("e", vals))]))
+    bf16 = b"".join(struct.pack("<f", v)[2:] for v in vals)
+    put("safetensors", "bf16", st_image([("embeddings", "BF16", [8, 4], bf16)]))
+    put("safetensors", "f64-weights", st_image([("embeddings", "F64", [8, 4], floats("d", vals)),
+                                                ("weights", "F32", [8], floats("f", [0.5] * 8))]))
+    put("safetensors", "i8-mapping", st_image([("weights", "F64", [8], floats("d", [1.0] * 8)),
+                                               ("mapping", "I32", [8], floats("i", [0, 1, 2, 3, 0, 1, 2, 3])),
+                                               ("embeddings", "I8", [4, 4], bytes(range(16)))]))
+    put("safetensors", "u8-mapping-i64", st_image([("mapping", "I64", [8], floats("q", [1, 1, 0, 0, 1, 1, 0, 0])),
+                                                   ("embeddings", "U8", [2, 4], bytes(range(8)))]))
+    put("safetensors", "st-layout", st_image([("embedding.weight", "F32", [8, 4], floats("f", vals))]))
+    models = os.path.join(FIX, "models")
+    for m in sorted(os.listdir(models)):
+        p = os.path.join(models, m, "model.safetensors")
+        if not os.path.isfile(p):
+            continue
+        with open(p, "rb") as f:
+            n = struct.unpack("<Q", f.read(8))[0]
+            put("safetensors", "header-" + m, struct.pack("<Q", n) + f.read(n))
+
+
+def shrink(tok, keep):
+    model = tok["model"]
+    t = model["type"]
+    if t in ("WordPiece", "WordLevel", "BPE"):
+        vocab = {k: v for k, v in model["vocab"].items() if v < keep}
+        for name in (model.get("unk_token"),):
+            if name and name in model["vocab"]:
+                vocab[name] = model["vocab"][name]
+        # ids must stay dense
+        order = sorted(vocab.items(), key=lambda kv: kv[1])
+        vocab = {k: i for i, (k, _) in enumerate(order)}
+        model["vocab"] = vocab
+        if t == "BPE":
+            merges = []
+            for mg in model["merges"]:
+                a, b = mg.split(" ", 1) if isinstance(mg, str) else mg
+                if a in vocab and b in vocab and a + b in vocab:
+                    merges.append(mg)
+            model["merges"] = merges
+    elif t == "Unigram":
+        model["vocab"] = model["vocab"][:keep]
+        if model.get("unk_id") is not None and model["unk_id"] >= keep:
+            model["unk_id"] = 0
+    tok["added_tokens"] = [a for a in tok.get("added_tokens") or [] if a["id"] < keep]
+    tok.pop("truncation", None)
+    tok.pop("padding", None)
+    return tok
+
+
+WL = '{"type":"WordLevel","vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2,"a":3,"b":4,"the":5,"##s":6},"unk_token":"[UNK]"}'
+
+
+def hand_tokenizers():
+    norms = [
+        '{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null,"lowercase":true}',
+        '{"type":"Sequence","normalizers":[{"type":"NFD"},{"type":"StripAccents"},{"type":"Lowercase"}]}',
+        '{"type":"NFKD"}', '{"type":"NFC"}', '{"type":"Strip","strip_left":true,"strip_right":false}',
+        '{"type":"Replace","pattern":{"Regex":"\\\\s+"},"content":" "}', '{"type":"Prepend","prepend":"_"}',
+        '{"type":"Nmt"}', '{"type":"ByteLevel"}',
+    ]
+    pres = [
+        '{"type":"BertPreTokenizer"}', '{"type":"WhitespaceSplit"}', '{"type":"Punctuation","behavior":"Isolated"}',
+        '{"type":"Digits","individual_digits":true}',
+        '{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}',
+        '{"type":"Metaspace","replacement":"_","prepend_scheme":"first","split":false}',
+        '{"type":"Split","pattern":{"Regex":"[a-z]+"},"behavior":"MergedWithNext","invert":true}',
+        '{"type":"UnicodeScripts"}', '{"type":"CharDelimiterSplit","delimiter":"x"}', '{"type":"FixedLength","length":3}',
+        '{"type":"Sequence","pretokenizers":[{"type":"Whitespace"},{"type":"Digits","individual_digits":false}]}',
+    ]
+    posts = [
+        '{"type":"BertProcessing","sep":["[SEP]",2],"cls":["[CLS]",1]}',
+        '{"type":"RobertaProcessing","sep":["[SEP]",2],"cls":["[CLS]",1],"trim_offsets":true,"add_prefix_space":true}',
+        '{"type":"TemplateProcessing","single":[{"SpecialToken":{"id":"[CLS]","type_id":0}},{"Sequence":{"id":"A","type_id":0}}],'
+        '"pair":[],"special_tokens":{"[CLS]":{"id":"[CLS]","ids":[1],"tokens":["[CLS]"]}}}',
+        '{"type":"Sequence","processors":[{"type":"ByteLevel","trim_offsets":true}]}',
+    ]
+    added = '[{"id":1,"content":"[CLS]","special":true,"normalized":false},{"id":7,"content":"hello world","special":false,"normalized":true,"single_word":true,"lstrip":true,"rstrip":true}]'
+    i = 0
+    for n in norms:
+        put("tokenizer", "hand-norm-%d" % i, '{"normalizer":%s,"pre_tokenizer":{"type":"Whitespace"},"model":%s}' % (n, WL))
+        i += 1
+    for p in pres:
+        put("tokenizer", "hand-pre-%d" % i, '{"normalizer":null,"pre_tokenizer":%s,"model":%s}' % (p, WL))
+        i += 1
+    for p in posts:
+        put("tokenizer", "hand-post-%d" % i, '{"added_tokens":%s,"normalizer":null,"pre_tokenizer":null,"post_processor":%s,"model":%s}' % (added, p, WL))
+        i += 1
+    put("tokenizer", "hand-wordpiece", '{"model":{"type":"WordPiece","vocab":{"[UNK]":0,"un":1,"##aff":2,"##able":3,"a":4},"unk_token":"[UNK]","continuing_subword_prefix":"##","max_input_chars_per_word":5}}')
+    put("tokenizer", "hand-bpe-fallback", '{"model":{"type":"BPE","vocab":{"<unk>":0,"<0x41>":1,"a":2,"b":3,"ab":4},"merges":[["a","b"]],"unk_token":"<unk>","fuse_unk":true,"byte_fallback":true,"dropout":null,"continuing_subword_prefix":null,"end_of_word_suffix":"</w>","ignore_merges":true}}')
+    put("tokenizer", "hand-unigram", '{"model":{"type":"Unigram","vocab":[["<unk>",0.0],["a",-1.5],["b",-2.0],["ab",-1.0],["\\u2581",-3.0]],"unk_id":0,"byte_fallback":false}}')
+
+
+def tokenizer_seeds():
+    models = os.path.join(FIX, "models")
+    seen = set()
+    for m in sorted(os.listdir(models)):
+        p = os.path.join(models, m, "tokenizer.json")
+        if not os.path.isfile(p):
+            continue
+        with open(p, "rb") as f:
+            raw = f.read()
+        if raw in seen:
+            continue
+        seen.add(raw)
+        tok = shrink(json.loads(raw), 400)
+        put("tokenizer", "fixture-" + m, json.dumps(tok, ensure_ascii=False, separators=(",", ":")))
+    hand_tokenizers()
+
+
+def encode_seeds():
+    with open(os.path.join(FIX, "corpus", "edge_dev.json"), encoding="utf-8") as f:
+        edge = json.load(f)
+    with open(os.path.join(FIX, "corpus", "dev_texts.json"), encoding="utf-8") as f:
+        dev = json.load(f)
+    k = 0
+    for e in edge:
+        t = e["text"].encode("utf-8", "surrogatepass")
+        if len(t) > 4000:
+            continue
+        put("encode", "edge-%02d" % k, bytes([k % 8, (k * 29) % 256, 0]) + t)
+        k += 1
+    for i in range(0, len(dev), 97):
+        t = dev[i].encode("utf-8")[:2000]
+        put("encode", "dev-%04d" % i, bytes([i % 8, (i * 13) % 256, i % 4]) + t)
+
+
+if __name__ == "__main__":
+    safetensors_seeds()
+    tokenizer_seeds()
+    encode_seeds()
+    total = 0
+    for root, _, files in os.walk(OUT):
+        total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
+    print("seeds: %d bytes under %s" % (total, OUT))
