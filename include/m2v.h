@@ -313,6 +313,13 @@ typedef struct m2v_distill_params {
                                 * model card's base model; NULL = the teacher folder's name         */
     m2v_progress_fn progress;  /* optional, NULL = none; `done`/`total` count vocabulary tokens    */
     void *progress_user_data;  /* passed to `progress`                                            */
+    const char *const *vocabulary; /* optional custom words (model2vec's `vocabulary`): UTF-8, each
+                                * `vocabulary_lengths[i]` bytes. A word the teacher's normalizer and
+                                * pre-tokenizer keep whole becomes a new token (unless already
+                                * present); one they split becomes a multi-word added token. NULL =
+                                * none (default). Not retained after the call.                      */
+    const size_t *vocabulary_lengths; /* byte length of each word                                 */
+    size_t n_vocabulary;       /* number of words (0 = none)                                       */
 } m2v_distill_params;
 
 /* Defaults for m2v_distill(): model2vec 0.10's distill() defaults. Thread-safe. */
@@ -335,7 +342,8 @@ M2V_API m2v_distill_params m2v_distill_default_params(void);
  * Errors: M2V_ERR_INVALID_ARGUMENT (NULL paths, bad params), M2V_ERR_NOT_FOUND (teacher folder or
  * file missing), M2V_ERR_FORMAT (malformed teacher files), M2V_ERR_UNSUPPORTED (architecture
  * other than BERT, tokenizer model other than WordPiece, pooling "pooler" without pooler
- * weights), M2V_ERR_IO (cannot write `out_path`), M2V_ERR_CANCELLED (progress returned non-zero;
+ * weights), M2V_ERR_INVALID_UTF8 (a vocabulary word), M2V_ERR_IO (cannot write `out_path`),
+ * M2V_ERR_CANCELLED (progress returned non-zero;
  * nothing is written). Thread-safe; concurrent distills each use their own threads. */
 M2V_API M2V_NODISCARD m2v_status m2v_distill(const char *teacher_path,
                                              const m2v_distill_params *params,

@@ -9,7 +9,8 @@ public func m2v_distill_default_params() -> m2v_distill_params {
     m2v_distill_params(struct_size: MemoryLayout<m2v_distill_params>.size, pca_dims: 256, explained_variance: 0,
                        sif_coefficient: 1e-4, quantize_to: Int32(M2V_QUANTIZE_FLOAT16.rawValue),
                        pooling: Int32(M2V_POOLING_MEAN.rawValue), n_threads: 0, remove_unused_tokens: 1,
-                       base_model_name: nil, progress: nil, progress_user_data: nil)
+                       base_model_name: nil, progress: nil, progress_user_data: nil,
+                       vocabulary: nil, vocabulary_lengths: nil, n_vocabulary: 0)
 }
 
 /// Converts a params struct to options; NULL gives the defaults.
@@ -66,6 +67,24 @@ func distillOptions(_ p: UnsafePointer<m2v_distill_params>?) throws(M2VError) ->
     if let fn = v.progress {
         let user = UInt(bitPattern: v.progress_user_data)
         o.progress = { done, total in fn(done, total, UnsafeMutableRawPointer(bitPattern: user)) == 0 }
+    }
+    if v.n_vocabulary > 0 {
+        guard let words = v.vocabulary, let lengths = v.vocabulary_lengths else {
+            throw .invalidArgument("m2v_distill_params.vocabulary or vocabulary_lengths is NULL but n_vocabulary is \(v.n_vocabulary)")
+        }
+        var list: [String] = []
+        for i in 0..<v.n_vocabulary {
+            guard let w = words[i] else {
+                if lengths[i] == 0 { list.append(""); continue }
+                throw .invalidArgument("vocabulary[\(i)] is NULL")
+            }
+            let bytes = UnsafeRawBufferPointer(start: w, count: lengths[i]).bindMemory(to: UInt8.self)
+            guard let s = String(validating: bytes, as: UTF8.self) else {
+                throw .invalidUTF8("vocabulary[\(i)] is not valid UTF-8")
+            }
+            list.append(s)
+        }
+        o.vocabulary = list
     }
     return o
 }

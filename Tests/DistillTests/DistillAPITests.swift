@@ -41,6 +41,21 @@ final class DistillAPITests: XCTestCase {
             change(&q)
             XCTAssertEqual(M2V.m2v_distill(teacher, &q, out), M2V_ERR_INVALID_ARGUMENT, String(cString: m2v_last_error()))
         }
+        var v = M2V.m2v_distill_default_params()
+        v.n_vocabulary = 1
+        XCTAssertEqual(M2V.m2v_distill(teacher, &v, out), M2V_ERR_INVALID_ARGUMENT)
+        let bad: [CChar] = [CChar(bitPattern: 0xFF), 0x41]
+        var lengths = [2]
+        bad.withUnsafeBufferPointer { b in
+            var ptrs: [UnsafePointer<CChar>?] = [b.baseAddress]
+            ptrs.withUnsafeBufferPointer { pp in lengths.withUnsafeBufferPointer { lp in
+                v.vocabulary = pp.baseAddress
+                v.vocabulary_lengths = lp.baseAddress
+                XCTAssertEqual(M2V.m2v_distill(teacher, &v, out), M2V_ERR_INVALID_UTF8)
+            } }
+            _ = ptrs
+        }
+        _ = lengths
         XCTAssertFalse(FileIO.exists(out))
     }
 
