@@ -320,6 +320,11 @@ typedef struct m2v_distill_params {
                                 * none (default). Not retained after the call.                      */
     const size_t *vocabulary_lengths; /* byte length of each word                                 */
     size_t n_vocabulary;       /* number of words (0 = none)                                       */
+    int32_t vocabulary_quantization; /* > 0: k-means the token vectors into this many clusters; the
+                                * table holds the (PCA-reduced) centres, plus per-token `weights`
+                                * and `mapping` tensors (model2vec's vocabulary_quantization).
+                                * Deterministic, but the clusters differ from scikit-learn's.
+                                * 0 = off (default)                                                */
 } m2v_distill_params;
 
 /* Defaults for m2v_distill(): model2vec 0.10's distill() defaults. Thread-safe. */

@@ -22,6 +22,8 @@ public struct DistillOptions: Sendable {
     public var pooling: PoolingMode = .mean
     /// model2vec's custom `vocabulary`: words added to the tokenizer (see DistillVocabulary).
     public var vocabulary: [String] = []
+    /// model2vec's `vocabulary_quantization`: the number of k-means clusters, or nil.
+    public var vocabularyQuantization: Int? = nil
     /// Threads for the forward pass; 0 = all cores.
     public var threads: Int = 0
     /// "tokenizer_name" in config.json and the card's base model; nil = the teacher folder's name.
@@ -36,6 +38,9 @@ public struct DistilledModel: Sendable {
     /// [rows, dim] float64 (rows × SIF weights), before quantization.
     public var table: [Double]
     public var dim: Int
+    /// Per-token SIF weights and cluster of each token (vocabulary quantization only).
+    public var weights: [Double]? = nil
+    public var mapping: [Int32]? = nil
     public var options: DistillOptions
     public var baseModelName: String
 }
@@ -77,6 +82,12 @@ extension Distiller {
                               baseModelName: String) throws(M2VError) -> DistilledModel {
         let rows = vocabulary.tokens.count
         let weights = PCA.sifWeights(count: rows, sif: options.sifCoefficient)
+        if let k = options.vocabularyQuantization {
+            let (centers, labels) = try KMeans.fit(raw, rows: rows, dim: hidden, k: k)
+            let (reduced, dim) = try PCA.apply(centers, rows: k, dim: hidden, options.pcaDims)
+            return DistilledModel(vocabulary: vocabulary, table: reduced.map { Double($0) }, dim: dim, weights: weights,
+                                  mapping: labels, options: options, baseModelName: baseModelName)
+        }
         let (reduced, dim) = try PCA.apply(raw, rows: rows, dim: hidden, options.pcaDims)
         var table = [Double](repeating: 0, count: rows * dim)
         for r in 0..<rows { for j in 0..<dim { table[r * dim + j] = Double(reduced[r * dim + j]) * weights[r] } }
@@ -106,10 +117,14 @@ extension Distiller {
     /// Writes the model folder (created if needed) in model2vec 0.10's format.
     public static func write(_ m: DistilledModel, to dir: String) throws(M2VError) {
         try FileIO.makeDirectories(dir)
-        let rows = m.vocabulary.tokens.count
+        let rows = m.table.count / max(m.dim, 1)
         let (dtype, bytes) = quantize(m.table, to: m.options.quantizeTo)
         var writer = SafeTensorsWriter()
         try writer.add(name: "embeddings", dtype: dtype, shape: [rows, m.dim], bytes: bytes)
+        if let w = m.weights, let map = m.mapping {
+            try writer.add(name: "weights", dtype: .F64, shape: [w.count], values: w)
+            try writer.add(name: "mapping", dtype: .I32, shape: [map.count], values: map)
+        }
         try writer.write(to: FileIO.join(dir, "model.safetensors"))
         try FileIO.write(FileIO.join(dir, "tokenizer.json"), m.vocabulary.tokenizerJSON)
         let apply: JSON
@@ -126,7 +141,7 @@ extension Distiller {
             ("hidden_dim", .number(Double(m.dim))), ("seq_length", .number(1_000_000)),
             ("normalize", .bool(true)), ("pooling", .string(m.options.pooling.rawValue)),
             ("max_length", .number(512)), ("embedding_dtype", .string(m.options.quantizeTo.rawValue)),
-        ])
+        ] + (m.mapping == nil ? [] : [("vocabulary_quantization", .number(Double(rows)))]))
         try FileIO.write(FileIO.join(dir, "config.json"), string: config.serialized(indent: 4))
         let modules: JSON = .array([
             .object([("idx", .number(0)), ("name", .string("0")), ("path", .string(".")),

@@ -10,7 +10,8 @@ public func m2v_distill_default_params() -> m2v_distill_params {
                        sif_coefficient: 1e-4, quantize_to: Int32(M2V_QUANTIZE_FLOAT16.rawValue),
                        pooling: Int32(M2V_POOLING_MEAN.rawValue), n_threads: 0, remove_unused_tokens: 1,
                        base_model_name: nil, progress: nil, progress_user_data: nil,
-                       vocabulary: nil, vocabulary_lengths: nil, n_vocabulary: 0)
+                       vocabulary: nil, vocabulary_lengths: nil, n_vocabulary: 0,
+                       vocabulary_quantization: 0)
 }
 
 /// Converts a params struct to options; NULL gives the defaults.
@@ -68,6 +69,10 @@ func distillOptions(_ p: UnsafePointer<m2v_distill_params>?) throws(M2VError) ->
         let user = UInt(bitPattern: v.progress_user_data)
         o.progress = { done, total in fn(done, total, UnsafeMutableRawPointer(bitPattern: user)) == 0 }
     }
+    guard v.vocabulary_quantization >= 0 else {
+        throw .invalidArgument("m2v_distill_params.vocabulary_quantization must be >= 0")
+    }
+    if v.vocabulary_quantization > 0 { o.vocabularyQuantization = Int(v.vocabulary_quantization) }
     if v.n_vocabulary > 0 {
         guard let words = v.vocabulary, let lengths = v.vocabulary_lengths else {
             throw .invalidArgument("m2v_distill_params.vocabulary or vocabulary_lengths is NULL but n_vocabulary is \(v.n_vocabulary)")

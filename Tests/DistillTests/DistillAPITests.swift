@@ -20,6 +20,7 @@ final class DistillAPITests: XCTestCase {
         XCTAssertEqual(p.pooling, Int32(M2V_POOLING_MEAN.rawValue))
         XCTAssertEqual(p.n_threads, 0)
         XCTAssertEqual(p.remove_unused_tokens, 1)
+        XCTAssertEqual(p.vocabulary_quantization, 0)
         XCTAssertNil(p.base_model_name)
         XCTAssertNil(p.progress)
     }
@@ -36,7 +37,8 @@ final class DistillAPITests: XCTestCase {
         XCTAssertEqual(M2V.m2v_distill(teacher, &p, out), M2V_ERR_INVALID_ARGUMENT)
         for change in [{ (q: inout m2v_distill_params) in q.pca_dims = -2 },
                        { $0.explained_variance = 1.5 }, { $0.sif_coefficient = 1 }, { $0.quantize_to = 9 },
-                       { $0.pooling = -1 }, { $0.n_threads = -1 }, { $0.remove_unused_tokens = 2 }] {
+                       { $0.pooling = -1 }, { $0.n_threads = -1 }, { $0.remove_unused_tokens = 2 },
+                       { $0.vocabulary_quantization = -1 }] {
             var q = M2V.m2v_distill_default_params()
             change(&q)
             XCTAssertEqual(M2V.m2v_distill(teacher, &q, out), M2V_ERR_INVALID_ARGUMENT, String(cString: m2v_last_error()))

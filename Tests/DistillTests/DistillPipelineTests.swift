@@ -157,3 +157,37 @@ func clockSeconds() -> Double {
 enum ProcessInfoLite {
     static var full: Bool { getenv("M2V_FULL_DISTILL").map { String(cString: $0) == "1" } ?? false }
 }
+
+/// Vocabulary quantization: the folder has model2vec's layout (int8 centres, F64 weights, I32
+/// mapping, config with vocabulary_quantization) and loads. The clusters are not the
+/// reference's (scikit-learn's random initialisation is not reproduced).
+final class VocabularyQuantizationTests: XCTestCase {
+    func testVQFolder() throws {
+        let v = try DistillVocabulary(teacherTokenizerJSON: FileIO.read(Teacher.dir() + "/tokenizer.json"))
+        let raw = try SafeTensorsFile(path: Fixtures.path("teacher/teacher_raw_minilm.safetensors"))
+        let x = try raw.floats(XCTUnwrap(raw.tensor(named: "embeddings")))
+        var full = [Float](repeating: 0, count: v.tokens.count * 384)
+        for r in 0..<v.tokens.count { for j in 0..<384 { full[r * 384 + j] = x[(r % 3500) * 384 + j] } }
+        var o = DistillOptions()
+        o.pcaDims = .components(64)
+        o.quantizeTo = .int8
+        o.vocabularyQuantization = 256
+        let m = try Distiller.finish(raw: full, vocabulary: v, hidden: 384, options: o, baseModelName: "all-MiniLM-L6-v2")
+        let dir = "/tmp/m2v-distill-vq-\(getpid())/minilm-vq256-int8"
+        try Distiller.write(m, to: dir)
+        for file in ["config.json", "modules.json", "README.md", "tokenizer.json"] {
+            XCTAssertTrue(try FileIO.read(dir + "/" + file) == FileIO.read(Fixtures.path("models/minilm-vq256-int8/" + file)), file)
+        }
+        let f = try SafeTensorsFile(path: dir + "/model.safetensors")
+        XCTAssertEqual(f.tensor(named: "embeddings")?.dtype, .I8)
+        XCTAssertEqual(f.tensor(named: "embeddings")?.shape, [256, 64])
+        XCTAssertEqual(f.tensor(named: "weights")?.dtype, .F64)
+        XCTAssertEqual(f.tensor(named: "mapping")?.dtype, .I32)
+        XCTAssertEqual(f.tensor(named: "mapping")?.shape, [29525])
+        let loaded = try StaticModel(path: dir)
+        XCTAssertEqual(loaded.dim, 64)
+        // Identical raw rows (the table repeats every 3,500 rows) land in the same cluster.
+        let map = try f.int64s(XCTUnwrap(f.tensor(named: "mapping")))
+        for r in 0..<1000 { XCTAssertEqual(map[r], map[r + 3500]) }
+    }
+}
