@@ -22,7 +22,7 @@ enum Pooling {
         defer { fclose(f) }
         var line = [CChar](repeating: 0, count: 1 << 16)
         while fgets(&line, Int32(line.count), f) != nil {
-            let s = String(cString: line)
+            let s = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             guard s.hasPrefix("flags") else { continue }
             let flags = Set(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == ":" }))
             // The module is built for Haswell: AVX2, FMA, F16C, BMI1/2, MOVBE, LZCNT (abm).
