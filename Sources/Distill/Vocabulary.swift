@@ -58,6 +58,7 @@ extension DistillVocabulary {
         let padding = json["padding"]
         let padToken = padding?["pad_token"]?.string
         let padId = padding?["pad_id"]?.int ?? 0
+        guard padId >= 0, padId < 1 << 31 else { throw .format("\(what): bad padding pad_id \(padId)") }
         // Added tokens: the unk and pad tokens are kept, the others are pruned.
         var kept: [JSON] = []
         var pruned: [[UInt8]] = []
@@ -88,16 +89,18 @@ extension DistillVocabulary {
                         throw .format("\(what): TemplateProcessing piece without ids")
                     }
                     for v in ids {
-                        guard let i = v.int else { throw .format("\(what): bad special token id") }
-                        if seenSeq { eos.append(Int32(i)) } else { bos.append(Int32(i)) }
+                        guard let i = v.int, let i32 = Int32(exactly: i), i32 >= 0 else {
+                            throw .format("\(what): bad special token id")
+                        }
+                        if seenSeq { eos.append(i32) } else { bos.append(i32) }
                     }
                 }
             case "BertProcessing", "RobertaProcessing":
-                guard let c = pp["cls"]?.array, c.count == 2, let ci = c[1].int,
-                      let s = pp["sep"]?.array, s.count == 2, let si = s[1].int else {
+                guard let c = pp["cls"]?.array, c.count == 2, let ci = c[1].int.flatMap({ Int32(exactly: $0) }),
+                      let s = pp["sep"]?.array, s.count == 2, let si = s[1].int.flatMap({ Int32(exactly: $0) }) else {
                     throw .format("\(what): \(pp["type"]?.string ?? "") without cls/sep")
                 }
-                bos = [Int32(ci)]; eos = [Int32(si)]
+                bos = [ci]; eos = [si]
             default:
                 throw .unsupported("\(what): post_processor \(pp["type"]?.string ?? "?")")
             }
@@ -152,7 +155,7 @@ extension DistillVocabulary {
                     try tok.encode(utf8: b, addSpecialTokens: true, maxTokens: maxLen.map { max(0, $0 - nSpecial) } ?? .max,
                                    into: &ids, workspace: ws)
                 }
-                if let fixed, ids.count < fixed { ids += [Int32](repeating: Int32(padId), count: fixed - ids.count) }
+                if let fixed, fixed <= 1 << 20, ids.count < fixed { ids += [Int32](repeating: Int32(padId), count: fixed - ids.count) }
                 vocabOut.append((t, .number(Double(tokens.count))))
                 tokens.append(t)
                 inputs.append(ids)
