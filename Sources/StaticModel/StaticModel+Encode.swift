@@ -32,7 +32,19 @@ public struct EncodeOptions: Sendable {
 final class EncodeWorkspace: @unchecked Sendable {  // used by one thread at a time
     let tok = TokenizerWorkspace()
     var ids: [Int32] = []
-    var touched: UInt8 = 0
+}
+
+/// LLVM's prefetch intrinsic (a hint: never faults, whatever the address): read, keep in all
+/// cache levels. Swift has no spelling for it; the intrinsic's name binds it.
+@_silgen_name("llvm.prefetch.p0")
+private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ data: Int32)
+
+/// Prefetches every cache line the `bytes` bytes at `p` touch.
+@inline(__always)
+private func prefetchRow(_ p: UnsafeRawPointer, _ bytes: Int) {
+    let first = Int(bitPattern: p) & ~63
+    var off = first - Int(bitPattern: p)
+    while off < bytes { llvmPrefetch(p + off, 0, 3, 1); off += 64 }
 }
 
 extension StaticModel {
@@ -73,21 +85,23 @@ extension StaticModel {
     }
 
     /// Mean of the (weighted) rows of `ids` into `out` (dim floats), then optional L2 norm.
-    /// The rows a few tokens ahead are touched (one load per cache line) before the current row
-    /// is added, so their cache misses overlap with the arithmetic instead of stalling it.
+    /// The rows a few tokens ahead are prefetched (every cache line) before the current row is
+    /// added, so their cache misses overlap with the arithmetic instead of stalling it.
     func pool(_ ids: [Int32], normalize: Bool, out: UnsafeMutablePointer<Float>, ws: EncodeWorkspace) {
         out.initialize(repeating: 0, count: dim)
         let rowBytes = dim * dtype.size
         let kernel = rowKernel
-        let lookahead = 4
+        let lookahead = 6
         var n = 0
-        var touched: UInt8 = 0
         ids.withUnsafeBufferPointer { idb in
-            for k in 0..<idb.count {
-                if k + lookahead < idb.count, let ahead = row(of: idb[k + lookahead]) {
-                    let q = (table + ahead * rowBytes).assumingMemoryBound(to: UInt8.self)
-                    var off = 0
-                    while off < rowBytes { touched |= q[off]; off += 64 }
+            let count = idb.count
+            // Rows of the first tokens: nothing runs ahead of them.
+            for k in 0..<min(lookahead, count) {
+                if let r = row(of: idb[k]) { prefetchRow(table + r * rowBytes, rowBytes) }
+            }
+            for k in 0..<count {
+                if k + lookahead < count, let ahead = row(of: idb[k + lookahead]) {
+                    prefetchRow(table + ahead * rowBytes, rowBytes)
                 }
                 let id = idb[k]
                 guard let r = row(of: id) else { continue }
@@ -95,7 +109,6 @@ extension StaticModel {
                 n += 1
             }
         }
-        ws.touched = touched // keeps the look-ahead loads alive
         guard n > 0 else { return }
         let inv = 1 / Float(n)
         for j in 0..<dim { out[j] *= inv }

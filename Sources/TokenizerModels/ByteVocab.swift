@@ -10,25 +10,42 @@ import TokenizerCore
 /// Lookups take byte slices (or the concatenation of up to three slices, for WordPiece's
 /// "##" + piece or BPE's prefix + char + suffix) and never allocate. Hashing streams byte by byte,
 /// so callers can extend a running hash and look up every prefix of a piece in one pass.
+///
+/// Each slot is 16 bytes (two words, never straddling a cache line) holding the hash tag, the
+/// key length, the id and either the key itself (keys of at most 8 bytes, most tokens) or its
+/// arena offset, so a lookup of a short key touches one cache line and a long key two. A small
+/// Bloom filter (one 64-bit word per key, two bits) lets callers that probe many absent keys
+/// (WordPiece's longest-first search) skip most of them without touching the table.
 /// Immutable after building.
 public struct ByteVocab: Sendable {
     /// All token bytes, entry after entry.
     private(set) var arena: [UInt8] = []
-    /// Entry -> arena start << 32 | byte length (one load per comparison).
+    /// Entry -> arena start << 32 | byte length.
     private(set) var entrySpan: [UInt64] = []
     /// The id of each entry; -1 for an entry shadowed by a later duplicate key (dict vocabs).
     private(set) var entryId: [Int32] = []
-    /// Slot -> (high 32 bits of the finished hash) << 32 | (entry index + 1); 0 = empty. The
-    /// hash bits skip most byte comparisons; one array keeps a probe to one cache line.
+    /// Two words per slot. Word 0: hash tag (top 24 bits) | length field (8 bits: 0 = empty slot,
+    /// else min(length, 254) + 1) | id (low 32 bits, two's complement). Word 1: the key bytes
+    /// (little-endian, zero-padded) when it has at most 8, else its arena start.
     private var slots: [UInt64] = []
+    /// Slot -> entry index (only `findEntry` and rehashing need it).
+    private var slotEntry: [Int32] = []
     private var mask: Int = 0
     private var live: Int = 0
+    /// Bloom filter over the finished hashes of all keys (see `mayContain`).
+    private var filter: [UInt64] = []
+    private var filterShift: UInt64 = 0
     /// The longest key, in bytes.
     public private(set) var maxKeyBytes: Int = 0
 
+    static let tagMask: UInt64 = 0xFFFF_FF00_0000_0000
+    static let tagLenMask: UInt64 = 0xFFFF_FFFF_0000_0000
+
     public init() {
-        slots = [UInt64](repeating: 0, count: 16)
+        slots = [UInt64](repeating: 0, count: 32)
+        slotEntry = [Int32](repeating: -1, count: 16)
         mask = 15
+        rebuildFilter()
     }
 
     /// Number of entries (including shadowed ones).
@@ -54,6 +71,24 @@ public struct ByteVocab: Sendable {
         return x
     }
 
+    /// The slot's word 0 bits a key of `count` bytes with finished hash `hash` must match.
+    @inline(__always)
+    static func tagLen(_ hash: UInt64, _ count: Int) -> UInt64 {
+        (hash & tagMask) | UInt64(min(count, 254) + 1) << 32
+    }
+
+    /// The bytes of `a + b + c` packed little-endian into a word (only meaningful for <= 8).
+    @inline(__always)
+    static func pack(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
+                     _ c: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var w: UInt64 = 0
+        var shift: UInt64 = 0
+        for x in a { w |= UInt64(x) << shift; shift &+= 8 }
+        for x in b { w |= UInt64(x) << shift; shift &+= 8 }
+        for x in c { w |= UInt64(x) << shift; shift &+= 8 }
+        return w
+    }
+
     // MARK: Building
 
     /// Adds `key` with `id`. When the key is already present, the new entry replaces it in the
@@ -62,24 +97,29 @@ public struct ByteVocab: Sendable {
     @discardableResult
     public mutating func add(_ key: UnsafeBufferPointer<UInt8>, id: Int32) -> Int? {
         let entry = Int32(entryId.count)
-        entrySpan.append(UInt64(arena.count) << 32 | UInt64(key.count))
+        let start = arena.count
+        entrySpan.append(UInt64(start) << 32 | UInt64(key.count))
         entryId.append(id)
         arena.append(contentsOf: key)
         if key.count > maxKeyBytes { maxKeyBytes = key.count }
-        if (live + 1) * 2 > slots.count { grow() }
+        if (live + 1) * 2 > slotEntry.count { grow() }
         let h = ByteVocab.finish(ByteVocab.step(ByteVocab.seed, key))
-        let tag = h & 0xFFFF_FFFF_0000_0000
-        let value = tag | UInt64(entry + 1)
+        let w0 = ByteVocab.tagLen(h, key.count) | UInt64(UInt32(bitPattern: id))
+        let w1 = key.count <= 8 ? ByteVocab.pack(key, ByteVocab.empty, ByteVocab.empty) : UInt64(start)
+        let packed = w1
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
-            let s = slots[i]
+            let s = slots[2 * i]
             if s == 0 {
-                slots[i] = value; live += 1
+                slots[2 * i] = w0; slots[2 * i + 1] = w1; slotEntry[i] = entry
+                live += 1
+                addToFilter(h)
                 return nil
             }
-            let old = Int(s & 0xFFFF_FFFF) - 1
-            if s & 0xFFFF_FFFF_0000_0000 == tag && equals(old, key, ByteVocab.empty, ByteVocab.empty) {
-                slots[i] = value
+            if s & ByteVocab.tagLenMask == w0 & ByteVocab.tagLenMask
+                && slotMatches(i, key.count, packed, key, ByteVocab.empty, ByteVocab.empty) {
+                let old = Int(slotEntry[i])
+                slots[2 * i] = w0; slots[2 * i + 1] = w1; slotEntry[i] = entry
                 return old
             }
             i = (i + 1) & mask
@@ -130,17 +170,19 @@ public struct ByteVocab: Sendable {
     }
 
     private mutating func grow() {
-        let newCount = slots.count * 2
-        var newSlots = [UInt64](repeating: 0, count: newCount)
+        let newCount = slotEntry.count * 2
+        var newSlots = [UInt64](repeating: 0, count: 2 * newCount)
+        var newEntry = [Int32](repeating: -1, count: newCount)
         let newMask = newCount - 1
-        for j in 0..<slots.count where slots[j] != 0 {
-            let e = Int(slots[j] & 0xFFFF_FFFF) - 1
-            let h = hashOfEntry(e)
+        for j in 0..<slotEntry.count where slots[2 * j] != 0 {
+            let h = hashOfEntry(Int(slotEntry[j]))
             var i = Int(truncatingIfNeeded: h) & newMask
-            while newSlots[i] != 0 { i = (i + 1) & newMask }
-            newSlots[i] = slots[j]
+            while newSlots[2 * i] != 0 { i = (i + 1) & newMask }
+            newSlots[2 * i] = slots[2 * j]; newSlots[2 * i + 1] = slots[2 * j + 1]
+            newEntry[i] = slotEntry[j]
         }
-        slots = newSlots; mask = newMask
+        slots = newSlots; slotEntry = newEntry; mask = newMask
+        rebuildFilter()
     }
 
     private func hashOfEntry(_ e: Int) -> UInt64 {
@@ -150,16 +192,54 @@ public struct ByteVocab: Sendable {
         }
     }
 
+    // MARK: Bloom filter
+
+    /// One filter word per 8 slots (16-32 bits per key): about 1-4 % false positives.
+    private mutating func rebuildFilter() {
+        let words = max(2, slotEntry.count / 8)
+        filter = [UInt64](repeating: 0, count: words)
+        filterShift = UInt64(64 - words.trailingZeroBitCount)   // words is a power of two
+        for j in 0..<slotEntry.count where slots[2 * j] != 0 { addToFilter(hashOfEntry(Int(slotEntry[j]))) }
+    }
+
+    /// The filter word index and its two bits for a finished hash (bits independent of the
+    /// slot index, which uses the low bits).
+    @inline(__always)
+    private func filterPosition(_ hash: UInt64) -> (Int, UInt64) {
+        let g = (hash ^ (hash >> 29)) &* 0x9E37_79B9_7F4A_7C15
+        let word = Int(truncatingIfNeeded: g >> filterShift)
+        let bits = (1 as UInt64) << ((g >> 20) & 63) | (1 as UInt64) << ((g >> 26) & 63)
+        return (word, bits)
+    }
+
+    private mutating func addToFilter(_ hash: UInt64) {
+        let (w, bits) = filterPosition(hash)
+        filter[w] |= bits
+    }
+
+    /// False when no key has this finished hash (so `find` would fail); true when one may.
+    @inline(__always)
+    public func mayContain(hash: UInt64) -> Bool {
+        let (w, bits) = filterPosition(hash)
+        return filter.withUnsafeBufferPointer { f in f[w] & bits == bits }
+    }
+
     // MARK: Lookup
 
+    /// Whether slot `i` (whose tag and length field match) holds the key `a + b + c` of `count`
+    /// bytes; `packed` is `pack(a, b, c)` when count <= 8.
     @inline(__always)
-    private func equals(_ e: Int, _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
-                        _ c: UnsafeBufferPointer<UInt8>) -> Bool {
-        let span = entrySpan[e]
-        let n = Int(span & 0xFFFF_FFFF)
-        guard n == a.count + b.count + c.count else { return false }
-        let s = Int(span >> 32)
+    private func slotMatches(_ i: Int, _ count: Int, _ packed: UInt64, _ a: UnsafeBufferPointer<UInt8>,
+                             _ b: UnsafeBufferPointer<UInt8>, _ c: UnsafeBufferPointer<UInt8>) -> Bool {
+        let w1 = slots.withUnsafeBufferPointer { $0[2 * i + 1] }
+        if count <= 8 { return w1 == packed }
+        if count >= 254 {   // the length field saturates: check the real length
+            let e = Int(slotEntry[i])
+            guard Int(entrySpan[e] & 0xFFFF_FFFF) == count else { return false }
+        }
+        let s = Int(w1)
         return arena.withUnsafeBufferPointer { ar -> Bool in
+            guard s + count <= ar.count else { return false }
             var p = s
             for x in a { if ar[p] != x { return false }; p += 1 }
             for x in b { if ar[p] != x { return false }; p += 1 }
@@ -168,31 +248,76 @@ public struct ByteVocab: Sendable {
         }
     }
 
+    /// The slot of the key `a + b + c` whose finished hash is `hash`, or nil.
+    @inline(__always)
+    private func findSlot(hash: UInt64, _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
+                          _ c: UnsafeBufferPointer<UInt8>) -> Int? {
+        let count = a.count + b.count + c.count
+        let want = ByteVocab.tagLen(hash, count)
+        let packed = count <= 8 ? ByteVocab.pack(a, b, c) : 0
+        var i = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let s = slots.withUnsafeBufferPointer { $0[2 * i] }
+            if s == 0 { return nil }
+            if s & ByteVocab.tagLenMask == want && slotMatches(i, count, packed, a, b, c) { return i }
+            i = (i + 1) & mask
+        }
+    }
+
     /// The entry of the key `a + b + c` whose finished hash is `hash`, or nil.
     @inline(__always)
     public func findEntry(hash: UInt64, _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
                           _ c: UnsafeBufferPointer<UInt8>) -> Int? {
-        let tag = hash & 0xFFFF_FFFF_0000_0000
-        return slots.withUnsafeBufferPointer { sl -> Int? in
-            var i = Int(truncatingIfNeeded: hash) & mask
-            while true {
-                let s = sl[i]
-                if s == 0 { return nil }
-                if s & 0xFFFF_FFFF_0000_0000 == tag {
-                    let e = Int(s & 0xFFFF_FFFF) - 1
-                    if equals(e, a, b, c) { return e }
-                }
-                i = (i + 1) & mask
-            }
-        }
+        guard let i = findSlot(hash: hash, a, b, c) else { return nil }
+        return Int(slotEntry[i])
     }
 
     /// The id of the key `a + b + c` whose finished hash is `hash`, or nil.
     @inline(__always)
     public func find(hash: UInt64, _ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>,
                      _ c: UnsafeBufferPointer<UInt8>) -> Int32? {
-        guard let e = findEntry(hash: hash, a, b, c) else { return nil }
-        return entryId[e]
+        guard let i = findSlot(hash: hash, a, b, c) else { return nil }
+        return Int32(truncatingIfNeeded: slots[2 * i])
+    }
+
+    /// The id of the `count` bytes at `key`, whose finished hash is `hash`, or nil. The caller
+    /// guarantees that 8 bytes from `key` are readable even when `count` < 8 (the bytes past the
+    /// key are ignored): short keys are compared with one load.
+    @inline(__always)
+    func find(hash: UInt64, padded key: UnsafePointer<UInt8>, count: Int) -> Int32? {
+        let want = ByteVocab.tagLen(hash, count)
+        let packed: UInt64
+        if count <= 8 {
+            let word = UnsafeRawPointer(key).loadUnaligned(as: UInt64.self)
+            packed = count == 8 ? word : word & ((1 as UInt64) << UInt64(8 * count) &- 1)
+        } else {
+            packed = 0
+        }
+        return slots.withUnsafeBufferPointer { sl -> Int32? in
+            var i = Int(truncatingIfNeeded: hash) & mask
+            while true {
+                let s = sl[2 * i]
+                if s == 0 { return nil }
+                if s & ByteVocab.tagLenMask == want {
+                    if count <= 8 {
+                        if sl[2 * i + 1] == packed { return Int32(truncatingIfNeeded: s) }
+                    } else if slotMatches(i, count, 0, UnsafeBufferPointer(start: key, count: count),
+                                          ByteVocab.empty, ByteVocab.empty) {
+                        return Int32(truncatingIfNeeded: s)
+                    }
+                }
+                i = (i + 1) & mask
+            }
+        }
+    }
+
+    /// Starts loading the slot where a key with finished hash `hash` would be (a hint).
+    @inline(__always)
+    func prefetch(hash: UInt64) {
+        slots.withUnsafeBufferPointer { sl in
+            guard let base = sl.baseAddress else { return }
+            llvmPrefetch(UnsafeRawPointer(base + 2 * (Int(truncatingIfNeeded: hash) & mask)), 0, 3, 1)
+        }
     }
 
     /// The id of the key `a + b + c` (any part may be empty).
@@ -223,6 +348,11 @@ public struct ByteVocab: Sendable {
     @inline(__always)
     public static var empty: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: nil, count: 0) }
 }
+
+/// LLVM's prefetch intrinsic (a hint: never faults, whatever the address): read, keep in all
+/// cache levels. Swift has no spelling for it; the intrinsic's name binds it.
+@_silgen_name("llvm.prefetch.p0")
+func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ data: Int32)
 
 // MARK: - Shared helpers of the models
 

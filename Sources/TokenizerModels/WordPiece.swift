@@ -37,40 +37,71 @@ public struct WordPieceModel: TokenizerModel {
         let n = piece.count
         if n == 0 { return }
         if n > maxInputCharsPerWord { out.append(unk); return }
-        _ = encodePiece(piece, &scratch.bytes, &scratch.offsets)
+        let pad = prefix.count
+        // Buffers sized once (never shrunk); the bytes hold `pad` leading bytes for the prefix,
+        // the piece (at most 4 bytes a scalar) and 8 readable bytes past its end.
+        let needBytes = pad + 4 * n + 8
+        if scratch.bytes.count < needBytes {
+            scratch.bytes.append(contentsOf: repeatElement(0, count: needBytes - scratch.bytes.count))
+        }
+        if scratch.offsets.count < n + 1 {
+            scratch.offsets.append(contentsOf: repeatElement(0, count: n + 1 - scratch.offsets.count))
+        }
         if scratch.u64s.count < n + 1 {
             scratch.u64s.append(contentsOf: repeatElement(0, count: n + 1 - scratch.u64s.count))
         }
         let mark = out.count
-        let ok: Bool = scratch.bytes.withUnsafeBufferPointer { bytes in
-            scratch.offsets.withUnsafeBufferPointer { off in
-                scratch.u64s.withUnsafeMutableBufferPointer { hashes in
+        let ok: Bool = scratch.bytes.withUnsafeMutableBufferPointer { bytesBuf in
+            scratch.offsets.withUnsafeMutableBufferPointer { offBuf in
+                scratch.u64s.withUnsafeMutableBufferPointer { hashBuf in
                     prefix.withUnsafeBufferPointer { pre in
+                        guard let b = bytesBuf.baseAddress, let off = offBuf.baseAddress,
+                              let hashes = hashBuf.baseAddress else { return false }
+                        // UTF-8 after the padding; off[i] = byte offset of scalar i (and the end).
+                        var w = pad
+                        for i in 0..<n {
+                            off[i] = Int32(w)
+                            let s = piece[i]
+                            if s < 0x80 { b[w] = UInt8(truncatingIfNeeded: s); w += 1; continue }
+                            w += storeUTF8(b + w, s)
+                        }
+                        off[n] = Int32(w)
                         var start = 0
                         let prefixHash = ByteVocab.step(ByteVocab.seed, pre)
                         while start < n {
                             let usePrefix = start > 0
-                            let budget = vocab.maxKeyBytes - (usePrefix ? pre.count : 0)
+                            let base = Int(off[start])
+                            // The key starts `pad` bytes early for a continuation: the prefix is
+                            // written over bytes already consumed (or the leading padding), so
+                            // every candidate key is one contiguous slice.
+                            var keyStart = base
+                            if usePrefix {
+                                keyStart = base - pad
+                                for k in 0..<pad { b[keyStart + k] = pre[k] }
+                            }
+                            let budget = vocab.maxKeyBytes + keyStart
                             // Stream the hash forward, remembering it at each char boundary.
                             var h = usePrefix ? prefixHash : ByteVocab.seed
-                            let base = Int(off[start])
                             var last = start
                             var e = start
                             while e < n {
                                 let next = Int(off[e + 1])
-                                if next - base > budget { break }
-                                for p in Int(off[e])..<next { h = ByteVocab.step(h, bytes[p]) }
+                                if next > budget { break }
+                                for p in Int(off[e])..<next { h = ByteVocab.step(h, b[p]) }
                                 e += 1
                                 hashes[e] = h
                                 last = e
                             }
                             // Longest first: only keys no longer than the longest token can match.
+                            // The Bloom filter rejects most absent candidates without touching the
+                            // table; the first candidate of a word skips it (usually a hit, and its
+                            // slot was prefetched by `tokenize(pieces:)`).
                             var found: Int32 = -1
                             var end = last
                             while end > start {
-                                let slice = UnsafeBufferPointer(rebasing: bytes[base..<Int(off[end])])
-                                if let id = vocab.find(hash: ByteVocab.finish(hashes[end]),
-                                                       usePrefix ? pre : ByteVocab.empty, slice, ByteVocab.empty) {
+                                let hf = ByteVocab.finish(hashes[end])
+                                if (!usePrefix && end == last) || vocab.mayContain(hash: hf),
+                                   let id = vocab.find(hash: hf, padded: b + keyStart, count: Int(off[end]) - keyStart) {
                                     found = id
                                     break
                                 }
@@ -90,4 +121,75 @@ public struct WordPieceModel: TokenizerModel {
             out.append(unk)
         }
     }
+
+    /// Tokenizes the pieces `arena[p.start..<p.end]` in order, as `tokenize` on each does, but
+    /// starts loading the table slot of each piece's first candidate (the whole word, usually
+    /// a hit) a few pieces ahead, so those cache misses overlap.
+    public func tokenize(pieces: UnsafeBufferPointer<Piece>, arena: UnsafeBufferPointer<UInt32>,
+                         into out: inout [Int32], scratch: inout ModelScratch) {
+        let ahead = 4
+        let count = pieces.count
+        for k in 0..<min(ahead, count) { prefetchFirstCandidate(pieces[k], arena) }
+        for k in 0..<count {
+            if k + ahead < count { prefetchFirstCandidate(pieces[k + ahead], arena) }
+            let p = pieces[k]
+            guard p.end > p.start, p.start >= 0, p.end <= arena.count else { continue }
+            tokenize(UnsafeBufferPointer(rebasing: arena[p.start..<p.end]), into: &out, scratch: &scratch)
+        }
+    }
+
+    /// Prefetches the slot of the first key `tokenize` looks up for a piece: its longest prefix
+    /// (at a char boundary) of at most `maxKeyBytes` bytes.
+    @inline(__always)
+    private func prefetchFirstCandidate(_ p: Piece, _ arena: UnsafeBufferPointer<UInt32>) {
+        guard p.end > p.start, p.start >= 0, p.end <= arena.count,
+              p.end - p.start <= maxInputCharsPerWord else { return }
+        let budget = vocab.maxKeyBytes
+        var h = ByteVocab.seed, hb = ByteVocab.seed
+        var len = 0
+        for i in p.start..<p.end {
+            let s = arena[i]
+            if s < 0x80 {
+                if len + 1 > budget { break }
+                h = ByteVocab.step(h, UInt8(truncatingIfNeeded: s)); len += 1
+            } else {
+                var tmp: UInt32 = 0
+                let c = withUnsafeMutableBytes(of: &tmp) { raw -> Int in
+                    guard let q = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+                    let c = storeUTF8(q, s)
+                    if len + c <= budget { for j in 0..<c { h = ByteVocab.step(h, q[j]) } }
+                    return c
+                }
+                if len + c > budget { break }
+                len += c
+            }
+            hb = h
+        }
+        if len > 0 { vocab.prefetch(hash: ByteVocab.finish(hb)) }
+    }
+}
+
+/// Writes the UTF-8 bytes of scalar `s` (>= 0x80) at `p` (room for 4) and returns their count.
+/// Not a scalar value (surrogate or > U+10FFFF): never trap, writes U+FFFD instead, as
+/// `encodePiece` does.
+@inline(__always)
+func storeUTF8(_ p: UnsafeMutablePointer<UInt8>, _ scalar: UInt32) -> Int {
+    let s = (scalar >= 0xD800 && scalar < 0xE000) || scalar > 0x10FFFF ? 0xFFFD : scalar
+    if s < 0x80 { p[0] = UInt8(truncatingIfNeeded: s); return 1 }
+    if s < 0x800 {
+        p[0] = UInt8(truncatingIfNeeded: 0xC0 | s >> 6)
+        p[1] = UInt8(truncatingIfNeeded: 0x80 | s & 0x3F)
+        return 2
+    }
+    if s < 0x10000 {
+        p[0] = UInt8(truncatingIfNeeded: 0xE0 | s >> 12)
+        p[1] = UInt8(truncatingIfNeeded: 0x80 | (s >> 6) & 0x3F)
+        p[2] = UInt8(truncatingIfNeeded: 0x80 | s & 0x3F)
+        return 3
+    }
+    p[0] = UInt8(truncatingIfNeeded: 0xF0 | s >> 18)
+    p[1] = UInt8(truncatingIfNeeded: 0x80 | (s >> 12) & 0x3F)
+    p[2] = UInt8(truncatingIfNeeded: 0x80 | (s >> 6) & 0x3F)
+    p[3] = UInt8(truncatingIfNeeded: 0x80 | s & 0x3F)
+    return 4
 }

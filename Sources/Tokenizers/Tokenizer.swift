@@ -26,6 +26,8 @@ public final class Tokenizer: Sendable {
     let rawMatcher: AddedTokenMatcher          // added tokens with normalized == false
     let normalizedMatcher: AddedTokenMatcher   // added tokens with normalized == true
     let addedById: [Int32: Int]                // id -> index in addedTokens
+    /// The model when it is WordPiece: its batch entry point prefetches ahead across pieces.
+    let wordPiece: WordPieceModel?
 
     /// Loads tokenizer.json from `path`.
     public convenience init(path: String) throws(M2VError) {
@@ -43,6 +45,7 @@ public final class Tokenizer: Sendable {
         model = try makeModel(try json.require("model", in: "tokenizer.json"))
         postProcessor = try makePostProcessor(json["post_processor"] ?? .null)
         unkId = model.unkId
+        wordPiece = model as? WordPieceModel
 
         var added: [AddedToken] = []
         if let list = json["added_tokens"], !list.isNull {
@@ -163,6 +166,14 @@ public final class Tokenizer: Sendable {
             ws.pretok.reset(UnsafeBufferPointer(rebasing: seg[range]), atTextStart: atTextStart)
         }
         preTokenizer?.preTokenize(&ws.pretok)
+        if let wp = wordPiece {
+            ws.pretok.scalars.withUnsafeBufferPointer { arena in
+                ws.pretok.pieces.withUnsafeBufferPointer { pieces in
+                    wp.tokenize(pieces: pieces, arena: arena, into: &ids, scratch: &ws.model)
+                }
+            }
+            return
+        }
         ws.pretok.scalars.withUnsafeBufferPointer { arena in
             for p in ws.pretok.pieces where p.end > p.start && p.start >= 0 && p.end <= arena.count {
                 model.tokenize(UnsafeBufferPointer(rebasing: arena[p.start..<p.end]), into: &ids, scratch: &ws.model)
