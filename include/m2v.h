@@ -296,7 +296,8 @@ typedef enum m2v_pooling {
 } m2v_pooling;
 
 typedef struct m2v_distill_params {
-    size_t struct_size;        /* sizeof(m2v_distill_params); set by m2v_distill_default_params() */
+    size_t struct_size;        /* sizeof(m2v_distill_params); set by m2v_distill_default_params().
+                                * Only struct_size bytes are read; later fields keep defaults.     */
     int32_t pca_dims;          /* > 0: PCA to this many dimensions (default 256; capped at the
                                 * teacher's width), 0 = no PCA, -1 = "auto": PCA without reduction */
     double explained_variance; /* in (0, 1): PCA keeping the fewest components that explain this

@@ -18,10 +18,17 @@ public func m2v_distill_default_params() -> m2v_distill_params {
 func distillOptions(_ p: UnsafePointer<m2v_distill_params>?) throws(M2VError) -> DistillOptions {
     var o = DistillOptions()
     guard let p else { return o }
-    guard p.pointee.struct_size >= MemoryLayout<m2v_distill_params>.size else {
-        throw .invalidArgument("m2v_distill_params.struct_size is \(p.pointee.struct_size): initialize params with m2v_distill_default_params()")
+    // Read only the caller's struct_size bytes (older callers have fewer fields; the rest keep
+    // their defaults). The fields up to progress_user_data are required.
+    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
+    let minimum = MemoryLayout<m2v_distill_params>.offset(of: \m2v_distill_params.vocabulary) ?? MemoryLayout<m2v_distill_params>.size
+    guard size >= minimum else {
+        throw .invalidArgument("m2v_distill_params.struct_size is \(size): initialize params with m2v_distill_default_params()")
     }
-    let v = p.pointee
+    var v = m2v_distill_default_params()
+    withUnsafeMutableBytes(of: &v) { dst in
+        dst.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: min(size, MemoryLayout<m2v_distill_params>.size)))
+    }
     if v.explained_variance != 0 {
         guard v.explained_variance > 0, v.explained_variance < 1 else {
             throw .invalidArgument("m2v_distill_params.explained_variance must be in (0, 1) or 0 (got \(v.explained_variance))")
