@@ -83,6 +83,26 @@ final class TransformerTests: XCTestCase {
         XCTAssertGreaterThan(minCos, 0.99999)
     }
 
+    /// first / last / pooler pooling pick the reference's hidden[0], hidden[len-1], pooler_output.
+    func testPoolingModes() throws {
+        let model = try Teacher.model()
+        let f = try SafeTensorsFile(path: Fixtures.path("teacher/teacher_layers.safetensors"))
+        let H = model.config.hidden
+        let ids = try f.int64s(XCTUnwrap(f.tensor(named: "sentence.input_ids"))).map { Int32($0) }
+        let hs = try f.floats(XCTUnwrap(f.tensor(named: "sentence.hidden_states")))
+        let pool = try f.floats(XCTUnwrap(f.tensor(named: "sentence.pooler_output")))
+        let T = ids.count, last = 6 * T * H
+        let short: [Int32] = [101, 7592, 102]
+        for (mode, ref) in [(PoolingMode.first, Array(hs[last..<(last + H)])),
+                            (.last, Array(hs[(last + (T - 1) * H)..<(last + T * H)])), (.pooler, pool)] {
+            // Batched with a shorter sequence so padding is exercised.
+            let out = try Distiller.embed(model: model, sequences: [short, ids], pooling: mode, padId: 0, threads: 1)
+            var worst: Float = 0
+            for j in 0..<H { worst = max(worst, abs(out[H + j] - ref[j])) }
+            XCTAssertLessThan(worst, 1e-4, "\(mode)")
+        }
+    }
+
     func testUnsupportedArchitecture() throws {
         let json = try JSON.parse(#"{"model_type":"gpt2","hidden_size":8}"#)
         XCTAssertThrowsError(try TransformerConfig(json: json)) { e in
