@@ -218,9 +218,10 @@ struct ModelLayout {
             return c
         }
         var missing: [String] = []
-        for name in ["config.json", "model.safetensors", "tokenizer.json"] where !FileIO.exists(j(dir, name)) {
+        // isRegularFile, not exists: a folder named config.json must be named here too (issue 8).
+        for name in ["config.json", "model.safetensors", "tokenizer.json"] where !FileIO.isRegularFile(j(dir, name)) {
             missing.append(name)
         }
-        throw .notFound("\(dir): not a model2vec model folder (missing \(missing.joined(separator: ", ")); also tried the sentence-transformers layouts)")
+        throw .notFound("\(dir): not a model2vec model folder (missing or not a file: \(missing.joined(separator: ", ")); also tried the sentence-transformers layouts)")
     }
 }
