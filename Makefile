@@ -19,14 +19,19 @@ build:
 # Installs libm2v.so, m2v.h and m2v.pc under PREFIX (default ./build/prefix).
 install: build
 	mkdir -p $(PREFIX)/lib/pkgconfig $(PREFIX)/include
-	cp -P build/lib/libm2v.so build/lib/libm2v.so.0 build/lib/libm2v.so.$(VERSION) $(PREFIX)/lib/
-	cp include/m2v.h $(PREFIX)/include/
+	# install(1) replaces files (new inode) instead of overwriting them in place, so processes
+	# that have the old library mapped keep running.
+	install -m 755 build/lib/libm2v.so.$(VERSION) $(PREFIX)/lib/
+	ln -sfn libm2v.so.$(VERSION) $(PREFIX)/lib/libm2v.so.0
+	ln -sfn libm2v.so.0 $(PREFIX)/lib/libm2v.so
+	install -m 644 include/m2v.h $(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' pkgconfig/m2v.pc.in > $(PREFIX)/lib/pkgconfig/m2v.pc
 	@echo "installed m2v $(VERSION) into $(PREFIX)"
 
 # The C example, built only through pkg-config.
 example: install
 	$(CC) -std=c99 -Wall -Wextra -O2 bindings/c/example.c $$($(PKG) --cflags --libs m2v) -lm -o build/example
+	$(CC) -std=c99 -Wall -Wextra -O2 bindings/c/distill.c $$($(PKG) --cflags --libs m2v) -o build/distill
 
 venv:
 	VENV=$(VENV) scripts/venv.sh
@@ -45,7 +50,7 @@ test: setup venv install example
 	$(MAKE) --no-print-directory test-hostile
 	$(MAKE) --no-print-directory test-python
 
-run: setup example
+run: setup example python
 	scripts/run.sh
 
 clean:
@@ -100,7 +105,7 @@ test-asan: install
 	build/asan/leak_cycles $(WL_MODEL) 10000 4096
 
 fuzz-lib:
-	swift build --scratch-path .build-fuzz --product m2v -Xswiftc -O -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp
+	swift build --scratch-path .build-fuzz --product m2v -Xswiftc -O -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
 
 fuzz-build: fuzz-lib
 	@mkdir -p build/fuzz
@@ -114,7 +119,7 @@ fuzz: fuzz-build
 	@rc=0; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-	  ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -timeout=20 -rss_limit_mb=4096 -max_len=$$( [ $$t = encode ] && echo 8192 || echo 65536 ) \
 	    $$( [ -f fuzz/$$t.dict ] && echo -dict=fuzz/$$t.dict ) \
 	    -artifact_prefix=fuzz/regressions/$$t- build/fuzz/corpus-$$t fuzz/corpus/$$t \

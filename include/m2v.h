@@ -13,6 +13,8 @@
  *   4. Saving               m2v_model_save() writes a folder that model2vec loads.
  *   5. Tokenizers           m2v_tokenizer_load() any supported tokenizer.json,
  *                           m2v_tokenizer_encode() -> the ids HuggingFace `tokenizers` gives.
+ *   6. Distillation         m2v_distill() turns a BERT sentence-transformer folder into a model
+ *                           folder, as model2vec's distill() does.
  *
  * Conventions
  *   - Every fallible function returns an m2v_status: M2V_OK (0) on success, a positive code on
@@ -37,7 +39,8 @@
  *   other uses of the same handle. m2v_last_error() is per thread.
  *
  * Platform: Linux x86_64/aarch64 with glibc >= 2.35. libm2v.so links the Swift runtime
- * statically and needs only libc, libm, libstdc++ and libgcc_s.
+ * statically; at run time it needs libc, libm, libstdc++, libgcc_s and, for the distiller,
+ * OpenBLAS and LAPACKE (Debian: libopenblas0, liblapacke).
  */
 #ifndef M2V_H
 #define M2V_H
@@ -160,14 +163,17 @@ typedef int (*m2v_progress_fn)(size_t done, size_t total, void *user_data);
 
 typedef struct m2v_encode_params {
     size_t struct_size;   /* sizeof(m2v_encode_params); set by m2v_encode_default_params()      */
-    int32_t max_length;   /* max tokens per text: > 0 a limit (default 512), 0 = no limit.
-                           * Texts are first cut to max_length * median_token_length characters,
-                           * as model2vec does. For encode_as_sequence the default is 0.          */
+    int32_t max_length;   /* max tokens per text: > 0 a limit (default 512), 0 = no limit,
+                           * < 0 = the call's default: for m2v_encode / m2v_tokenize the model's
+                           * config.json "max_length" (512 when absent, none when null), for
+                           * m2v_encode_as_sequence no limit (as model2vec). Texts are first cut
+                           * to max_length * median_token_length characters, as model2vec does. */
     int32_t normalize;    /* -1 = the model's setting (default), 0 = off, 1 = L2-normalize       */
     int32_t n_threads;    /* worker threads: 0 = all cores (default), 1 = the calling thread only.
                            * Output bytes are identical whatever the thread count.               */
     size_t batch_size;    /* texts per batch between progress calls; 0 = 1024 (default)         */
-    m2v_progress_fn progress; /* optional, NULL = none                                          */
+    m2v_progress_fn progress; /* optional, NULL = none. Called by m2v_encode only (after each
+                               * batch); m2v_encode_as_sequence and m2v_tokenize ignore it.      */
     void *progress_user_data; /* passed to `progress`                                           */
 } m2v_encode_params;
 

@@ -7,7 +7,7 @@ M2V_STATIC=1 swift build -c release --product m2v --scratch-path .build-release 
 bin=$(M2V_STATIC=1 swift build -c release --scratch-path .build-release --show-bin-path)
 version=$(sed -n 's/^#define M2V_VERSION_STRING "\(.*\)"/\1/p' include/m2v.h)
 mkdir -p build/lib
-cp "$bin/libm2v.so" "build/lib/libm2v.so.$version"
+install -m 755 "$bin/libm2v.so" "build/lib/libm2v.so.$version"  # new inode: running users keep theirs
 ln -sf "libm2v.so.$version" build/lib/libm2v.so.0
 ln -sf libm2v.so.0 build/lib/libm2v.so
 # Self-containment: nothing from the Swift toolchain may be needed at run time.

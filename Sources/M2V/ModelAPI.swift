@@ -60,6 +60,7 @@ func encodeOptions(_ p: UnsafePointer<m2v_encode_params>?, model: StaticModel,
     withUnsafeMutableBytes(of: &v) { dst in
         dst.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: min(size, dst.count)))
     }
+    // > 0 a limit, 0 no limit, < 0 the call's default (see m2v_encode_params.max_length).
     o.maxLength = v.max_length > 0 ? Int(v.max_length) : (v.max_length == 0 ? nil : defaultMaxLength)
     switch v.normalize {
     case -1: o.normalize = nil
