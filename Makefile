@@ -119,7 +119,7 @@ fuzz: fuzz-build
 	@rc=0; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-	  SWIFT_BACKTRACE=enable=no SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 	    -timeout=20 -rss_limit_mb=4096 -max_len=$$( [ $$t = encode ] && echo 8192 || echo 65536 ) \
 	    $$( [ -f fuzz/$$t.dict ] && echo -dict=fuzz/$$t.dict ) \
 	    -artifact_prefix=fuzz/regressions/$$t- build/fuzz/corpus-$$t fuzz/corpus/$$t \
