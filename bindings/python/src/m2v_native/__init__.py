@@ -37,6 +37,7 @@ __version__: str = _core.version()
 __all__ = [
     "StaticModel",
     "Tokenizer",
+    "distill",
     "M2VError",
     "InvalidArgumentError",
     "FormatError",
@@ -138,11 +139,11 @@ class _StderrBar:
 class _Progress:
     """Context manager giving the callback libm2v calls between batches (or None)."""
 
-    def __init__(self, enabled: bool, total: int, desc: str) -> None:
+    def __init__(self, enabled: bool, total: int, desc: str, unit: str = "text") -> None:
         self.bar: Any = None
         if enabled:
             tqdm = _load_tqdm()
-            self.bar = tqdm(total=total, desc=desc, unit="text") if tqdm else _StderrBar(total, desc)
+            self.bar = tqdm(total=total, desc=desc, unit=unit) if tqdm else _StderrBar(total, desc)
 
     def callback(self) -> Callable[[int, int], None] | None:
         bar = self.bar
@@ -372,3 +373,94 @@ class Tokenizer:
 
     def __repr__(self) -> str:
         return f"m2v_native.Tokenizer({self._path!r}, vocab_size={self.vocab_size})"
+
+
+# --------------------------------------------------------------------------------------------
+# distill
+# --------------------------------------------------------------------------------------------
+
+_QUANTIZE = {"float16": 0, "float32": 1, "float64": 2, "int8": 3}
+_POOLING = {"mean": 0, "first": 1, "last": 2, "pooler": 3}
+_DEFAULT_REMOVE_PATTERN = r"\[unused\d+\]"
+
+
+def distill(
+    model_name: PathLike,
+    vocabulary: Sequence[str] | None = None,
+    device: str | None = None,
+    pca_dims: int | float | str | None = 256,
+    sif_coefficient: float | None = 1e-4,
+    token_remove_pattern: str | None = _DEFAULT_REMOVE_PATTERN,
+    quantize_to: str = "float16",
+    vocabulary_quantization: int | None = None,
+    pooling: str = "mean",
+    show_progress_bar: bool = False,
+    *,
+    output_path: PathLike | None = None,
+    n_threads: int = 0,
+    **ignored: Any,
+) -> StaticModel:
+    """Distill a BERT sentence-transformer folder into a static model, like model2vec.distill.
+
+    :param model_name: a local teacher folder (config.json with model_type "bert",
+        model.safetensors, a WordPiece tokenizer.json). There is no hub download.
+    :param vocabulary: extra words, added to the tokenizer as model2vec does.
+    :param device: ignored (m2v runs on the CPU).
+    :param pca_dims: int (dimensions), "auto" (PCA without reduction), a float in (0, 1)
+        (explained variance), or None (no PCA).
+    :param sif_coefficient: Zipf/SIF coefficient, or None for no weighting.
+    :param token_remove_pattern: model2vec's default ``r"\[unused\d+\]"`` or None; other
+        patterns are not supported.
+    :param quantize_to: "float16", "float32", "float64" or "int8".
+    :param vocabulary_quantization: number of k-means clusters, or None.
+    :param pooling: "mean", "first", "last" or "pooler".
+    :param show_progress_bar: show progress over the vocabulary tokens.
+    :param output_path: folder to write the model to; default a new temporary folder, which the
+        returned model's ``path`` names (and which stays on disk).
+    :param n_threads: threads for the teacher's forward pass, 0 = all cores.
+    """
+    import tempfile
+
+    teacher = os.fspath(model_name)
+    if isinstance(pca_dims, bool):
+        raise TypeError("pca_dims must be an int, a float, 'auto' or None")
+    dims, variance = 0, 0.0
+    if pca_dims is None:
+        dims = 0
+    elif pca_dims == "auto":
+        dims = -1
+    elif isinstance(pca_dims, int):
+        if pca_dims <= 0:
+            raise ValueError("pca_dims must be positive")
+        dims = pca_dims
+    elif isinstance(pca_dims, float):
+        if not 0.0 < pca_dims < 1.0:
+            raise ValueError("pca_dims as a float is an explained-variance fraction in (0, 1)")
+        variance = pca_dims
+    else:
+        raise TypeError("pca_dims must be an int, a float, 'auto' or None")
+    if token_remove_pattern not in (None, _DEFAULT_REMOVE_PATTERN):
+        raise ValueError(f"token_remove_pattern {token_remove_pattern!r} is not supported "
+                         f"(only {_DEFAULT_REMOVE_PATTERN!r} or None)")
+    if quantize_to not in _QUANTIZE:
+        raise ValueError(f"quantize_to must be one of {sorted(_QUANTIZE)}")
+    if pooling not in _POOLING:
+        raise ValueError(f"pooling must be one of {sorted(_POOLING)}")
+    vq = _int_arg("vocabulary_quantization", vocabulary_quantization or 0, 0)
+    threads = _int_arg("n_threads", n_threads, 0)
+    if vocabulary is not None and not isinstance(vocabulary, (list, tuple)):
+        vocabulary = list(vocabulary)
+    out = os.fspath(output_path) if output_path is not None else tempfile.mkdtemp(prefix="m2v-distill-")
+    with _Progress(show_progress_bar, 1, "Distilling", unit="token") as progress:
+        bar = progress.bar
+
+        def update(done: int, total: int) -> None:
+            if bar is not None:
+                if getattr(bar, "total", None) != total:
+                    bar.total = total
+                bar.update(done - bar.n)
+
+        _core.distill(teacher, out, vocabulary, dims, variance, float(sif_coefficient or 0.0),
+                      _QUANTIZE[quantize_to], _POOLING[pooling],
+                      1 if token_remove_pattern else 0, vq, threads, update if bar is not None else None)
+    return StaticModel.from_pretrained(out)

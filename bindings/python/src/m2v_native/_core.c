@@ -731,10 +731,60 @@ static PyObject *mod_status_name(PyObject *m, PyObject *arg) {
     return PyUnicode_FromString(m2v_status_name(v > INT32_MAX || v < INT32_MIN ? -1 : (int)v));
 }
 
+/* distill(teacher_path, out_path, vocabulary or None, pca_dims, explained_variance,
+ *         sif_coefficient, quantize_to, pooling, remove_unused, vocabulary_quantization,
+ *         n_threads, progress) -> None. Writes the model folder `out_path`; the Python layer
+ * loads it. All arguments are converted while holding the GIL; the GIL is released for the
+ * distillation itself. */
+static PyObject *mod_distill(PyObject *m, PyObject *args) {
+    const char *teacher, *out_path;           /* borrowed from the argument str objects */
+    PyObject *vocabulary, *progress;          /* borrowed arguments */
+    int pca_dims, quantize_to, pooling, remove_unused, vq, n_threads;
+    double explained_variance, sif;
+    text_batch words = {0};                   /* owns the UTF-8 of the vocabulary words */
+    progress_ctx ctx = {0};                   /* owns a pending exception, if any */
+    PyObject *result = NULL;
+    m2v_status st;
+    (void)m;
+    if (!PyArg_ParseTuple(args, "ssOiddiiiiiO:distill", &teacher, &out_path, &vocabulary, &pca_dims,
+                          &explained_variance, &sif, &quantize_to, &pooling, &remove_unused, &vq,
+                          &n_threads, &progress))
+        return NULL;
+    if (vocabulary != Py_None && batch_init(&words, vocabulary) < 0) goto done;
+    m2v_distill_params p = m2v_distill_default_params();
+    p.pca_dims = pca_dims;
+    p.explained_variance = explained_variance;
+    p.sif_coefficient = sif;
+    p.quantize_to = quantize_to;
+    p.pooling = pooling;
+    p.remove_unused_tokens = remove_unused;
+    p.vocabulary_quantization = vq;
+    p.n_threads = n_threads;
+    if (words.n > 0) {
+        p.vocabulary = words.ptrs;
+        p.vocabulary_lengths = words.lens;
+        p.n_vocabulary = (size_t)words.n;
+    }
+    p.progress = progress_trampoline;
+    p.progress_user_data = &ctx;
+    ctx.callback = progress == Py_None ? NULL : progress;
+    Py_BEGIN_ALLOW_THREADS
+    st = m2v_distill(teacher, &p, out_path);
+    Py_END_ALLOW_THREADS
+    if (finish_call(st, &ctx) < 0) goto done;
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    batch_clear(&words);
+    progress_clear(&ctx);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "m2v_version_string()"},
     {"version_number", mod_version_number, METH_NOARGS, "m2v_version_number()"},
     {"status_name", mod_status_name, METH_O, "m2v_status_name(code)"},
+    {"distill", mod_distill, METH_VARARGS, "distill(teacher, out, vocabulary, ...): m2v_distill"},
     {NULL, NULL, 0, NULL},
 };
 
