@@ -16,6 +16,10 @@ public struct BertNormalizer: Normalizer {
     /// The effective strip_accents (`strip_accents ?? lowercase`).
     public let stripAccents: Bool
     public let lowercase: Bool
+    /// One bit per 256-scalar block: the block holds a scalar clean_text removes / a
+    /// non-spacing mark. Most non-ASCII text (Latin, Cyrillic, CJK...) skips the range search.
+    let removedBlocks: [UInt64]
+    let markBlocks: [UInt64]
 
     public init(cleanText: Bool = true, handleChineseChars: Bool = true, stripAccents: Bool? = nil,
                 lowercase: Bool = true) {
@@ -23,6 +27,31 @@ public struct BertNormalizer: Normalizer {
         self.handleChineseChars = handleChineseChars
         self.stripAccents = stripAccents ?? lowercase
         self.lowercase = lowercase
+        removedBlocks = BertNormalizer.blocks(bertRemovedRanges)
+        markBlocks = BertNormalizer.blocks(bertNonspacingMarkRanges)
+    }
+
+    static let blockCount = 0x110000 >> 8
+
+    /// The block bitmap of a flattened range table [lo0, hi0, lo1, hi1, ...].
+    static func blocks(_ ranges: [UInt32]) -> [UInt64] {
+        var bits = [UInt64](repeating: 0, count: (blockCount + 63) / 64)
+        var i = 0
+        while i + 1 < ranges.count {
+            var b = Int(ranges[i] >> 8)
+            let last = min(Int(ranges[i + 1] >> 8), blockCount - 1)
+            while b <= last { bits[b >> 6] |= 1 << UInt64(b & 63); b += 1 }
+            i += 2
+        }
+        return bits
+    }
+
+    /// Whether `c` is in `ranges`, checking the block bitmap first.
+    @inline(__always)
+    static func member(_ c: UInt32, _ blocks: [UInt64], _ ranges: [UInt32]) -> Bool {
+        let b = Int(c >> 8)
+        if b < blockCount && blocks[b >> 6] & (1 << UInt64(b & 63)) == 0 { return false }
+        return inRanges(ranges, c)
     }
 
     @inline(__always)
@@ -48,7 +77,7 @@ public struct BertNormalizer: Normalizer {
                         if c == 0x09 || c == 0x0A || c == 0x0D { scratch.append(0x20); continue }
                         if c < 0x20 || c == 0x7F { continue }
                     } else {
-                        if inRanges(bertRemovedRanges, c) { continue }
+                        if Self.member(c, removedBlocks, bertRemovedRanges) { continue }
                         if isRustWhitespace(c) { scratch.append(0x20); continue }
                     }
                 }
@@ -73,7 +102,7 @@ public struct BertNormalizer: Normalizer {
                     scratch.append(lowercase && c >= 0x41 && c <= 0x5A ? c | 0x20 : c)
                     continue
                 }
-                if stripAccents && inRanges(bertNonspacingMarkRanges, c) { continue }
+                if stripAccents && Self.member(c, markBlocks, bertNonspacingMarkRanges) { continue }
                 if lowercase { UnicodeProperties.appendLowercase(c, into: &scratch) } else { scratch.append(c) }
             }
             swap(&text, &scratch)
