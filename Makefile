@@ -100,8 +100,8 @@ test-asan: install
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_api
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_hostile
 	$(CC) -std=c99 -O1 -g Tests/c/test_api.c $$($(PKG) --cflags --libs m2v) -lpthread -lm -o build/asan/test_api_plain
-	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite build/asan/test_api_plain
-	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite build/asan/leak_cycles $(WL_MODEL) 30 1000000
+	valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite build/asan/test_api_plain
+	valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite build/asan/leak_cycles $(WL_MODEL) 30 1000000
 	build/asan/leak_cycles $(WL_MODEL) 10000 4096
 
 fuzz-lib:

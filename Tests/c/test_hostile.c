@@ -254,7 +254,9 @@ static void g_null_arguments(void) {
     EXPECT(m2v_encode(m, &t, &huge, 1, NULL, out, 64), M2V_ERR_INVALID_ARGUMENT, "lengths[0]", "encode length SIZE_MAX");
     EXPECT(m2v_tokenize(m, &t, &huge, 1, NULL, &ids), M2V_ERR_INVALID_ARGUMENT, "lengths[0]", "tokenize length SIZE_MAX");
     EXPECT(m2v_tokenizer_encode(tk, &t, &huge, 1, 0, &ids), M2V_ERR_INVALID_ARGUMENT, "lengths[0]", "tokenizer_encode length SIZE_MAX");
-    EXPECT(m2v_tokenizer_load_from_memory("{}", SIZE_MAX, &tk), M2V_ERR_INVALID_ARGUMENT, "json_len", "from_memory length SIZE_MAX");
+    m2v_tokenizer *tk2 = (m2v_tokenizer *)1;
+    EXPECT(m2v_tokenizer_load_from_memory("{}", SIZE_MAX, &tk2), M2V_ERR_INVALID_ARGUMENT, "json_len", "from_memory length SIZE_MAX");
+    CHECK(tk2 == NULL, "cleared");
     m2v_tokenizer_free(tk);
     m2v_model_free(m);
 }
