@@ -120,18 +120,21 @@ extension StaticModel {
         let norm = options.normalize ?? normalize
         let maxLength = options.maxLength
         let total = batch.count
-        let step = max(1, options.batchSize)
-        var done = 0
+        // Batches exist for the progress callback; without one, a single parallel pass avoids a
+        // join (and waiting for the slowest thread) per batch.
+        let step = options.progress == nil ? max(total, 1) : max(1, options.batchSize)
+        let maxThreads = Parallel.threads(requested: options.threads, work: min(total, step))
+        let workspaces = (0..<maxThreads).map { _ in EncodeWorkspace() }
+        let outAddr = UInt(bitPattern: out)
         let dim = self.dim
+        var done = 0
         while done < total {
             let lo = done, hi = min(total, done + step)
-            let threads = Parallel.threads(requested: options.threads, work: hi - lo)
+            let threads = min(maxThreads, Parallel.threads(requested: options.threads, work: hi - lo))
             let errors = ErrorSlot()
-            let workspaces = (0..<threads).map { _ in EncodeWorkspace() }
-            let outAddr = UInt(bitPattern: out)
             Parallel.forChunks(count: hi - lo, threads: threads) { worker, range in
+                guard let o = UnsafeMutablePointer<Float>(bitPattern: outAddr) else { return }
                 let ws = workspaces[worker]
-                let o = UnsafeMutablePointer<Float>(bitPattern: outAddr)!
                 for k in range {
                     let i = lo + k
                     do throws(M2VError) {
