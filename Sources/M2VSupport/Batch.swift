@@ -28,18 +28,25 @@ public struct TextBatch: @unchecked Sendable {
         var starts: [Int] = []
         var lengths: [Int] = []
         for s in strings {
-            starts.append(arena.count)
+            let start = arena.count
             arena.append(contentsOf: s.utf8)
-            lengths.append(arena.count - starts.last!)
+            starts.append(start)
+            lengths.append(arena.count - start)
         }
         arena.append(0)
+        lengths.append(0) // never empty, so baseAddress below is never nil
         return try typed {
             try arena.withUnsafeBufferPointer { a in
-                let base = UnsafeRawPointer(a.baseAddress!).assumingMemoryBound(to: CChar.self)
-                let ptrs: [UnsafePointer<CChar>?] = starts.map { base + $0 }
+                guard let abase = a.baseAddress else { throw M2VError(.internal, "empty text arena") }
+                let base = UnsafeRawPointer(abase).assumingMemoryBound(to: CChar.self)
+                var ptrs: [UnsafePointer<CChar>?] = starts.map { base + $0 }
+                ptrs.append(nil)
                 return try ptrs.withUnsafeBufferPointer { p in
                     try lengths.withUnsafeBufferPointer { l in
-                        try body(TextBatch(count: strings.count, pointers: p.baseAddress!, lengths: l.baseAddress!))
+                        guard let pb = p.baseAddress, let lb = l.baseAddress else {
+                            throw M2VError(.internal, "empty text batch arrays")
+                        }
+                        return try body(TextBatch(count: strings.count, pointers: pb, lengths: lb))
                     }
                 }
             }
@@ -55,7 +62,7 @@ public final class ErrorSlot: @unchecked Sendable {
     deinit { pthread_mutex_destroy(&mutex) }
     public func record(_ i: Int, _ e: M2VError) {
         pthread_mutex_lock(&mutex)
-        if error == nil || i < error!.index { error = (i, e) }
+        if let current = error, current.index <= i {} else { error = (i, e) }
         pthread_mutex_unlock(&mutex)
     }
 }

@@ -44,8 +44,9 @@ public enum FileIO {
         var out = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
-            let n = out.withUnsafeMutableBytes { buf in
-                Glibc.read(fd, buf.baseAddress! + done, size - done)
+            let n = out.withUnsafeMutableBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return Glibc.read(fd, base + done, size - done)
             }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -63,8 +64,8 @@ public enum FileIO {
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         if fd < 0 { throw .io("\(path): cannot create: \(errnoText())") }
         var done = 0
-        while done < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + done, bytes.count - done)
+        while done < bytes.count, let base = bytes.baseAddress {
+            let n = Glibc.write(fd, base + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 let t = errnoText()

@@ -149,8 +149,15 @@ public final class StaticModel: @unchecked Sendable {
         }
 
         // normalize: argument, else config, else false. max_length: config, else 512 (null = none).
-        if let n = normalizeOverride { normalize = n } else {
-            normalize = cfg["normalize"]?.bool ?? false
+        if let n = normalizeOverride {
+            normalize = n
+        } else if let v = cfg["normalize"], !v.isNull {
+            guard let b = v.bool else {
+                throw .format("\(layout.config): \"normalize\" must be true, false or null")
+            }
+            normalize = b
+        } else {
+            normalize = false
         }
         if let ml = cfg["max_length"] {
             if ml.isNull { maxLength = nil } else if let v = ml.int, v > 0 { maxLength = v } else {

@@ -529,7 +529,7 @@ static void g_config(void) {
         {"{\"max_length\": [512]}", M2V_ERR_FORMAT, "max_length", "max_length an array"},
         {"{\"max_length\": null}", M2V_OK, NULL, "max_length null (no limit)"},
         {"{\"max_length\": 2147483648}", M2V_OK, NULL, "max_length 2^31"},
-        {"{\"normalize\": \"yes\"}", M2V_OK, NULL, "normalize a string (ignored: false)"},
+        {"{\"normalize\": \"yes\"}", M2V_ERR_FORMAT, "normalize", "normalize a string"},
         {"{}", M2V_OK, NULL, "empty object"},
         {"{\"a\":\"\xff\"}", M2V_ERR_FORMAT, "config.json", "invalid UTF-8"},
     };

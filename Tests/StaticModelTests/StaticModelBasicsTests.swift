@@ -1,0 +1,51 @@
+// Small behaviours of StaticModel that the conformance fixtures do not pin: empty batches,
+// thread-count independence, save/reload, and clear errors for folders that are not models.
+import XCTest
+import M2VSupport
+import TestSupport
+@testable import StaticModel
+
+final class StaticModelBasicsTests: XCTestCase {
+    func model() throws -> StaticModel {
+        try StaticModel(path: Fixtures.path("models/trained-wordlevel-5k-nonorm"))
+    }
+
+    func testEmptyBatchAndEmptyText() throws {
+        let m = try model()
+        XCTAssertEqual(try m.encode([]), [])
+        XCTAssertEqual(try m.encode([""]), [Float](repeating: 0, count: m.dim))
+        let ids = try TextBatch.with([]) { (b: TextBatch) throws(M2VError) in try m.tokenize(b, options: EncodeOptions()) }
+        XCTAssertEqual(ids.count, 0)
+    }
+
+    func testSameBytesWhateverTheThreadCount() throws {
+        let m = try model()
+        let texts = try Array(Fixtures.devTexts().prefix(700))
+        let one = try m.encode(texts, options: EncodeOptions(threads: 1))
+        let all = try m.encode(texts, options: EncodeOptions(threads: 0, batchSize: 33))
+        let four = try m.encode(texts, options: EncodeOptions(threads: 4, progress: { _, _ in false }))
+        XCTAssertEqual(one, all)
+        XCTAssertEqual(one, four)
+    }
+
+    func testSaveAndReloadGiveTheSameVectors() throws {
+        let m = try model()
+        let dir = "/tmp/m2v-swift-save-\(getpid())"
+        try m.save(to: dir)
+        let again = try StaticModel(path: dir)
+        let texts = ["hello world", "a b c", ""]
+        XCTAssertEqual(try m.encode(texts), try again.encode(texts))
+        XCTAssertEqual(again.normalize, m.normalize)
+        XCTAssertEqual(again.maxLength, m.maxLength)
+    }
+
+    func testFolderErrors() {
+        XCTAssertThrowsError(try StaticModel(path: "/nonexistent/model")) { e in
+            XCTAssertEqual((e as? M2VError)?.code, .notFound)
+        }
+        XCTAssertThrowsError(try StaticModel(path: "/tmp")) { e in
+            XCTAssertEqual((e as? M2VError)?.code, .notFound)
+            XCTAssertTrue((e as? M2VError)?.message.contains("config.json") ?? false)
+        }
+    }
+}
