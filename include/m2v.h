@@ -39,8 +39,9 @@
  *   other uses of the same handle. m2v_last_error() is per thread.
  *
  * Platform: Linux x86_64/aarch64 with glibc >= 2.35. libm2v.so links the Swift runtime
- * statically; at run time it needs libc, libm, libstdc++, libgcc_s and, for the distiller,
- * OpenBLAS and LAPACKE (Debian: libopenblas0, liblapacke).
+ * statically and needs only libc, libm, libstdc++ and libgcc_s. The distiller loads OpenBLAS
+ * and LAPACKE (Debian: libopenblas0, liblapacke) on first use and fails with
+ * M2V_ERR_UNSUPPORTED when they are missing; encoding never loads them.
  */
 #ifndef M2V_H
 #define M2V_H

@@ -51,6 +51,7 @@ public enum Distiller {
     public static func embed(model: Transformer, sequences: [[Int32]], pooling: PoolingMode, padId: Int32,
                              threads: Int, progress: DistillProgress? = nil) throws(M2VError) -> [Float] {
         let H = model.config.hidden, n = sequences.count
+        let blas = model.blas
         if pooling == .pooler && !model.hasPooler {
             throw .unsupported("pooling \"pooler\": the teacher has no pooler weights")
         }
@@ -73,9 +74,9 @@ public enum Distiller {
         let nBatches = (n + batchSize - 1) / batchSize
         let nThreads = Parallel.threads(requested: threads, work: nBatches, minPerThread: 1)
         let state = EmbedState(count: n * H)
-        let savedBLAS = openblas_get_num_threads()
-        if nThreads > 1 { openblas_set_num_threads(1) }
-        defer { if nThreads > 1 { openblas_set_num_threads(savedBLAS) } }
+        let savedBLAS = blas.getThreads()
+        if nThreads > 1 { blas.setThreads(1) }
+        defer { if nThreads > 1 { blas.setThreads(savedBLAS) } }
         Parallel.forChunks(count: nBatches, threads: nThreads, chunk: 1) { worker, range in
             for batch in range {
                 pthread_mutex_lock(&state.mutex)

@@ -11,6 +11,7 @@ public enum KMeans {
     public static func fit(_ x: [Float], rows n: Int, dim d: Int, k: Int, maxIterations: Int = 300,
                            tolerance: Double = 1e-4, seed: UInt64 = 42) throws(M2VError) -> (centers: [Float], labels: [Int32]) {
         guard k > 0, k <= n else { throw .invalidArgument("vocabulary_quantization \(k) must be in 1...\(n) (the vocabulary size)") }
+        let blas = try BLAS.require()
         // Random distinct rows as the initial centres (Fisher-Yates with SplitMix64).
         var state = seed
         func next() -> UInt64 {
@@ -43,7 +44,7 @@ public enum KMeans {
             var cn = [Float](repeating: 0, count: k)
             for c in 0..<k { var s: Float = 0; for j in 0..<d { s += centers[c * d + j] * centers[c * d + j] }; cn[c] = s }
             x.withUnsafeBufferPointer { xb in centers.withUnsafeBufferPointer { cb in dots.withUnsafeMutableBufferPointer { db in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(k), Int32(d),
+                blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(k), Int32(d),
                             1, xb.baseAddress, Int32(d), cb.baseAddress, Int32(d), 0, db.baseAddress, Int32(k))
             } } }
             for r in 0..<n {

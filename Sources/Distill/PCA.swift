@@ -36,6 +36,7 @@ public enum PCA {
     }
 
     static func fitTransform(_ x: [Float], rows n: Int, dim d: Int, k fixedK: Int?, variance: Double?) throws(M2VError) -> (values: [Float], dim: Int) {
+        let blas = try BLAS.require()
         // mean (float64 accumulation, stored as float32 like numpy's float32 result) and centring.
         var mean = [Double](repeating: 0, count: d)
         for r in 0..<n { for j in 0..<d { mean[j] += Double(x[r * d + j]) } }
@@ -47,12 +48,12 @@ public enum PCA {
         // cov = Xc^T Xc / (n - 1), float32.
         var cov = [Float](repeating: 0, count: d * d)
         xc.withUnsafeBufferPointer { a in cov.withUnsafeMutableBufferPointer { c in
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(d), Int32(n),
+            blas.sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(d), Int32(n),
                         1 / Float(n - 1), a.baseAddress, Int32(d), a.baseAddress, Int32(d), 0, c.baseAddress, Int32(d))
         } }
         var w = [Float](repeating: 0, count: d)
         let info = cov.withUnsafeMutableBufferPointer { c in w.withUnsafeMutableBufferPointer { wb in
-            LAPACKE_ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")), Int32(d),
+            blas.ssyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "L")), Int32(d),
                            c.baseAddress, Int32(d), wb.baseAddress)
         } }
         guard info == 0 else { throw .format("PCA: LAPACKE_ssyevd failed (info \(info))") }
@@ -75,7 +76,7 @@ public enum PCA {
         for r in 0..<d { for c in 0..<k { proj[r * k + c] = cov[r * d + (d - 1 - c)] } }
         var scores = [Float](repeating: 0, count: n * k)
         xc.withUnsafeBufferPointer { a in proj.withUnsafeBufferPointer { p in scores.withUnsafeMutableBufferPointer { s in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(k), Int32(d),
+            blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(k), Int32(d),
                         1, a.baseAddress, Int32(d), p.baseAddress, Int32(k), 0, s.baseAddress, Int32(k))
         } } }
         // Deterministic sign: the entry with the largest |score| (first one on ties) is positive.

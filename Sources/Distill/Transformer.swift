@@ -79,6 +79,8 @@ public struct TransformerOutput: Sendable {
 /// A BERT encoder in float32. Immutable after loading; `forward` may run on several threads.
 public final class Transformer: Sendable {
     public let config: TransformerConfig
+    /// OpenBLAS, bound at run time.
+    let blas: BLAS.Functions
     let wordEmb: [Float], posEmb: [Float], typeEmb: [Float]
     let embLnW: [Float], embLnB: [Float]
     let layers: [EncoderLayer]
@@ -86,6 +88,7 @@ public final class Transformer: Sendable {
 
     /// Loads `dir/config.json` and `dir/model.safetensors` (F32, F16 or BF16 tensors).
     public init(folder dir: String) throws(M2VError) {
+        blas = try BLAS.require()
         let cfgPath = FileIO.join(dir, "config.json")
         guard FileIO.isRegularFile(cfgPath) else { throw .notFound("teacher config.json not found in \(dir)") }
         let cfg = try TransformerConfig(json: JSON.parse(FileIO.read(cfgPath)))
@@ -189,7 +192,7 @@ public final class Transformer: Sendable {
                     for h in 0..<nh {
                         let qh = base + h * dh, kh = base + H + h * dh, vh = base + 2 * H + h * dh
                         // scores[L, len] = Q_h · K_h^T * scale (only the unmasked keys)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(L), Int32(len), Int32(dh),
+                        blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(L), Int32(len), Int32(dh),
                                     scale, qh, Int32(3 * H), kh, Int32(3 * H), 0, sp, Int32(L))
                         for r in 0..<L {
                             let row = sp + r * L
@@ -201,7 +204,7 @@ public final class Transformer: Sendable {
                             for k in 0..<len { row[k] *= inv }
                         }
                         // ctx_h[L, dh] = P[L, len] · V_h[len, dh]
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(L), Int32(dh), Int32(len),
+                        blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(L), Int32(dh), Int32(len),
                                     1, sp, Int32(L), vh, Int32(3 * H), 0, cp + b * L * H + h * dh, Int32(H))
                     }
                 }
@@ -239,7 +242,7 @@ public final class Transformer: Sendable {
                 for r in 0..<rows { (yp + r * outDim).update(from: bp, count: outDim) }
             }
             x.withUnsafeBufferPointer { xb in w.withUnsafeBufferPointer { wb in
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outDim), Int32(inDim),
+                blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outDim), Int32(inDim),
                             1, xb.baseAddress, Int32(inDim), wb.baseAddress, Int32(inDim), 1, yp, Int32(outDim))
             } }
         }
