@@ -42,24 +42,7 @@ struct CharFlags: Sendable {
     init() {
         var starts: [UInt32] = []
         var flags: [UInt8] = []
-        var nums: [UInt32] = []
-        var cur: UInt32 = 0
-        var inNum = false
-        charClassRunsText.withUTF8Buffer { text in
-            for b in text {
-                let d: UInt32
-                switch b {
-                case 0x30...0x39: d = UInt32(b - 0x30)
-                case 0x41...0x46: d = UInt32(b - 0x41 + 10)
-                default:
-                    if inNum { nums.append(cur); cur = 0; inNum = false }
-                    continue
-                }
-                cur = cur << 4 | d
-                inNum = true
-            }
-            if inNum { nums.append(cur) }
-        }
+        let nums = parseHexNumbers(charClassRunsText)
         var i = 0
         while i + 1 < nums.count {
             starts.append(nums[i]); flags.append(UInt8(truncatingIfNeeded: nums[i + 1]))
