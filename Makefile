@@ -48,7 +48,8 @@ test: setup venv install example
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-c
 	$(MAKE) --no-print-directory test-hostile
-	$(MAKE) --no-print-directory test-python
+	M2V_SKIP_SCALING=1 $(MAKE) --no-print-directory test-python
+	$(MAKE) --no-print-directory test-scaling
 
 run: setup example python
 	scripts/run.sh
@@ -126,3 +127,13 @@ fuzz: fuzz-build
 	    > build/fuzz/fuzz_$$t.log 2>&1 || rc=1; \
 	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|^#[0-9]+.*DONE|ERROR|SUMMARY|Test unit written' build/fuzz/fuzz_$$t.log; \
 	done; ls fuzz/regressions; exit $$rc
+
+# ---- Scaling out: Spark and Ray Data (issue 10; bindings/python/README.md "Scaling out") ----
+# test-scaling: installs pyspark, pandas, pyarrow and ray[data] into $(VENV) (about 50 s cold),
+#   then runs bindings/python/tests/test_scaling.py on Spark local[2] (needs Java 17+) and a local
+#   Ray cluster of 2 CPUs (about 1 min). `make test` runs it after test-python, which skips
+#   those tests (M2V_SKIP_SCALING=1) so that they run once.
+.PHONY: test-scaling
+test-scaling: python
+	$(VENV)/bin/pip install -q "pyspark>=3.5" pandas pyarrow "ray[data]>=2.9"
+	$(VENV)/bin/python -m pytest -q bindings/python/tests/test_scaling.py

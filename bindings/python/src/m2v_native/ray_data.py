@@ -124,8 +124,11 @@ def embed_dataset(
     `ds.map_batches(Embedder, ...)` on a pool of actors (ray.data.ActorPoolStrategy), each
     loading the model once. The other columns are kept, in their order, before it.
 
-    :param concurrency: actors (an int, or a (min, max) autoscaling range); None = the cluster's
-        CPUs // n_threads (at least 1).
+    :param concurrency: actors: an int (a fixed pool) or a (min, max) autoscaling range. None =
+        (1, the cluster's CPUs // n_threads). Each actor holds n_threads CPUs for its lifetime, so
+        a fixed pool that takes every CPU leaves none for the read and write tasks around it and
+        the pipeline stalls (e.g. read_parquet -> embed -> write_parquet with 2 actors on 2
+        CPUs); the range lets Ray add actors only while CPUs are free.
     :param n_threads: encode threads per actor, also the CPUs each actor reserves (num_cpus).
     :param batch_size: rows per batch given to an actor.
     :param batch_format: "numpy" (default: a fixed-shape tensor column), "pandas" or "pyarrow"
@@ -138,7 +141,8 @@ def embed_dataset(
     batch_size = _int_arg("batch_size", batch_size, 1)
     if concurrency is None:
         cpus = int(ray.cluster_resources().get("CPU", 1)) if ray.is_initialized() else (os.cpu_count() or 1)
-        concurrency = max(1, cpus // n_threads)
+        most = max(1, cpus // n_threads)
+        concurrency = (1, most) if most > 1 else 1
     if isinstance(concurrency, tuple):
         pool = ActorPoolStrategy(min_size=concurrency[0], max_size=concurrency[1])
     else:
