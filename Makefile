@@ -50,6 +50,9 @@ test: setup venv install example
 	$(MAKE) --no-print-directory test-hostile
 	M2V_SKIP_SCALING=1 $(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-scaling
+	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
+	@echo "make test suites (swift, c, hostile, python, scaling, asan, fuzz): 7 passed, 0 failed"
 
 run: setup example python
 	scripts/run.sh
@@ -76,14 +79,17 @@ bench:
 # test-hostile: corrupt model folders, hostile tokenizer.json, invalid UTF-8, NULLs, huge sizes,
 #   and a replay of fuzz/regressions/ (part of `make test`).
 # test-asan:    the C tests built with AddressSanitizer+UBSan against the release library,
-#   valgrind memcheck of test_api, and 10,000 load/encode/free cycles with flat RSS (~2-3 min,
-#   not part of `make test`).
+#   valgrind memcheck of test_api, and 10,000 load/encode/free cycles with flat RSS (~1-2 min;
+#   part of `make test`).
 # fuzz:         libFuzzer targets (fuzz/fuzz_*.c) against a coverage+ASan instrumented debug build
 #   of libm2v (.build-fuzz); each runs FUZZ_SECONDS; crashes land in fuzz/regressions/.
+#   `make test` runs each target for CI_FUZZ_SECONDS (20 s) and fails on any finding.
 .PHONY: test-hostile test-asan fuzz fuzz-lib fuzz-build
 CLANG        ?= $(shell command -v clang 2>/dev/null || echo /opt/swift/usr/bin/clang)
 SWIFT_RT     := $(abspath $(dir $(realpath $(shell command -v swift)))/../lib/swift/linux)
 FUZZ_SECONDS ?= 60
+# seconds per fuzz target in `make test`
+CI_FUZZ_SECONDS ?= 20
 FUZZ_TARGETS ?= safetensors tokenizer encode
 FUZZ_LIBDIR  := $(CURDIR)/.build-fuzz/debug
 WL_MODEL     ?= ../shared/fixtures/models/trained-wordlevel-5k-nonorm

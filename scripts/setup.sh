@@ -6,10 +6,13 @@
 #   libopenblas-dev, liblapacke-dev - BLAS/LAPACK for the distiller (teacher forward pass, PCA)
 #   python3-venv - the virtualenv with the reference (model2vec) for differential tests
 #   openjdk-17-jre-headless - Spark local[2] in the scaling tests (only if java is missing)
+#   valgrind     - memcheck and the leak cycles of `make test-asan` (only if missing)
 # The Swift toolchain itself is expected on PATH (swift.org toolchain, 6.x).
 set -euo pipefail
 pkgs=(pkg-config gcc make libopenblas-dev liblapacke-dev)
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then pkgs+=(python3-venv); fi
+# valgrind for the sanitizer/leak run of make test (test-asan).
+if ! command -v valgrind >/dev/null; then pkgs+=(valgrind); fi
 # Java 17+ for the Spark tests (make test-scaling); only when no java is on PATH.
 if ! command -v java >/dev/null; then pkgs+=(openjdk-17-jre-headless); fi
 missing=()
