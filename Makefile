@@ -42,6 +42,18 @@ test-swift:
 test-c: install
 	$(CC) -std=c99 -Wall -Wextra -Werror -O1 -g Tests/c/test_api.c $$($(PKG) --cflags --libs m2v) -lpthread -lm -o build/test_api
 	build/test_api
+	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g Tests/c/test_threads.c $$($(PKG) --cflags --libs m2v) -lpthread -o build/test_threads
+	M2V_STRESS_SECONDS=5 build/test_threads
+
+# 16 threads sharing one model under ThreadSanitizer: a debug libm2v built with -sanitize=thread
+# (prefetch hints compiled out: TSan cannot instrument the intrinsic), any report fails the run.
+TSAN_LIBDIR := $(CURDIR)/.build-tsan/debug
+test-tsan:
+	swift build --scratch-path .build-tsan --product m2v -Xswiftc -sanitize=thread -Xswiftc -DM2V_NO_PREFETCH
+	@mkdir -p build
+	$(CLANG) -std=c11 -g -O1 -fsanitize=thread -Iinclude Tests/c/test_threads.c -L$(TSAN_LIBDIR) -lm2v \
+	  -L$(SWIFT_RT) -ldispatch -lBlocksRuntime -Wl,-rpath,$(TSAN_LIBDIR) -Wl,-rpath,$(SWIFT_RT) -lpthread -o build/test_threads_tsan
+	TSAN_OPTIONS=halt_on_error=1:exitcode=66 M2V_STRESS_SECONDS=$(TSAN_SECONDS) build/test_threads_tsan
 
 test: setup venv install example
 	@mkdir -p build
@@ -51,8 +63,9 @@ test: setup venv install example
 	M2V_SKIP_SCALING=1 $(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-scaling
 	$(MAKE) --no-print-directory test-asan
+	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
-	@echo "make test suites (swift, c, hostile, python, scaling, asan, fuzz): 7 passed, 0 failed"
+	@echo "make test suites (swift, c, hostile, python, scaling, asan, tsan, fuzz): 8 passed, 0 failed"
 
 run: setup example python
 	scripts/run.sh
@@ -84,10 +97,12 @@ bench:
 # fuzz:         libFuzzer targets (fuzz/fuzz_*.c) against a coverage+ASan instrumented debug build
 #   of libm2v (.build-fuzz); each runs FUZZ_SECONDS; crashes land in fuzz/regressions/.
 #   `make test` runs each target for CI_FUZZ_SECONDS (20 s) and fails on any finding.
-.PHONY: test-hostile test-asan fuzz fuzz-lib fuzz-build
+.PHONY: test-hostile test-asan test-tsan fuzz fuzz-lib fuzz-build
 CLANG        ?= $(shell command -v clang 2>/dev/null || echo /opt/swift/usr/bin/clang)
 SWIFT_RT     := $(abspath $(dir $(realpath $(shell command -v swift)))/../lib/swift/linux)
 FUZZ_SECONDS ?= 60
+# seconds of the 16-thread stress run under TSan in `make test`
+TSAN_SECONDS ?= 10
 # seconds per fuzz target in `make test`
 CI_FUZZ_SECONDS ?= 20
 FUZZ_TARGETS ?= safetensors tokenizer encode

@@ -34,17 +34,12 @@ final class EncodeWorkspace: @unchecked Sendable {  // used by one thread at a t
     var ids: [Int32] = []
 }
 
-/// LLVM's prefetch intrinsic (a hint: never faults, whatever the address): read, keep in all
-/// cache levels. Swift has no spelling for it; the intrinsic's name binds it.
-@_silgen_name("llvm.prefetch.p0")
-private func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ data: Int32)
-
 /// Prefetches every cache line the `bytes` bytes at `p` touch.
 @inline(__always)
 private func prefetchRow(_ p: UnsafeRawPointer, _ bytes: Int) {
     let first = Int(bitPattern: p) & ~63
     var off = first - Int(bitPattern: p)
-    while off < bytes { llvmPrefetch(p + off, 0, 3, 1); off += 64 }
+    while off < bytes { prefetchRead(p + off); off += 64 }
 }
 
 extension StaticModel {

@@ -316,7 +316,7 @@ public struct ByteVocab: Sendable {
     func prefetch(hash: UInt64) {
         slots.withUnsafeBufferPointer { sl in
             guard let base = sl.baseAddress else { return }
-            llvmPrefetch(UnsafeRawPointer(base + 2 * (Int(truncatingIfNeeded: hash) & mask)), 0, 3, 1)
+            prefetchRead(UnsafeRawPointer(base + 2 * (Int(truncatingIfNeeded: hash) & mask)))
         }
     }
 
@@ -348,11 +348,6 @@ public struct ByteVocab: Sendable {
     @inline(__always)
     public static var empty: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: nil, count: 0) }
 }
-
-/// LLVM's prefetch intrinsic (a hint: never faults, whatever the address): read, keep in all
-/// cache levels. Swift has no spelling for it; the intrinsic's name binds it.
-@_silgen_name("llvm.prefetch.p0")
-func llvmPrefetch(_ address: UnsafeRawPointer, _ write: Int32, _ locality: Int32, _ data: Int32)
 
 // MARK: - Shared helpers of the models
 
