@@ -69,13 +69,7 @@ public struct WhitespaceSplit: PreTokenizer {
     public init() {}
     public func preTokenize(_ s: inout PreTokenizedString) {
         let flags = CharFlags.shared
-        s.refine { piece, out in
-            out.splitting { buf, pieces in
-                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, .removed, &pieces) {
-                    flags($0) & CharFlags.space != 0
-                }
-            }
-        }
+        s.splitEachPiece(.removed) { flags($0) & CharFlags.space != 0 }
     }
 }
 
@@ -85,14 +79,7 @@ public struct PunctuationPreTokenizer: PreTokenizer {
     public init(behavior: SplitBehavior = .isolated) { self.behavior = behavior }
     public func preTokenize(_ s: inout PreTokenizedString) {
         let flags = CharFlags.shared
-        let behavior = behavior
-        s.refine { piece, out in
-            out.splitting { buf, pieces in
-                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, behavior, &pieces) {
-                    flags($0) & CharFlags.punct != 0
-                }
-            }
-        }
+        s.splitEachPiece(behavior) { flags($0) & CharFlags.punct != 0 }
     }
 }
 
@@ -102,14 +89,7 @@ public struct DigitsPreTokenizer: PreTokenizer {
     public init(individualDigits: Bool) { self.individualDigits = individualDigits }
     public func preTokenize(_ s: inout PreTokenizedString) {
         let flags = CharFlags.shared
-        let behavior: SplitBehavior = individualDigits ? .isolated : .contiguous
-        s.refine { piece, out in
-            out.splitting { buf, pieces in
-                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, behavior, &pieces) {
-                    flags($0) & CharFlags.numeric != 0
-                }
-            }
-        }
+        s.splitEachPiece(individualDigits ? .isolated : .contiguous) { flags($0) & CharFlags.numeric != 0 }
     }
 }
 
@@ -119,11 +99,7 @@ public struct CharDelimiterSplit: PreTokenizer {
     public init(delimiter: UInt32) { self.delimiter = delimiter }
     public func preTokenize(_ s: inout PreTokenizedString) {
         let d = delimiter
-        s.refine { piece, out in
-            out.splitting { buf, pieces in
-                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, .removed, &pieces) { $0 == d }
-            }
-        }
+        s.splitEachPiece(.removed) { $0 == d }
     }
 }
 

@@ -139,3 +139,16 @@ extension PieceWriter {
         swap(&out, &pieces)
     }
 }
+
+extension PreTokenizedString {
+    /// Splits every current piece on the scalars `isDelimiter` accepts, with `behavior` — the
+    /// whole of WhitespaceSplit, Punctuation, Digits and CharDelimiterSplit.
+    mutating func splitEachPiece(_ behavior: SplitBehavior, on isDelimiter: (UInt32) -> Bool) {
+        refine { piece, out in
+            out.splitting { buf, pieces in
+                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, behavior, &pieces,
+                               isDelimiter)
+            }
+        }
+    }
+}
