@@ -44,6 +44,7 @@ test-c: install
 	build/test_api
 	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g Tests/c/test_threads.c $$($(PKG) --cflags --libs m2v) -lpthread -o build/test_threads
 	M2V_STRESS_SECONDS=5 build/test_threads
+	$(CC) -std=c99 -Wall -Wextra -Werror -O1 -g Tests/c/test_hub.c $$($(PKG) --cflags --libs m2v) -o build/test_hub && build/test_hub
 
 # 16 threads sharing one model under ThreadSanitizer: a debug libm2v built with -sanitize=thread
 # (prefetch hints compiled out: TSan cannot instrument the intrinsic), any report fails the run.

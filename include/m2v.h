@@ -15,6 +15,8 @@
  *                           m2v_tokenizer_encode() -> the ids HuggingFace `tokenizers` gives.
  *   6. Distillation         m2v_distill() turns a BERT sentence-transformer folder into a model
  *                           folder, as model2vec's distill() does.
+ *   7. Hub cache            m2v_hub_resolve() finds a HuggingFace hub id ("org/name") in the
+ *                           local HuggingFace cache (m2v_model_load() does this itself).
  *
  * Conventions
  *   - Every fallible function returns an m2v_status: M2V_OK (0) on success, a positive code on
@@ -130,9 +132,14 @@ M2V_API m2v_load_params m2v_load_default_params(void);
  * model.safetensors and tokenizer.json, or the sentence-transformers layout whose modules.json
  * points at a folder (e.g. 0_StaticEmbedding/) holding them. The embedding table is mapped
  * read-only (mmap), not copied.
+ *   path:   a folder; or, when no such file or folder exists, a HuggingFace hub id "org/name"
+ *           ("name", "org/name@revision") looked up in the local HuggingFace cache as
+ *           m2v_hub_resolve() does (refs/<revision, default main> -> snapshots/<sha>/; never
+ *           downloads: fill the cache with `huggingface-cli download org/name` or m2v_native).
  *   params: NULL for defaults.
  *   out:    receives the new model on success (NULL on failure). Free with m2v_model_free().
- * Errors: M2V_ERR_NOT_FOUND (no such folder or required file), M2V_ERR_FORMAT (malformed or
+ * Errors: M2V_ERR_NOT_FOUND (no such folder or required file; for a hub id not in the cache the
+ * message names the cache and every path tried), M2V_ERR_FORMAT (malformed or
  * inconsistent files: the message says which file and what), M2V_ERR_UNSUPPORTED (a tokenizer
  * component or dtype m2v does not implement), M2V_ERR_INVALID_ARGUMENT (NULL path/out).
  * Thread-safe (loads of different models may run concurrently). */
@@ -361,6 +368,36 @@ M2V_API m2v_distill_params m2v_distill_default_params(void);
 M2V_API M2V_NODISCARD m2v_status m2v_distill(const char *teacher_path,
                                              const m2v_distill_params *params,
                                              const char *out_path);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Hub cache                                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* since 0.2: resolve `path_or_id` (NUL-terminated UTF-8) to a local folder, as m2v_model_load()
+ * does it:
+ *   - an existing file or folder, or a string that is not a hub id (an absolute path, "./x",
+ *     more than one "/"), is returned unchanged (m2v_model_load() then reports what is wrong);
+ *   - a hub id "org/name" or "name", optionally "@revision" (a branch, tag or 40-hex commit
+ *     sha; default "main"), is looked up in the local HuggingFace cache: the folder is
+ *     $HF_HUB_CACHE, else $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub, else
+ *     $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub (huggingface_hub's order;
+ *     empty variables count as unset), then models--org--name/refs/<revision> holds the commit
+ *     sha and models--org--name/snapshots/<sha>/ is the result. A revision that is a commit sha
+ *     with a snapshots/<sha>/ folder is used directly.
+ * Nothing is downloaded: libm2v has no network code. `huggingface-cli download org/name`,
+ * huggingface_hub.snapshot_download() or m2v_native.StaticModel.from_pretrained("org/name") fill
+ * the cache. A refs file is read up to 256 bytes; whitespace around the sha is ignored.
+ *   out:          receives the folder as a NUL-terminated string; may be NULL when out_capacity is 0.
+ *   out_capacity: bytes available at `out`.
+ *   out_size:     if not NULL, receives the bytes the result needs including the NUL, also when
+ *                 the call fails with M2V_ERR_BUFFER_TOO_SMALL (then call again with that size).
+ * Errors: M2V_ERR_INVALID_ARGUMENT (NULL path_or_id; NULL out with out_capacity > 0),
+ * M2V_ERR_NOT_FOUND (a hub id not in the cache: the message names the cache folder and where its
+ * setting came from, every path tried and why it failed, the snapshots that are cached, and how
+ * to download the model), M2V_ERR_BUFFER_TOO_SMALL (nothing written). Reads the environment with
+ * getenv(): thread-safe as long as no thread calls setenv() at the same time. */
+M2V_API M2V_NODISCARD m2v_status m2v_hub_resolve(const char *path_or_id, char *out,
+                                                 size_t out_capacity, size_t *out_size);
 
 #ifdef __cplusplus
 }

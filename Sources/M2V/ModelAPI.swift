@@ -112,7 +112,7 @@ public func m2v_model_load(_ path: UnsafePointer<CChar>?, _ params: UnsafePointe
             default: throw .invalidArgument("m2v_load_params.normalize must be -1, 0 or 1")
             }
         }
-        out.pointee = retain(try StaticModel(path: dir, normalize: normalize))
+        out.pointee = retain(try StaticModel(path: HubCache.resolve(dir), normalize: normalize))
     }
 }
 
