@@ -70,9 +70,9 @@ extern "C" {
 /* The single source of the version: the library, m2v.pc, the SONAME and m2v_native.__version__
  * are derived from these lines. */
 #define M2V_VERSION_MAJOR 0
-#define M2V_VERSION_MINOR 1
+#define M2V_VERSION_MINOR 2
 #define M2V_VERSION_PATCH 0
-#define M2V_VERSION_STRING "0.1.0"
+#define M2V_VERSION_STRING "0.2.0"
 #define M2V_VERSION_NUMBER (M2V_VERSION_MAJOR * 10000 + M2V_VERSION_MINOR * 100 + M2V_VERSION_PATCH)
 
 /* The library's version as MAJOR*10000 + MINOR*100 + PATCH. Thread-safe. Compare with
@@ -121,9 +121,20 @@ M2V_API const char *m2v_last_error(void);
 typedef struct m2v_model m2v_model;
 
 typedef struct m2v_load_params {
-    size_t struct_size;  /* sizeof(m2v_load_params); set by m2v_load_default_params()          */
+    size_t struct_size;  /* sizeof(m2v_load_params); set by m2v_load_default_params(). Only
+                          * struct_size bytes are read; later fields keep their defaults.       */
     int32_t normalize;   /* -1 = as config.json says (default; false when absent), 0 = off, 1 = on */
+    int32_t reserved0;   /* 0. (0.1's struct was 16 bytes with this as padding: later fields start
+                          * past it, so an old caller's padding is never read as a field.)       */
+    int32_t max_length;  /* since 0.2: encode's default truncation in tokens. -1 = config.json's
+                          * "max_length" (null = none), 512 when absent (default); 0 = none;
+                          * > 0 = this many tokens. m2v_model_max_length() reports the result.   */
 } m2v_load_params;
+
+/* since 0.2: model2vec's DEFAULT_MAX_LENGTH (512): encode's truncation in tokens when
+ * config.json has no "max_length". The one place this default is decided is the library; the
+ * bindings read it from here. Thread-safe. */
+M2V_API int32_t m2v_default_max_length(void);
 
 /* Defaults for m2v_model_load(). Thread-safe. */
 M2V_API m2v_load_params m2v_load_default_params(void);
@@ -164,6 +175,126 @@ M2V_API int m2v_model_normalize(const m2v_model *model);
  * id out of range or a NULL model. Thread-safe. */
 M2V_API const char *m2v_model_token(const m2v_model *model, int32_t id, size_t *out_len_bytes);
 
+/* since 0.2: encode's default truncation in tokens (config "max_length" or the load params),
+ * 0 = no truncation; -1 for NULL. Thread-safe. */
+M2V_API int64_t m2v_model_max_length(const m2v_model *model);
+
+/* since 0.2: int(median of the token lengths in code points), model2vec's median_token_length
+ * (the character cut of encode is max_length * this); 0 for NULL. Thread-safe. */
+M2V_API size_t m2v_model_median_token_length(const m2v_model *model);
+
+/* since 0.2: the id of the unknown token (removed from every tokenization), -1 when the
+ * tokenizer has none or for NULL. Thread-safe. */
+M2V_API int32_t m2v_model_unk_token_id(const m2v_model *model);
+
+/* since 0.2: element types of tensors. The values are part of the ABI. */
+typedef enum m2v_dtype {
+    M2V_DTYPE_F32 = 0,
+    M2V_DTYPE_F16 = 1,
+    M2V_DTYPE_F64 = 2,
+    M2V_DTYPE_I8 = 3,
+    M2V_DTYPE_BF16 = 4,
+    M2V_DTYPE_U8 = 5,
+    M2V_DTYPE_I16 = 6,
+    M2V_DTYPE_I32 = 7,
+    M2V_DTYPE_I64 = 8,
+    M2V_DTYPE_BOOL = 9
+} m2v_dtype;
+
+/* since 0.2: a dense little-endian, row-major tensor. As an input (m2v_model_spec) `data`
+ * points at caller memory that m2v copies; as an output (m2v_model_tensor) it points into the
+ * model (the mapped file or the model's copy), read-only, valid until m2v_model_free(). `data`
+ * need not be aligned. */
+typedef struct m2v_tensor {
+    const void *data;
+    int32_t dtype;     /* an m2v_dtype                                                   */
+    int32_t ndim;      /* 1 or 2                                                         */
+    size_t shape[2];   /* elements per dimension; shape[1] is 0 when ndim is 1           */
+    size_t nbytes;     /* bytes at data: shape[0] * (shape[1] or 1) * element size       */
+} m2v_tensor;
+
+/* since 0.2: a tensor of the model, without copying: "embeddings" (the table, in its stored
+ * dtype: rows x dim), "weights" (per-token weights) or "mapping" (token id -> row, vocabulary-
+ * quantized models). `name` is NUL-terminated.
+ *   out: filled on success (zeroed on failure); its data is borrowed from the model.
+ * Errors: M2V_ERR_INVALID_ARGUMENT (NULL or unknown name), M2V_ERR_NOT_FOUND (the model has no
+ * such tensor). Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_model_tensor(const m2v_model *model, const char *name,
+                                                  m2v_tensor *out);
+
+/* since 0.2: the model's config as compact JSON (NUL-terminated, UTF-8): config.json's object
+ * with "max_length" and then "normalize" set to the model's values, as model2vec's
+ * StaticModel.config holds it after loading. Owned by the model, valid until m2v_model_free().
+ * *out_len_bytes (may be NULL) receives the length without the NUL. NULL for a NULL model. */
+M2V_API const char *m2v_model_config_json(const m2v_model *model, size_t *out_len_bytes);
+
+/* since 0.2: the model card's metadata as compact JSON, NUL-terminated, owned by the model:
+ * {"base_model": "org/name" | null, "language": ["en", ...] | null} — read from README.md's
+ * front matter, as model2vec's base_model_name and language. NULL for a NULL model. */
+M2V_API const char *m2v_model_metadata_json(const m2v_model *model, size_t *out_len_bytes);
+
+/* since 0.2: the model's tokenizer.json bytes (as loaded or given), copied into `buf` (two-call
+ * pattern): *out_len_bytes receives the size needed; with buf NULL or capacity too small the
+ * call fails with M2V_ERR_BUFFER_TOO_SMALL (nothing written) unless buf is NULL and capacity 0,
+ * which only reports the size and returns M2V_OK. No NUL is appended. Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_model_tokenizer_json(const m2v_model *model, char *buf,
+                                                          size_t capacity_bytes, size_t *out_len_bytes);
+
+/* since 0.2: what m2v_model_create() builds a model from, as model2vec's
+ * StaticModel(vectors, tokenizer, config, normalize, ..., weights, token_mapping, max_length). */
+typedef struct m2v_model_spec {
+    size_t struct_size;          /* sizeof(m2v_model_spec); set by m2v_model_spec_default()      */
+    m2v_tensor embeddings;       /* required: 2-D table, rows x dim, F32/F16/BF16/F64/I8/U8;
+                                  * rows must equal the tokenizer's vocabulary unless `mapping`   */
+    const m2v_tensor *weights;   /* optional 1-D float per-token weights (>= vocabulary entries)  */
+    const m2v_tensor *mapping;   /* optional 1-D integer token id -> row (>= vocabulary entries)  */
+    const char *tokenizer_json;  /* required: tokenizer.json bytes (UTF-8, not NUL-terminated)    */
+    size_t tokenizer_json_len;
+    const char *config_json;     /* optional JSON object stored as the config; NULL = {}          */
+    size_t config_json_len;
+    int32_t normalize;           /* -1 = config "normalize", else false (default); 0 / 1         */
+    int32_t max_length;          /* -1 = config "max_length" (null = none), else 512 (default);
+                                  * 0 = none; > 0 tokens                                          */
+    const char *metadata_json;   /* optional {"base_model": ..., "language": [...]}; NULL = none  */
+    size_t metadata_json_len;
+} m2v_model_spec;
+
+/* since 0.2: an empty spec with struct_size set, normalize -1 and max_length -1. Thread-safe. */
+M2V_API m2v_model_spec m2v_model_spec_default(void);
+
+/* since 0.2: build a model from caller memory. Every buffer is copied: the caller keeps
+ * ownership and may free them as soon as the call returns. The model behaves exactly like a
+ * loaded one (encode, tokenize, save, thread-safety).
+ *   out: receives the model (free with m2v_model_free()), NULL on failure.
+ * Errors: M2V_ERR_INVALID_ARGUMENT (NULL pointers, bad sizes: nbytes must equal the shape),
+ * M2V_ERR_FORMAT (tokenizer or config JSON malformed, table rows != vocabulary size without a
+ * mapping, mapping values out of range), M2V_ERR_UNSUPPORTED (dtype or tokenizer component).
+ * Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_model_create(const m2v_model_spec *spec, m2v_model **out);
+
+/* since 0.2: options of m2v_model_quantize(), model2vec's quantize_model(). */
+typedef struct m2v_quantize_params {
+    size_t struct_size;              /* sizeof(m2v_quantize_params); set by m2v_quantize_default_params() */
+    int32_t quantize_to;             /* -1 = keep the dtype (default), else an m2v_quantize        */
+    int32_t dimensionality;          /* 0 = keep (default); > 0 keep the first this many columns   */
+    int32_t vocabulary_quantization; /* 0 = none (default); > 0 k-means clusters (the model must
+                                      * not be vocabulary-quantized already)                       */
+} m2v_quantize_params;
+
+/* since 0.2: defaults for m2v_model_quantize() (nothing changes). Thread-safe. */
+M2V_API m2v_quantize_params m2v_quantize_default_params(void);
+
+/* since 0.2: a new model with the table quantized and/or reduced, as model2vec's
+ * quantize_model(): vocabulary quantization first (k-means of the rows, weights = row norms
+ * when the model has none; deterministic, clusters differ from scikit-learn's), then the dtype
+ * (int8: one global scale max|x| / 127), then the first `dimensionality` columns. The model's
+ * config, normalize, max_length and metadata are kept. `model` is not changed.
+ *   out: receives the new model (free with m2v_model_free()).
+ * Errors: M2V_ERR_INVALID_ARGUMENT (bad params; dimensionality above the model's dim; already
+ * vocabulary-quantized), M2V_ERR_OUT_OF_MEMORY. Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_model_quantize(const m2v_model *model, const m2v_quantize_params *params,
+                                                    m2v_model **out);
+
 /* Progress callback for long calls: `done` of `total` units (texts, or tokens in distill).
  * Return 0 to continue, non-zero to cancel (the call then fails with M2V_ERR_CANCELLED).
  * Called on the thread that made the call, between batches. */
@@ -171,11 +302,12 @@ typedef int (*m2v_progress_fn)(size_t done, size_t total, void *user_data);
 
 typedef struct m2v_encode_params {
     size_t struct_size;   /* sizeof(m2v_encode_params); set by m2v_encode_default_params()      */
-    int32_t max_length;   /* max tokens per text: > 0 a limit (default 512), 0 = no limit,
-                           * < 0 = the call's default: for m2v_encode / m2v_tokenize the model's
-                           * config.json "max_length" (512 when absent, none when null), for
-                           * m2v_encode_as_sequence no limit (as model2vec). Texts are first cut
-                           * to max_length * median_token_length characters, as model2vec does. */
+    int32_t max_length;   /* max tokens per text: > 0 a limit, 0 = no limit, < 0 = the call's
+                           * default (-1 is the default): for m2v_encode / m2v_tokenize the
+                           * model's m2v_model_max_length(), for m2v_encode_as_sequence no limit
+                           * (as model2vec). Texts are first cut to max_length *
+                           * median_token_length characters, as model2vec's encode does (see
+                           * character_cut).                                                      */
     int32_t normalize;    /* -1 = the model's setting (default), 0 = off, 1 = L2-normalize       */
     int32_t n_threads;    /* worker threads: 0 = all cores (default), 1 = the calling thread only.
                            * Output bytes are identical whatever the thread count.               */
@@ -183,9 +315,13 @@ typedef struct m2v_encode_params {
     m2v_progress_fn progress; /* optional, NULL = none. Called by m2v_encode only (after each
                                * batch); m2v_encode_as_sequence and m2v_tokenize ignore it.      */
     void *progress_user_data; /* passed to `progress`                                           */
+    int32_t character_cut;    /* since 0.2: 1 = cut each text to max_length * median_token_length
+                               * code points before tokenizing, as model2vec's encode (default);
+                               * 0 = token truncation only, as model2vec's tokenize()             */
 } m2v_encode_params;
 
-/* Defaults for m2v_encode() (max_length 512) and friends. Thread-safe. */
+/* Defaults for m2v_encode() and friends: max_length -1 (the model's), normalize -1 (the
+ * model's), all cores, batch_size 1024, character_cut 1. Thread-safe. */
 M2V_API m2v_encode_params m2v_encode_default_params(void);
 
 /* Encode `n_texts` UTF-8 texts into one float32 vector each, written row-major into `out`
@@ -253,6 +389,28 @@ M2V_API M2V_NODISCARD m2v_status m2v_tokenize(const m2v_model *model, const char
  * modules.json and a README.md model card. model2vec's StaticModel.from_pretrained loads it.
  * Errors: M2V_ERR_INVALID_ARGUMENT, M2V_ERR_IO. Thread-safe with respect to other readers. */
 M2V_API M2V_NODISCARD m2v_status m2v_model_save(const m2v_model *model, const char *path);
+
+/* since 0.2: options of m2v_model_save_v2(), model2vec's save_pretrained(path, model_name,
+ * subfolder) plus the Python-side state a binding holds. All strings NUL-terminated UTF-8,
+ * read during the call only. */
+typedef struct m2v_save_params {
+    size_t struct_size;        /* sizeof(m2v_save_params); set by m2v_save_default_params()     */
+    const char *config_json;   /* JSON object written as config.json (before "embedding_dtype" and
+                                * "vocabulary_quantization" are set); NULL = m2v_model_config_json() */
+    size_t config_json_len;
+    const char *model_name;    /* the model card's name; NULL = the folder's name                 */
+    const char *subfolder;     /* write into path/subfolder; NULL = path itself                    */
+    const char *metadata_json; /* {"base_model": ..., "language": [...]}; NULL = the model's      */
+    size_t metadata_json_len;
+} m2v_save_params;
+
+/* since 0.2: defaults for m2v_model_save_v2() (same as m2v_model_save). Thread-safe. */
+M2V_API m2v_save_params m2v_save_default_params(void);
+
+/* since 0.2: m2v_model_save() with options (NULL params = m2v_model_save()). Errors:
+ * M2V_ERR_INVALID_ARGUMENT (NULL model/path, malformed config/metadata JSON), M2V_ERR_IO. */
+M2V_API M2V_NODISCARD m2v_status m2v_model_save_v2(const m2v_model *model, const char *path,
+                                                   const m2v_save_params *params);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Tokenizers                                                                                 */
@@ -323,7 +481,8 @@ typedef struct m2v_distill_params {
     int32_t n_threads;         /* threads for the teacher forward pass: 0 = all cores (default).
                                 * The result does not depend on the thread count.                 */
     int32_t remove_unused_tokens; /* 1 = drop tokens matching \[unused\d+\] (model2vec's default
-                                * token_remove_pattern), 0 = keep them                              */
+                                * token_remove_pattern), 0 = keep them; ignored when
+                                * token_remove_pattern (below) is set                              */
     const char *base_model_name; /* NUL-terminated UTF-8 written as config "tokenizer_name" and the
                                 * model card's base model; NULL = the teacher folder's name         */
     m2v_progress_fn progress;  /* optional, NULL = none; `done`/`total` count vocabulary tokens    */
@@ -340,6 +499,21 @@ typedef struct m2v_distill_params {
                                 * and `mapping` tensors (model2vec's vocabulary_quantization).
                                 * Deterministic, but the clusters differ from scikit-learn's.
                                 * 0 = off (default)                                                */
+    const char *token_remove_pattern; /* (appended last) NUL-terminated UTF-8 Python `re`
+                                * pattern (model2vec's token_remove_pattern): every vocabulary
+                                * token, and every custom word, for which re.match(pattern, token)
+                                * matches (at the token's start, not necessarily to its end) is
+                                * removed, except the unk token; removing the pad token drops the
+                                * padding section. When non-NULL it replaces remove_unused_tokens.
+                                * NULL = remove_unused_tokens decides (default). Parsed with Python
+                                * 3.11's grammar and matched on code points: \d \w \s are
+                                * Python's (Unicode 14 tables), flags (?a) (?s) (?m) (?x) work.
+                                * M2V_ERR_UNSUPPORTED for what m2v cannot match exactly: lookbehind,
+                                * \b \B, ^ under (?m), (?i), backreferences, conditionals,
+                                * \N{name}, repeat counts above 1000. M2V_ERR_INVALID_ARGUMENT for
+                                * a pattern Python rejects (the message is Python's),
+                                * M2V_ERR_INVALID_UTF8 for bytes that are not UTF-8. Not retained
+                                * after the call.                                                  */
 } m2v_distill_params;
 
 /* Defaults for m2v_distill(): model2vec 0.10's distill() defaults. Thread-safe. */

@@ -3,6 +3,7 @@
 // model.safetensors, tokenizer.json, modules.json, README.md) exactly as save_pretrained writes it.
 import M2VSupport
 import SafeTensors
+import StaticModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,13 +46,6 @@ public struct DistilledModel: Sendable {
     public var baseModelName: String
 }
 
-func basename(_ path: String) -> String {
-    var p = Array(path.utf8)
-    while p.count > 1, p.last == UInt8(ascii: "/") { p.removeLast() }
-    if let i = p.lastIndex(of: UInt8(ascii: "/")) { p = Array(p[(i + 1)...]) }
-    return String(decoding: p, as: UTF8.self)
-}
-
 extension Distiller {
     /// Distills the teacher folder (Hugging Face layout: config.json, model.safetensors,
     /// tokenizer.json) into a model2vec folder at `outputDir`.
@@ -74,7 +68,7 @@ extension Distiller {
         let raw = try embed(model: teacher, sequences: vocab.teacherInputs, pooling: options.pooling,
                             padId: vocab.padId, threads: options.threads, progress: options.progress)
         return try finish(raw: raw, vocabulary: vocab, hidden: teacher.config.hidden, options: options,
-                          baseModelName: options.baseModelName ?? basename(dir))
+                          baseModelName: options.baseModelName ?? FileIO.lastComponent(dir))
     }
 
     /// PCA and SIF weighting of the pooled teacher vectors `raw` ([rows, hidden]).
@@ -116,17 +110,8 @@ extension Distiller {
 
     /// Writes the model folder (created if needed) in model2vec 0.10's format.
     public static func write(_ m: DistilledModel, to dir: String) throws(M2VError) {
-        try FileIO.makeDirectories(dir)
         let rows = m.table.count / max(m.dim, 1)
         let (dtype, bytes) = quantize(m.table, to: m.options.quantizeTo)
-        var writer = SafeTensorsWriter()
-        try writer.add(name: "embeddings", dtype: dtype, shape: [rows, m.dim], bytes: bytes)
-        if let w = m.weights, let map = m.mapping {
-            try writer.add(name: "weights", dtype: .F64, shape: [w.count], values: w)
-            try writer.add(name: "mapping", dtype: .I32, shape: [map.count], values: map)
-        }
-        try writer.write(to: FileIO.join(dir, "model.safetensors"))
-        try FileIO.write(FileIO.join(dir, "tokenizer.json"), m.vocabulary.tokenizerJSON)
         let apply: JSON
         switch m.options.pcaDims {
         case .none: apply = .null
@@ -142,14 +127,23 @@ extension Distiller {
             ("normalize", .bool(true)), ("pooling", .string(m.options.pooling.rawValue)),
             ("max_length", .number(512)), ("embedding_dtype", .string(m.options.quantizeTo.rawValue)),
         ] + (m.mapping == nil ? [] : [("vocabulary_quantization", .number(Double(rows)))]))
-        try FileIO.write(FileIO.join(dir, "config.json"), string: config.serialized(indent: 4))
-        let modules: JSON = .array([
-            .object([("idx", .number(0)), ("name", .string("0")), ("path", .string(".")),
-                     ("type", .string("sentence_transformers.models.StaticEmbedding"))]),
-            .object([("idx", .number(1)), ("name", .string("1")), ("path", .string("1_Normalize")),
-                     ("type", .string("sentence_transformers.models.Normalize"))]),
-        ])
-        try FileIO.write(FileIO.join(dir, "modules.json"), string: modules.serialized(indent: 4))
-        try FileIO.write(FileIO.join(dir, "README.md"), string: modelCard(base: m.baseModelName, name: basename(dir)))
+        // One writer for distilled and saved models (StaticModel's ModelFolder).
+        let weights = m.weights ?? [], mapping = m.mapping ?? []
+        // withUnsafeBytes is not typed-throws: the writer's error is carried out as a value.
+        let failure: M2VError? = bytes.withUnsafeBytes { e -> M2VError? in
+            weights.withUnsafeBytes { w -> M2VError? in
+                mapping.withUnsafeBytes { map -> M2VError? in
+                    let hasVQ = m.weights != nil && m.mapping != nil
+                    let contents = ModelFolder.Contents(
+                        embeddings: ModelTensor(dtype: dtype, shape: [rows, m.dim], bytes: e),
+                        weights: hasVQ ? ModelTensor(dtype: .F64, shape: [weights.count], bytes: w) : nil,
+                        mapping: hasVQ ? ModelTensor(dtype: .I32, shape: [mapping.count], bytes: map) : nil,
+                        tokenizerJSON: m.vocabulary.tokenizerJSON, config: config,
+                        baseModel: m.baseModelName, language: nil, modelName: nil)
+                    do throws(M2VError) { try ModelFolder.write(contents, to: dir); return nil } catch { return error }
+                }
+            }
+        }
+        if let failure { throw failure }
     }
 }

@@ -45,37 +45,28 @@ func textBatch(_ texts: UnsafePointer<UnsafePointer<CChar>?>?, _ lengths: Unsafe
     return TextBatch(count: n, pointers: texts, lengths: lengths)
 }
 
-/// Reads a params struct defensively: only the fields that fit in the caller's struct_size.
+/// Reads an encode params struct defensively: only the fields that fit in the caller's
+/// struct_size (issue 8); the fields an older, shorter struct lacks keep their defaults.
 func encodeOptions(_ p: UnsafePointer<m2v_encode_params>?, model: StaticModel,
                    defaultMaxLength: Int?) throws(M2VError) -> EncodeOptions {
     var o = EncodeOptions(maxLength: defaultMaxLength, normalize: nil)
     guard let p else { return o }
-    let size = p.pointee.struct_size
-    guard size >= MemoryLayout<Int>.size + 4 * 3 else {
-        throw .invalidArgument("m2v_encode_params.struct_size is \(size): initialize params with m2v_encode_default_params()")
-    }
-    // Copy only the caller's struct_size bytes: an older, shorter struct must not be read past
-    // its end (issue 8); the fields it lacks keep their defaults.
-    var v = m2v_encode_default_params()
-    withUnsafeMutableBytes(of: &v) { dst in
-        dst.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: min(size, dst.count)))
-    }
+    let v = try readParams(p, defaults: m2v_encode_default_params(), minimum: MemoryLayout<Int>.size + 4 * 3,
+                           "m2v_encode_params")
     // > 0 a limit, 0 no limit, < 0 the call's default (see m2v_encode_params.max_length).
     o.maxLength = v.max_length > 0 ? Int(v.max_length) : (v.max_length == 0 ? nil : defaultMaxLength)
-    switch v.normalize {
-    case -1: o.normalize = nil
-    case 0: o.normalize = false
-    case 1: o.normalize = true
-    default: throw .invalidArgument("m2v_encode_params.normalize must be -1, 0 or 1 (got \(v.normalize))")
-    }
+    o.normalize = try normalizeFlag(v.normalize, "m2v_encode_params.normalize")
     guard v.n_threads >= 0 else { throw .invalidArgument("m2v_encode_params.n_threads must be >= 0") }
     o.threads = Int(v.n_threads)
-    if size >= MemoryLayout<m2v_encode_params>.size {
-        o.batchSize = v.batch_size == 0 ? 1024 : Int(v.batch_size)
-        if let fn = v.progress {
-            let user = UInt(bitPattern: v.progress_user_data)
-            o.progress = { done, total in fn(done, total, UnsafeMutableRawPointer(bitPattern: user)) != 0 }
-        }
+    o.batchSize = v.batch_size == 0 ? ModelDefaults.batchSize : Int(v.batch_size)
+    if let fn = v.progress {
+        let user = UInt(bitPattern: v.progress_user_data)
+        o.progress = { done, total in fn(done, total, UnsafeMutableRawPointer(bitPattern: user)) != 0 }
+    }
+    switch v.character_cut {
+    case 0: o.characterCut = false
+    case 1: o.characterCut = true
+    default: throw .invalidArgument("m2v_encode_params.character_cut must be 0 or 1 (got \(v.character_cut))")
     }
     return o
 }
@@ -84,13 +75,45 @@ func encodeOptions(_ p: UnsafePointer<m2v_encode_params>?, model: StaticModel,
 
 @_cdecl("m2v_load_default_params")
 public func m2v_load_default_params() -> m2v_load_params {
-    m2v_load_params(struct_size: MemoryLayout<m2v_load_params>.size, normalize: -1)
+    m2v_load_params(struct_size: MemoryLayout<m2v_load_params>.size, normalize: -1, reserved0: 0, max_length: -1)
 }
 
+/// The defaults are the core's (ModelDefaults); -1 means "the model's own value".
 @_cdecl("m2v_encode_default_params")
 public func m2v_encode_default_params() -> m2v_encode_params {
-    m2v_encode_params(struct_size: MemoryLayout<m2v_encode_params>.size, max_length: 512, normalize: -1,
-                      n_threads: 0, batch_size: 1024, progress: nil, progress_user_data: nil)
+    m2v_encode_params(struct_size: MemoryLayout<m2v_encode_params>.size, max_length: -1, normalize: -1,
+                      n_threads: 0, batch_size: ModelDefaults.batchSize, progress: nil, progress_user_data: nil,
+                      character_cut: 1)
+}
+
+/// Copies only the caller's `struct_size` bytes of a params struct over `defaults` (older,
+/// shorter structs keep the defaults of the fields they lack); `minimum` bytes are required.
+func readParams<T>(_ p: UnsafePointer<T>, defaults: T, minimum: Int, _ what: String) throws(M2VError) -> T {
+    let size = UnsafeRawPointer(p).load(as: Int.self)
+    guard size >= minimum else {
+        throw .invalidArgument("\(what).struct_size is \(size): initialize it with its default-params function")
+    }
+    var v = defaults
+    withUnsafeMutableBytes(of: &v) { dst in
+        dst.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: min(size, dst.count)))
+    }
+    return v
+}
+
+func normalizeFlag(_ v: Int32, _ what: String) throws(M2VError) -> Bool? {
+    switch v {
+    case -1: return nil
+    case 0: return false
+    case 1: return true
+    default: throw .invalidArgument("\(what) must be -1, 0 or 1 (got \(v))")
+    }
+}
+
+func maxLengthChoice(_ v: Int32, _ what: String) throws(M2VError) -> MaxLengthChoice {
+    if v == -1 { return .fromConfig }
+    if v == 0 { return .none }
+    guard v > 0 else { throw .invalidArgument("\(what) must be -1, 0 or > 0 (got \(v))") }
+    return .tokens(Int(v))
 }
 
 @_cdecl("m2v_model_load")
@@ -101,18 +124,14 @@ public func m2v_model_load(_ path: UnsafePointer<CChar>?, _ params: UnsafePointe
     return guarded { () throws(M2VError) in
         let dir = try string(path, "m2v_model_load: path")
         var normalize: Bool? = nil
+        var maxLength = MaxLengthChoice.fromConfig
         if let params {
-            guard params.pointee.struct_size >= MemoryLayout<m2v_load_params>.size else {
-                throw .invalidArgument("m2v_load_params.struct_size is too small: use m2v_load_default_params()")
-            }
-            switch params.pointee.normalize {
-            case -1: normalize = nil
-            case 0: normalize = false
-            case 1: normalize = true
-            default: throw .invalidArgument("m2v_load_params.normalize must be -1, 0 or 1")
-            }
+            let v = try readParams(params, defaults: m2v_load_default_params(),
+                                   minimum: MemoryLayout<Int>.size + 4, "m2v_load_params")
+            normalize = try normalizeFlag(v.normalize, "m2v_load_params.normalize")
+            maxLength = try maxLengthChoice(v.max_length, "m2v_load_params.max_length")
         }
-        out.pointee = retain(try StaticModel(path: HubCache.resolve(dir), normalize: normalize))
+        out.pointee = retain(try StaticModel(path: HubCache.resolve(dir), normalize: normalize, maxLength: maxLength))
     }
 }
 

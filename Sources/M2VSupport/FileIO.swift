@@ -106,6 +106,14 @@ public enum FileIO {
         guard isDirectory(path) else { throw .io("\(path): not a directory") }
     }
 
+    /// The last component of a path ("x" for "/a/x/"), as pathlib's `Path.name` / basename(1).
+    public static func lastComponent(_ path: String) -> String {
+        var p = Array(path.utf8)
+        while p.count > 1, p.last == UInt8(ascii: "/") { p.removeLast() }
+        if let i = p.lastIndex(of: UInt8(ascii: "/")) { p = Array(p[(i + 1)...]) }
+        return String(decoding: p, as: UTF8.self)
+    }
+
     public static func join(_ a: String, _ b: String) -> String {
         if a.isEmpty { return b }
         return a.hasSuffix("/") ? a + b : a + "/" + b

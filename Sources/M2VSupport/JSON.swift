@@ -38,6 +38,19 @@ public enum JSON: Sendable {
         return nil
     }
 
+    /// This object with `key` set to `value`: replaced in place when present (its position
+    /// kept, as a Python dict assignment does), appended otherwise; `nil` removes the key (as
+    /// `dict.pop`). A non-object is returned unchanged.
+    public func setting(_ key: String, _ value: JSON?) -> JSON {
+        guard case .object(var members) = self else { return self }
+        if let i = members.firstIndex(where: { $0.key.utf8.elementsEqual(key.utf8) }) {
+            if let value { members[i].value = value } else { members.remove(at: i) }
+        } else if let value {
+            members.append((key, value))
+        }
+        return .object(members)
+    }
+
     // MARK: Typed access that throws format errors naming the key
 
     public func require(_ key: String, in what: String) throws(M2VError) -> JSON {

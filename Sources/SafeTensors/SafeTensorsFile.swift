@@ -150,24 +150,7 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// A copy of the tensor's values as Float: F32 as is, F16 and BF16 widened exactly, F64
     /// rounded, integers (and BOOL as 0/1) converted.
     public func floats(_ t: TensorInfo) throws(M2VError) -> [Float] {
-        let raw = try checked(t)
-        let n = t.byteCount / t.dtype.size
-        return [Float](unsafeUninitializedCapacity: n) { out, initialized in
-            guard let o = out.baseAddress else { initialized = 0; return }
-            switch t.dtype {
-            case .F32: convert(raw, n, o, Float.self) { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
-            case .F16: halfToFloat(raw, into: out)
-            case .BF16: bf16ToFloat(raw, into: out)
-            case .F64: convert(raw, n, o, Double.self) { Float(Double(bitPattern: UInt64(littleEndian: $0.bitPattern))) }
-            case .I64: convert(raw, n, o, Int64.self) { Float(Int64(littleEndian: $0)) }
-            case .I32: convert(raw, n, o, Int32.self) { Float(Int32(littleEndian: $0)) }
-            case .I16: convert(raw, n, o, Int16.self) { Float(Int16(littleEndian: $0)) }
-            case .I8: convert(raw, n, o, Int8.self) { Float($0) }
-            case .U8: convert(raw, n, o, UInt8.self) { Float($0) }
-            case .BOOL: convert(raw, n, o, UInt8.self) { $0 != 0 ? 1 : 0 }
-            }
-            initialized = n
-        }
+        TensorValues.floats(try checked(t), t.dtype)
     }
 
     /// A copy of the tensor's values as Double (float types widened, integers converted).
@@ -196,13 +179,46 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// floating-point tensor is a `.format` error.
     public func int64s(_ t: TensorInfo) throws(M2VError) -> [Int64] {
         let raw = try checked(t)
-        guard t.dtype.isInteger else {
+        guard let values = TensorValues.int64s(raw, t.dtype) else {
             throw .format("tensor \"\(t.name)\" has dtype \(t.dtype.rawValue), expected an integer type")
         }
-        let n = t.byteCount / t.dtype.size
+        return values
+    }
+}
+
+/// Typed copies of raw little-endian tensor bytes (any alignment), shared by the mapped file
+/// and by tensors given in memory. A trailing partial element is ignored.
+public enum TensorValues {
+    /// The values as Float: F32 as is, F16 and BF16 widened exactly, F64 rounded, integers
+    /// (and BOOL as 0/1) converted.
+    public static func floats(_ raw: UnsafeRawBufferPointer, _ dtype: DType) -> [Float] {
+        let n = raw.count / dtype.size
+        return [Float](unsafeUninitializedCapacity: n) { out, initialized in
+            guard let o = out.baseAddress else { initialized = 0; return }
+            switch dtype {
+            case .F32: convert(raw, n, o, Float.self) { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+            case .F16: halfToFloat(UnsafeRawBufferPointer(rebasing: raw[0..<(n * 2)]), into: out)
+            case .BF16: bf16ToFloat(UnsafeRawBufferPointer(rebasing: raw[0..<(n * 2)]), into: out)
+            case .F64: convert(raw, n, o, Double.self) { Float(Double(bitPattern: UInt64(littleEndian: $0.bitPattern))) }
+            case .I64: convert(raw, n, o, Int64.self) { Float(Int64(littleEndian: $0)) }
+            case .I32: convert(raw, n, o, Int32.self) { Float(Int32(littleEndian: $0)) }
+            case .I16: convert(raw, n, o, Int16.self) { Float(Int16(littleEndian: $0)) }
+            case .I8: convert(raw, n, o, Int8.self) { Float($0) }
+            case .U8: convert(raw, n, o, UInt8.self) { Float($0) }
+            case .BOOL: convert(raw, n, o, UInt8.self) { $0 != 0 ? 1 : 0 }
+            }
+            initialized = n
+        }
+    }
+
+    /// The values of an integer tensor as Int64 (I64, I32, I16, I8, U8, BOOL as 0/1); nil for
+    /// a floating-point dtype.
+    public static func int64s(_ raw: UnsafeRawBufferPointer, _ dtype: DType) -> [Int64]? {
+        guard dtype.isInteger else { return nil }
+        let n = raw.count / dtype.size
         return [Int64](unsafeUninitializedCapacity: n) { out, initialized in
             guard let o = out.baseAddress else { initialized = 0; return }
-            switch t.dtype {
+            switch dtype {
             case .I64: convert(raw, n, o, Int64.self) { Int64(littleEndian: $0) }
             case .I32: convert(raw, n, o, Int32.self) { Int64(Int32(littleEndian: $0)) }
             case .I16: convert(raw, n, o, Int16.self) { Int64(Int16(littleEndian: $0)) }

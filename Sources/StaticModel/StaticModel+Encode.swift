@@ -20,8 +20,12 @@ public struct EncodeOptions: Sendable {
     public var batchSize: Int = 1024
     /// Called on the calling thread after each batch with (done, total); return true to cancel.
     public var progress: (@Sendable (Int, Int) -> Bool)?
+    /// Cut each text to maxLength * medianTokenLength code points before tokenizing (model2vec's
+    /// encode); false = token truncation only (model2vec's tokenize).
+    public var characterCut: Bool = true
 
-    public init(maxLength: Int? = 512, normalize: Bool? = nil, threads: Int = 0, batchSize: Int = 1024,
+    public init(maxLength: Int? = ModelDefaults.maxLength, normalize: Bool? = nil, threads: Int = 0,
+                batchSize: Int = ModelDefaults.batchSize,
                 progress: (@Sendable (Int, Int) -> Bool)? = nil) {
         self.maxLength = maxLength; self.normalize = normalize; self.threads = threads
         self.batchSize = batchSize; self.progress = progress
@@ -45,12 +49,13 @@ private func prefetchRow(_ p: UnsafeRawPointer, _ bytes: Int) {
 extension StaticModel {
     /// The ids encode uses for one text: character cut, tokenization with truncation, unk
     /// dropped after truncation (model2vec 0.10 order).
-    func effectiveIds(_ text: UnsafeBufferPointer<UInt8>, maxLength: Int?, ws: EncodeWorkspace) throws(M2VError) {
+    func effectiveIds(_ text: UnsafeBufferPointer<UInt8>, maxLength: Int?, cut: Bool = true,
+                      ws: EncodeWorkspace) throws(M2VError) {
         let input = ws.tok
         input.input.removeAll(keepingCapacity: true)
         try UTF8Decoding.decode(text, into: &input.input)
         var n = input.input.count
-        if let ml = maxLength {
+        if cut, let ml = maxLength {
             let (cut, overflow) = ml.multipliedReportingOverflow(by: medianTokenLength)
             if !overflow { n = min(n, cut) }
         }
@@ -133,7 +138,7 @@ extension StaticModel {
                 for k in range {
                     let i = lo + k
                     do throws(M2VError) {
-                        try self.effectiveIds(batch.text(i), maxLength: maxLength, ws: ws)
+                        try self.effectiveIds(batch.text(i), maxLength: maxLength, cut: options.characterCut, ws: ws)
                     } catch {
                         errors.record(i, error.context("text \(i)"))
                         continue
@@ -159,7 +164,7 @@ extension StaticModel {
             let ws = workspaces[worker]
             for i in range {
                 do throws(M2VError) {
-                    try self.effectiveIds(batch.text(i), maxLength: options.maxLength, ws: ws)
+                    try self.effectiveIds(batch.text(i), maxLength: options.maxLength, cut: options.characterCut, ws: ws)
                     sink.set(i, ws.ids)
                 } catch {
                     errors.record(i, error.context("text \(i)"))

@@ -1,16 +1,50 @@
 // StaticModel — owns model2vec models: loading a model folder (config.json, model.safetensors
-// mapped without copying, tokenizer.json), encode / encode_as_sequence / tokenize with
-// model2vec 0.10's exact semantics, the pooling kernels, threading over texts, and saving in
-// model2vec's folder format.
+// mapped without copying, tokenizer.json) or building one from caller arrays, the defaults of
+// model2vec 0.10 (`ModelDefaults`: max_length, normalize, batch size — decided here only),
+// encode / encode_as_sequence / tokenize with model2vec 0.10's exact semantics, the pooling
+// kernels, threading over texts, and the one model-folder writer (`ModelFolder`) used by
+// save_pretrained and the distiller.
 import M2VSupport
 import SafeTensors
 import Tokenizers
+
+/// model2vec 0.10's defaults, decided once here; the C API's default params and the Python
+/// layer derive from these values.
+public enum ModelDefaults {
+    /// `DEFAULT_MAX_LENGTH`: encode's truncation in tokens when config.json has no "max_length".
+    public static let maxLength = 512
+    /// `_DEFAULT_NORMALIZE`: when neither the call nor config.json says.
+    public static let normalize = false
+    /// Texts per batch of encode (between progress calls), as model2vec's `batch_size`.
+    public static let batchSize = 1024
+}
+
+/// How a model's default max_length is chosen at load.
+public enum MaxLengthChoice: Sendable, Equatable {
+    /// config.json's "max_length" (null = none), else `ModelDefaults.maxLength`.
+    case fromConfig
+    /// No truncation.
+    case none
+    /// This many tokens (> 0).
+    case tokens(Int)
+}
+
+/// A tensor of a model: its bytes stay valid (and unchanged) for the model's lifetime — a view
+/// into the mapped file, or into a copy the model owns.
+public struct ModelTensor: @unchecked Sendable {
+    public let dtype: DType
+    public let shape: [Int]
+    public let bytes: UnsafeRawBufferPointer
+    public init(dtype: DType, shape: [Int], bytes: UnsafeRawBufferPointer) {
+        self.dtype = dtype; self.shape = shape; self.bytes = bytes
+    }
+}
 
 /// A loaded static embedding model. Immutable after `load`; every method may be called from
 /// many threads at once.
 public final class StaticModel: @unchecked Sendable {
     public let tokenizer: Tokenizer
-    /// The parsed config.json (model2vec's keys: normalize, max_length, apply_pca, ...).
+    /// config.json as loaded (or as given), without the load-time overrides.
     public let config: JSON
     /// Embedding width.
     public let dim: Int
@@ -25,29 +59,40 @@ public final class StaticModel: @unchecked Sendable {
     public let medianTokenLength: Int
     /// The unknown token's id, dropped from every tokenization.
     public let unkId: Int32?
-    /// Folder the model was loaded from.
+    /// Folder the model was loaded from ("" for a model built from arrays).
     public let path: String
+    /// The model card's `base_model` and `language` (README.md front matter), as model2vec
+    /// reads them into `base_model_name` / `language`.
+    public let baseModelName: String?
+    public let language: [String]?
 
-    let file: SafeTensorsFile
+    /// The mapped file (nil for a model built from arrays); keeps the tensor views valid.
+    let file: SafeTensorsFile?
     /// The table (mapped, or an aligned copy when the file's data is misaligned).
     let table: UnsafeRawPointer
-    let ownedTable: UnsafeMutableRawPointer?
+    /// Memory the model owns (copies), freed in deinit.
+    let owned: [UnsafeMutableRawPointer]
     /// token id -> row, when the model was vocabulary-quantized.
     let mapping: [Int32]?
     /// per-token weights, when present.
     let weights: [Float]?
     /// Adds one row of the table to an accumulator (chosen for the dtype and the CPU at load).
     let rowKernel: RowKernel
-    /// Tensors saved back as they were read.
-    let weightsTensor: TensorInfo?
-    let mappingTensor: TensorInfo?
+    /// The tensors as stored: "embeddings", and "weights" / "mapping" when present.
+    public let embeddingTensor: ModelTensor
+    public let weightsTensor: ModelTensor?
+    public let mappingTensor: ModelTensor?
 
     /// Every token string, NUL-terminated, for `tokenCString` (stable for the model's lifetime).
     let tokenArena: UnsafeMutablePointer<CChar>
     let tokenStarts: [Int]
+    /// `effectiveConfig` serialized (config.json as model2vec holds it after load), NUL-terminated.
+    let configArena: [CChar]
+    /// `metadata` serialized, NUL-terminated.
+    let metadataArena: [CChar]
 
     deinit {
-        ownedTable?.deallocate()
+        for p in owned { p.deallocate() }
         tokenArena.deallocate()
     }
 
@@ -59,21 +104,46 @@ public final class StaticModel: @unchecked Sendable {
         return (UnsafePointer(tokenArena + start), tokenStarts[i + 1] - start - 1)
     }
 
-    /// Loads a model folder. `normalize` overrides config.json's "normalize".
-    public init(path: String, normalize normalizeOverride: Bool? = nil) throws(M2VError) {
+    /// {"base_model": ..., "language": [...]} (null when absent), model2vec's card metadata.
+    public var metadata: JSON {
+        .object([("base_model", baseModelName.map { .string($0) } ?? .null),
+                 ("language", language.map { .array($0.map { .string($0) }) } ?? .null)])
+    }
+
+    /// `metadata` as NUL-terminated compact JSON owned by the model, with its byte length.
+    public func withMetadataJSON<R>(_ body: (UnsafePointer<CChar>, Int) -> R) -> R {
+        metadataArena.withUnsafeBufferPointer { b in body(b.baseAddress!, b.count - 1) }
+    }
+
+    /// `effectiveConfig` as NUL-terminated compact JSON owned by the model, with its byte length.
+    public func withConfigJSON<R>(_ body: (UnsafePointer<CChar>, Int) -> R) -> R {
+        configArena.withUnsafeBufferPointer { b in body(b.baseAddress!, b.count - 1) }
+    }
+
+    /// config.json as model2vec holds it after loading: the file's object with "max_length"
+    /// and then "normalize" set to the model's values (replaced in place when present,
+    /// appended otherwise), as StaticModel.__init__'s setters do.
+    public var effectiveConfig: JSON {
+        config.setting("max_length", maxLength.map { .number(Double($0)) } ?? .null)
+            .setting("normalize", .bool(normalize))
+    }
+
+    /// Loads a model folder. `normalize` overrides config.json's "normalize"; `maxLength`
+    /// chooses encode's default truncation.
+    public convenience init(path: String, normalize normalizeOverride: Bool? = nil,
+                            maxLength: MaxLengthChoice = .fromConfig) throws(M2VError) {
         guard FileIO.isDirectory(path) else {
             if FileIO.exists(path) { throw .invalidArgument("\(path): not a folder (give the model folder)") }
             throw .notFound("\(path): no such model folder")
         }
         let layout = try ModelLayout.find(in: path)
-        self.path = path
         let cfgBytes = try FileIO.read(layout.config, limit: 64 << 20)
         var cfg: JSON
         do { cfg = try JSON.parse(cfgBytes) } catch { throw error.context(layout.config) }
         if cfg.object == nil { throw .format("\(layout.config): must hold a JSON object") }
-        config = cfg
 
-        tokenizer = try Tokenizer(path: layout.tokenizer)
+        let tokenizer = try Tokenizer(path: layout.tokenizer)
+        let file: SafeTensorsFile
         do {
             file = try SafeTensorsFile(path: layout.weights)
         } catch {
@@ -84,36 +154,83 @@ public final class StaticModel: @unchecked Sendable {
                 ?? file.tensor(named: "embedding.weight") else {
             throw .format("\(stName): no \"\(layout.embeddingName)\" tensor (found: \(file.tensors.map { $0.name }.joined(separator: ", ")))")
         }
+        func view(_ t: TensorInfo) -> ModelTensor { ModelTensor(dtype: t.dtype, shape: t.shape, bytes: file.bytes(t)) }
+        let card = FileIO.isRegularFile(FileIO.join(layout.folder, "README.md"))
+            ? ModelCard.metadata(readme: (try? FileIO.read(FileIO.join(layout.folder, "README.md"), limit: 16 << 20)) ?? [])
+            : ModelCard.Metadata()
+        try self.init(tokenizer: tokenizer, config: cfg, configName: layout.config, tensorsName: stName,
+                      embeddings: view(emb), weights: file.tensor(named: "weights").map(view),
+                      mapping: file.tensor(named: "mapping").map(view), file: file, owned: [],
+                      normalize: normalizeOverride, maxLength: maxLength, path: path,
+                      baseModelName: card.baseModel, language: card.language)
+    }
+
+    /// Builds a model from caller memory, as model2vec's `StaticModel(vectors, tokenizer, ...)`:
+    /// every array is copied (the caller keeps ownership of its buffers). `config` must be a
+    /// JSON object; `normalize` nil = config's "normalize", else false; `maxLength` as for
+    /// loading.
+    public convenience init(tokenizerJSON: [UInt8], embeddings: ModelTensor, weights: ModelTensor?,
+                            mapping: ModelTensor?, config: JSON, normalize: Bool?, maxLength: MaxLengthChoice,
+                            baseModelName: String?, language: [String]?) throws(M2VError) {
+        guard config.object != nil else { throw .invalidArgument("config must be a JSON object") }
+        let tokenizer = try Tokenizer(jsonBytes: tokenizerJSON)
+        var owned: [UnsafeMutableRawPointer] = []
+        func copy(_ t: ModelTensor) -> ModelTensor {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(t.bytes.count, 1), alignment: 16)
+            if let b = t.bytes.baseAddress, t.bytes.count > 0 { p.copyMemory(from: b, byteCount: t.bytes.count) }
+            owned.append(p)
+            return ModelTensor(dtype: t.dtype, shape: t.shape, bytes: UnsafeRawBufferPointer(start: p, count: t.bytes.count))
+        }
+        let e = copy(embeddings), w = weights.map(copy), m = mapping.map(copy)
+        do {
+            try self.init(tokenizer: tokenizer, config: config, configName: "config", tensorsName: "vectors",
+                          embeddings: e, weights: w, mapping: m, file: nil, owned: owned,
+                          normalize: normalize, maxLength: maxLength, path: "",
+                          baseModelName: baseModelName, language: language)
+        } catch {
+            for p in owned { p.deallocate() }
+            throw error
+        }
+    }
+
+    /// The checks and derived state shared by both initializers. Takes ownership of `owned`
+    /// only on success.
+    private init(tokenizer: Tokenizer, config cfg: JSON, configName: String, tensorsName stName: String,
+                 embeddings emb: ModelTensor, weights w: ModelTensor?, mapping m: ModelTensor?,
+                 file: SafeTensorsFile?, owned ownedIn: [UnsafeMutableRawPointer],
+                 normalize normalizeOverride: Bool?, maxLength maxLengthChoice: MaxLengthChoice, path: String,
+                 baseModelName: String?, language: [String]?) throws(M2VError) {
+        self.tokenizer = tokenizer
+        self.config = cfg
+        self.file = file
+        self.path = path
+        self.baseModelName = baseModelName
+        self.language = language
         guard emb.shape.count == 2, emb.shape[0] > 0, emb.shape[1] > 0 else {
-            throw .format("\(stName): \"\(emb.name)\" must be a non-empty 2-D table, shape is \(emb.shape)")
+            throw .format("\(stName): the embedding table must be a non-empty 2-D table, shape is \(emb.shape)")
         }
         switch emb.dtype {
         case .F32, .F16, .BF16, .F64, .I8, .U8: break
         default: throw .unsupported("\(stName): embedding dtype \(emb.dtype.rawValue) is not supported")
         }
+        let (cells, o1) = emb.shape[0].multipliedReportingOverflow(by: emb.shape[1])
+        let (need, o2) = cells.multipliedReportingOverflow(by: emb.dtype.size)
+        guard !o1, !o2, emb.bytes.count == need else {
+            throw .format("\(stName): the embedding table has \(emb.bytes.count) bytes, shape \(emb.shape) of \(emb.dtype.rawValue) needs \(o1 || o2 ? "more than Int.max" : String(need))")
+        }
         dtype = emb.dtype
         rowKernel = Pooling.kernel(for: emb.dtype)
         rows = emb.shape[0]
         dim = emb.shape[1]
-        let raw = file.bytes(emb)
-        guard let base = raw.baseAddress else { throw .format("\(stName): empty embedding data") }
-        if Int(bitPattern: base) % max(1, emb.dtype.size) != 0 {
-            let copy = UnsafeMutableRawPointer.allocate(byteCount: raw.count, alignment: 16)
-            copy.copyMemory(from: base, byteCount: raw.count)
-            ownedTable = copy
-            table = UnsafeRawPointer(copy)
-        } else {
-            ownedTable = nil
-            table = base
-        }
+        guard emb.bytes.baseAddress != nil else { throw .format("\(stName): empty embedding data") }
 
         let vocab = tokenizer.vocabSize
         // mapping (vocabulary quantization): token id -> row
-        if let m = file.tensor(named: "mapping") {
-            guard m.dtype.isInteger, m.shape.count == 1 else {
+        if let m {
+            guard m.dtype.isInteger, m.dtype != .BOOL, m.shape.count == 1 else {
                 throw .format("\(stName): \"mapping\" must be a 1-D integer tensor")
             }
-            let values = try file.int64s(m)
+            let values = try tensorInt64s(m, stName, "mapping")
             guard values.count >= vocab else {
                 throw .format("\(stName): \"mapping\" has \(values.count) entries, the tokenizer has \(vocab) tokens")
             }
@@ -128,16 +245,16 @@ public final class StaticModel: @unchecked Sendable {
             mappingTensor = m
         } else {
             guard rows == vocab else {
-                throw .format("\(stName): the table has \(rows) rows but tokenizer.json has \(vocab) tokens (and there is no \"mapping\")")
+                throw .format("\(stName): the table has \(rows) rows but the tokenizer has \(vocab) tokens (and there is no \"mapping\")")
             }
             mapping = nil
             mappingTensor = nil
         }
-        if let w = file.tensor(named: "weights") {
+        if let w {
             guard w.shape.count == 1, w.dtype.isFloatingPoint else {
                 throw .format("\(stName): \"weights\" must be a 1-D float tensor")
             }
-            let values = try file.floats(w)
+            let values = try tensorFloats(w, stName, "weights")
             guard values.count >= vocab else {
                 throw .format("\(stName): \"weights\" has \(values.count) entries, the tokenizer has \(vocab) tokens")
             }
@@ -148,23 +265,31 @@ public final class StaticModel: @unchecked Sendable {
             weightsTensor = nil
         }
 
-        // normalize: argument, else config, else false. max_length: config, else 512 (null = none).
+        // normalize: argument, else config, else false. max_length: argument, else config
+        // (null = none), else 512.
         if let n = normalizeOverride {
             normalize = n
         } else if let v = cfg["normalize"], !v.isNull {
             guard let b = v.bool else {
-                throw .format("\(layout.config): \"normalize\" must be true, false or null")
+                throw .format("\(configName): \"normalize\" must be true, false or null")
             }
             normalize = b
         } else {
-            normalize = false
+            normalize = ModelDefaults.normalize
         }
-        if let ml = cfg["max_length"] {
-            if ml.isNull { maxLength = nil } else if let v = ml.int, v > 0 { maxLength = v } else {
-                throw .format("\(layout.config): \"max_length\" must be a positive integer or null")
+        switch maxLengthChoice {
+        case .none: maxLength = nil
+        case .tokens(let n):
+            guard n > 0 else { throw .invalidArgument("max_length must be > 0 (got \(n))") }
+            maxLength = n
+        case .fromConfig:
+            if let ml = cfg["max_length"] {
+                if ml.isNull { maxLength = nil } else if let v = ml.int, v > 0 { maxLength = v } else {
+                    throw .format("\(configName): \"max_length\" must be a positive integer or null")
+                }
+            } else {
+                maxLength = ModelDefaults.maxLength
             }
-        } else {
-            maxLength = 512
         }
         medianTokenLength = Self.medianLength(tokenizer)
         var arena: [UInt8] = []
@@ -182,6 +307,27 @@ public final class StaticModel: @unchecked Sendable {
         tokenArena = buf
         tokenStarts = starts
         unkId = tokenizer.unkId
+        // Last, so that nothing can throw after this allocation: a misaligned table (possible
+        // in a mapped file) gets an aligned copy the model owns.
+        var owned = ownedIn
+        let base = emb.bytes.baseAddress!
+        if Int(bitPattern: base) % max(1, emb.dtype.size) != 0 {
+            let copy = UnsafeMutableRawPointer.allocate(byteCount: emb.bytes.count, alignment: 16)
+            copy.copyMemory(from: base, byteCount: emb.bytes.count)
+            owned.append(copy)
+            embeddingTensor = ModelTensor(dtype: emb.dtype, shape: emb.shape,
+                                          bytes: UnsafeRawBufferPointer(start: copy, count: emb.bytes.count))
+        } else {
+            embeddingTensor = emb
+        }
+        table = embeddingTensor.bytes.baseAddress!
+        self.owned = owned
+        let effective = cfg.setting("max_length", maxLength.map { .number(Double($0)) } ?? .null)
+            .setting("normalize", .bool(normalize))
+        configArena = Array(effective.serialized().utf8).map { CChar(bitPattern: $0) } + [0]
+        let meta: JSON = .object([("base_model", baseModelName.map { .string($0) } ?? .null),
+                                  ("language", language.map { .array($0.map { .string($0) }) } ?? .null)])
+        metadataArena = Array(meta.serialized().utf8).map { CChar(bitPattern: $0) } + [0]
     }
 
     /// numpy's median of token lengths in code points, truncated to an int.
@@ -202,8 +348,26 @@ public final class StaticModel: @unchecked Sendable {
     }
 }
 
+/// The integer values of a tensor given to a model (a `.format` error naming it otherwise).
+private func tensorInt64s(_ t: ModelTensor, _ file: String, _ name: String) throws(M2VError) -> [Int64] {
+    guard t.bytes.count % t.dtype.size == 0, let v = TensorValues.int64s(t.bytes, t.dtype) else {
+        throw .format("\(file): \"\(name)\" must be a whole integer tensor (dtype \(t.dtype.rawValue), \(t.bytes.count) bytes)")
+    }
+    return v
+}
+
+/// The float values of a tensor given to a model.
+private func tensorFloats(_ t: ModelTensor, _ file: String, _ name: String) throws(M2VError) -> [Float] {
+    guard t.bytes.count % t.dtype.size == 0 else {
+        throw .format("\(file): \"\(name)\" has \(t.bytes.count) bytes, not a whole number of \(t.dtype.rawValue) values")
+    }
+    return TensorValues.floats(t.bytes, t.dtype)
+}
+
 /// Where the files of a model folder are (model2vec's layout or a sentence-transformers one).
 struct ModelLayout {
+    /// The folder itself.
+    var folder: String = ""
     var config: String
     var weights: String
     var tokenizer: String
@@ -222,7 +386,9 @@ struct ModelLayout {
         ]
         for c in candidates where FileIO.isRegularFile(c.config) && FileIO.isRegularFile(c.weights)
             && FileIO.isRegularFile(c.tokenizer) {
-            return c
+            var found = c
+            found.folder = dir
+            return found
         }
         var missing: [String] = []
         // isRegularFile, not exists: a folder named config.json must be named here too (issue 8).
