@@ -7,6 +7,13 @@ Where libm2v is found, first match wins:
 
 The library directory is written into the extension as an rpath, so importing m2v_native needs no
 LD_LIBRARY_PATH. The package version is M2V_VERSION_STRING from the m2v.h that is compiled against.
+
+The extension uses only CPython's stable ABI (Py_LIMITED_API 3.10): one _core.abi3.so serves
+CPython 3.10 and later, and bdist_wheel tags the wheel cp310-abi3.
+
+M2V_BUNDLE=1 (set by scripts/wheel.sh, which copies libm2v.so.<version> and libm2v.so.0 into the
+staged package folder first): the package ships those files next to _core.abi3.so and the
+extension's rpath is $ORIGIN, so the wheel needs neither a Swift toolchain nor an installed libm2v.
 """
 from __future__ import annotations
 
@@ -74,16 +81,25 @@ def _version(include_dirs: list[str]) -> str:
     raise SystemExit("m2v_native: cannot read M2V_VERSION_STRING from m2v.h")
 
 
+LIMITED_API = "0x030A0000"  # CPython 3.10, as requires-python in pyproject.toml
+
 cfg = _find_m2v()
+if os.environ.get("M2V_BUNDLE") == "1":
+    # The libm2v.so* files are package data (pyproject.toml), present only in the staged copy.
+    cfg["runtime_library_dirs"] = ["$ORIGIN"]
 setup(
     version=_version(cfg["include_dirs"]),
     ext_modules=[
         Extension(
             "m2v_native._core",
             sources=["src/m2v_native/_core.c"],
+            define_macros=[("Py_LIMITED_API", LIMITED_API)],
+            py_limited_api=True,
+            # Anything outside the limited API is undeclared: fail instead of linking to it.
             extra_compile_args=["-std=c11", "-Wall", "-Wextra", "-Wno-missing-field-initializers",
-                                "-Wno-cast-function-type"],
+                                "-Wno-cast-function-type", "-Werror=implicit-function-declaration"],
             **cfg,
         )
     ],
+    options={"bdist_wheel": {"py_limited_api": "cp310"}},
 )

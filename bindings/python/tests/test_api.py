@@ -1,5 +1,5 @@
 """The Python API around the C glue: errors, threads, pickling, progress bars, cancellation, the
-buffer protocol, version."""
+array conventions of the stable-ABI glue, version."""
 from __future__ import annotations
 
 import _thread
@@ -34,20 +34,36 @@ def test_version():
     assert _core.status_name(4) == "M2V_ERR_FORMAT"
 
 
-def test_buffer_protocol(model):
+def test_encode_into_numpy(model):
+    """The stable-ABI glue has no buffer protocol: libm2v writes into an array the caller
+    allocated (address + size in floats), or into a new bytearray when no address is given."""
+    want = model.encode(["a", "b", "c"])
+    out = np.full((3, model.dim), np.nan, dtype=np.float32)
+    addr = out.__array_interface__["data"][0]
+    assert model._core.encode(["a", "b", "c"], -1, 1, 1, 1024, None, addr, out.size) is None
+    assert np.array_equal(out, want)
+    for bad in (out.size - 1, out.size + 1, -1):  # exactly len(texts) * dim floats
+        with pytest.raises(ValueError, match="floats"):
+            model._core.encode(["a", "b", "c"], -1, 1, 1, 1024, None, addr, bad)
+    with pytest.raises(ValueError, match="address"):
+        model._core.encode(["a"], -1, 1, 1, 1024, None, 0, model.dim)
+    with pytest.raises(ValueError, match="address"):
+        model._core.encode(["a"], -1, 1, 1, 1024, None, addr + 1, model.dim)
     buf = model._core.encode(["a", "b", "c"], -1, 1, 1, 1024, None)
-    assert buf.shape == (3, model.dim)
-    mv = memoryview(buf)
-    assert mv.format == "f" and mv.shape == (3, model.dim) and mv.itemsize == 4 and not mv.readonly
-    assert mv.c_contiguous
-    flat = np.frombuffer(buf, dtype=np.float32)
-    assert flat.shape == (3 * model.dim,)
-    arr = np.asarray(buf)
-    assert arr.dtype == np.float32 and arr.shape == (3, model.dim) and arr.flags.writeable
-    assert np.array_equal(arr.reshape(-1), flat)
-    del buf, mv
+    assert isinstance(buf, bytearray) and len(buf) == 3 * model.dim * 4
+    arr = np.frombuffer(buf, dtype=np.float32).reshape(3, model.dim)
+    assert arr.flags.writeable and np.array_equal(arr, want)
+    del buf
     arr[0, 0] = 42.0  # the array keeps the block alive and may be written
     assert arr[0, 0] == 42.0
+    vecs, offsets = model._core.encode_as_sequence(["hello world", ""], 0, 1, 1024, None)
+    assert isinstance(vecs, bytearray) and offsets[0] == 0 and offsets[1] == offsets[2]
+    assert len(vecs) == offsets[2] * model.dim * 4
+    assert model.encode_as_sequence("").shape == (0, model.dim)
+
+
+def test_stable_abi():
+    assert _core.__file__.endswith(".abi3.so")
 
 
 def test_arrays_are_independent(model):

@@ -274,9 +274,10 @@ class StaticModel:
             _int_arg("n_threads", n_threads, 0),
             _int_arg("batch_size", batch_size, 1),
         )
+        # libm2v writes straight into this array (its address and size in floats; no copy).
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
         with _Progress(show_progress_bar, len(texts), "Encoding") as progress:
-            buf = self._core.encode(texts, *args, progress.callback())
-        out = np.asarray(buf)
+            self._core.encode(texts, *args, progress.callback(), out.__array_interface__["data"][0], out.size)
         return out[0] if single else out
 
     def encode_as_sequence(
@@ -303,7 +304,7 @@ class StaticModel:
             for lo in range(0, len(texts), step):
                 chunk = texts[lo : lo + step]
                 buf, offsets = self._core.encode_as_sequence(chunk, ml, threads, step, None)
-                flat = np.asarray(buf)
+                flat = np.frombuffer(buf, dtype=np.float32).reshape(-1, self.dim)  # a bytearray
                 out.extend(flat[offsets[i] : offsets[i + 1]] for i in range(len(chunk)))
                 if progress.bar is not None:
                     progress.bar.update(len(chunk))

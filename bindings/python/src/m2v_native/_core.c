@@ -6,34 +6,155 @@
  * codes back into Python objects and exceptions. The user-facing API (StaticModel, Tokenizer)
  * lives in the pure-Python package m2v_native/__init__.py.
  *
- * Objects
- *   Model      owns one m2v_model*          (m2v_model_free in tp_dealloc)
- *   Tokenizer  owns one m2v_tokenizer*      (m2v_tokenizer_free in tp_dealloc)
- *   FloatArray owns one float32 block       (PyMem_RawFree in tp_dealloc) and exports it through
- *              the buffer protocol as a writable, C-contiguous 2-D array of format "f", so that
- *              numpy.asarray(obj) is a zero-copy (rows, cols) float32 array. No numpy at build time.
+ * Stable ABI
+ *   Compiled with Py_LIMITED_API = 0x030A0000 (setup.py defines it): one binary, _core.abi3.so,
+ *   for CPython 3.10 and every later version (wheel tag cp310-abi3). Only what the limited API of
+ *   3.10 declares may be used; setup.py makes an implicit declaration an error, so anything else
+ *   fails the build. In practice:
+ *     - no macros that read object internals: PyTuple_SetItem / PyList_SetItem (they steal the
+ *       reference, like the macros), PyBytes_AsString / PyBytes_Size, PyList_GetItem; no
+ *       PySequence_Fast_*, PyUnicode_DATA/KIND, Py_TYPE(o)->tp_* (use type_name() below);
+ *     - no PyObject_CallOneArg / vectorcall: PyObject_CallFunctionObjArgs, PyObject_CallFunction;
+ *     - no static PyTypeObject: every type is a heap type made by PyType_FromSpec in module init
+ *       (see "Conventions for a new object" below);
+ *     - no buffer protocol (it is limited API only from 3.11), hence the array conventions below.
+ *
+ * Arrays (no numpy at build time)
+ *   - Fixed-size results (m2v_encode): the Python side allocates the numpy array and passes its
+ *     address as an int (arr.__array_interface__["data"][0]) plus its size in floats; libm2v
+ *     writes into it directly, with the GIL released (zero copies). The glue checks that the
+ *     address is non-NULL and float-aligned; the capacity is checked exactly (see Model_encode).
+ *     The caller keeps the array alive for the call (it is a local of the Python caller).
+ *   - Library-allocated results (m2v_encode_as_sequence): copied once into a new bytearray, which
+ *     Python views with numpy.frombuffer(buf, numpy.float32) (writable, no second copy). Ragged
+ *     offsets come back as a tuple of ints.
  *
  * Threads
- *   Texts are converted to UTF-8 while holding the GIL; the objects that own the bytes (the str
- *   itself for ASCII strings, a bytes copy otherwise) are kept referenced for the whole call, so
- *   another Python thread mutating the input list cannot free them. The GIL is then released
- *   (Py_BEGIN_ALLOW_THREADS) for the m2v call: any number of Python threads may encode with one
- *   model at once (a loaded m2v_model is immutable). The progress callback of m2v_encode_params
- *   runs on the calling thread between batches; it re-acquires the GIL (PyGILState_Ensure), calls
- *   the optional Python progress callable and PyErr_CheckSignals() so Ctrl-C cancels the call.
+ *   Texts are converted to UTF-8 while holding the GIL; the bytes objects that own the UTF-8 are
+ *   kept referenced for the whole call, so another Python thread mutating the input list cannot
+ *   free them. The GIL is then released (Py_BEGIN_ALLOW_THREADS) for the m2v call: any number of
+ *   Python threads may encode with one model at once (a loaded m2v_model is immutable). The
+ *   progress callback of m2v_encode_params runs on the calling thread between batches; it
+ *   re-acquires the GIL (PyGILState_Ensure), calls the optional Python progress callable and
+ *   PyErr_CheckSignals() so Ctrl-C cancels the call.
  *
  * Errors
  *   Every failing m2v call is turned into an exception carrying m2v_last_error(), read on the
- *   same thread right after the call. Each function has a single exit (`done:`) that releases
- *   everything it acquired; comments say who owns what.
+ *   same thread right after the call (raise_status). Each function has a single exit (`done:`)
+ *   that releases everything it acquired; comments say who owns what.
+ *
+ * Layout: one section per concern, then one section per object (Model, Tokenizer), then the
+ * module functions and PyInit__core.
+ *
+ * Conventions for a new object (copy the Tokenizer section, the smallest):
+ *   1. `typedef struct { PyObject_HEAD  m2v_xxx *handle; } XxxObject;` — the handle is owned,
+ *      never NULL after tp_new succeeds.
+ *   2. Xxx_new(type, args, kwds): parse, load with the GIL released, raise_status on failure,
+ *      then alloc_instance(type) and move the handle in.
+ *   3. Xxx_dealloc: free the handle, then dealloc_instance(self) (frees the object and drops the
+ *      reference every heap-type instance holds on its type).
+ *   4. Methods take the GIL-held conversions first (text_batch), one Py_BEGIN/END_ALLOW_THREADS
+ *      around the m2v call, results built after it.
+ *   5. `static PyType_Slot Xxx_slots[]` + `static PyType_Spec Xxx_spec` (name
+ *      "m2v_native._core.Xxx", flags TYPE_FLAGS), a `static PyTypeObject *XxxType` filled in
+ *      PyInit__core by add_type(), which also adds it to the module.
+ * Conventions for a new module function: a `mod_xxx` in the "Module functions" section, one line
+ * in module_methods; arguments are positional and already validated by __init__.py (the glue
+ * checks again whatever could make libm2v misbehave).
  */
 #define PY_SSIZE_T_CLEAN
+#ifndef Py_LIMITED_API
+#define Py_LIMITED_API 0x030A0000
+#endif
 #include <Python.h>
 
 #include <m2v.h>
 
 #include <stdint.h>
 #include <string.h>
+
+/* Heap types: immutable (no attribute assignment on the class) and not subclassable. */
+#define TYPE_FLAGS (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Small helpers                                                                              */
+/* ------------------------------------------------------------------------------------------ */
+
+/* type(obj).__name__ as a new str; never NULL (falls back to "?" and clears the error). */
+static PyObject *type_name(PyObject *obj) {
+    PyObject *name = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__name__");
+    if (!name || !PyUnicode_Check(name)) {
+        Py_XDECREF(name);
+        PyErr_Clear();
+        name = PyUnicode_FromString("?");
+    }
+    return name;
+}
+
+/* A new instance of the heap type `type` (tp_alloc), or NULL with an exception. */
+static PyObject *alloc_instance(PyTypeObject *type) {
+    allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
+    return alloc(type, 0);
+}
+
+/* The end of every tp_dealloc: frees the object and releases its type (heap types are
+ * referenced by each instance since 3.8). */
+static void dealloc_instance(PyObject *self) {
+    PyTypeObject *type = Py_TYPE(self);
+    freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
+    tp_free(self);
+    Py_DECREF(type);
+}
+
+/* A list of int lists from an m2v_ids (borrowed). NULL with an exception on failure. */
+static PyObject *ids_to_lists(const m2v_ids *ids) {
+    PyObject *out = PyList_New((Py_ssize_t)ids->n_texts); /* owned until returned */
+    if (!out) return NULL;
+    for (size_t i = 0; i < ids->n_texts; i++) {
+        size_t start = ids->offsets[i], end = ids->offsets[i + 1];
+        PyObject *row = PyList_New((Py_ssize_t)(end - start));
+        if (!row || PyList_SetItem(out, (Py_ssize_t)i, row) < 0) goto fail; /* steals row */
+        for (size_t j = start; j < end; j++) {
+            PyObject *v = PyLong_FromLong((long)ids->ids[j]);
+            if (!v || PyList_SetItem(row, (Py_ssize_t)(j - start), v) < 0) goto fail; /* steals v */
+        }
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* A tuple of n ints from a size_t array (borrowed). NULL with an exception on failure. */
+static PyObject *sizes_to_tuple(const size_t *values, size_t n) {
+    PyObject *out = PyTuple_New((Py_ssize_t)n); /* owned until returned */
+    if (!out) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *v = PyLong_FromSize_t(values[i]);
+        if (!v || PyTuple_SetItem(out, (Py_ssize_t)i, v) < 0) { /* steals v */
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* rows x cols floats as a byte count, or -1 with MemoryError when it does not fit Py_ssize_t. */
+static Py_ssize_t float_bytes(size_t rows, size_t cols) {
+    if (cols != 0 && rows > ((size_t)PY_SSIZE_T_MAX / sizeof(float)) / cols) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return (Py_ssize_t)(rows * cols * sizeof(float));
+}
+
+static int check_batch_size(Py_ssize_t batch_size) {
+    if (batch_size < 1) {
+        PyErr_SetString(PyExc_ValueError, "batch_size must be >= 1");
+        return -1;
+    }
+    return 0;
+}
 
 /* ------------------------------------------------------------------------------------------ */
 /* Exceptions                                                                                 */
@@ -75,12 +196,12 @@ static PyObject *raise_status(m2v_status st) {
     case M2V_ERR_CANCELLED: type = PyExc_KeyboardInterrupt; break;
     default: type = InternalError; break;
     }
-    if (PyUnicode_GET_LENGTH(msg) == 0) {
+    if (PyUnicode_GetLength(msg) == 0) {
         Py_DECREF(msg);
         msg = PyUnicode_FromString(m2v_status_name((int)st));
         if (!msg) return NULL;
     }
-    exc = PyObject_CallOneArg(type, msg);
+    exc = PyObject_CallFunctionObjArgs(type, msg, NULL);
     if (exc && type != PyExc_KeyboardInterrupt) {
         PyObject *name = PyUnicode_FromString(m2v_status_name((int)st));
         PyObject *code = PyLong_FromLong((long)st);
@@ -102,8 +223,9 @@ static PyObject *raise_status(m2v_status st) {
 
 typedef struct {
     Py_ssize_t n;
-    PyObject **owners;  /* n new references: the str (ASCII: its data is the UTF-8) or a bytes
-                           copy; they keep `ptrs` valid while the GIL is released */
+    PyObject **owners;  /* n new references: first the items themselves, then (after conversion)
+                           the UTF-8 bytes of each; they keep `ptrs` valid while the GIL is
+                           released */
     const char **ptrs;  /* n borrowed pointers into owners[i] */
     size_t *lens;       /* n byte lengths */
 } text_batch;
@@ -123,12 +245,15 @@ static void batch_clear(text_batch *b) {
  * `b` still needs batch_clear(). */
 static int batch_init(text_batch *b, PyObject *seq) {
     memset(b, 0, sizeof(*b));
-    if (!PyList_Check(seq) && !PyTuple_Check(seq)) {
-        PyErr_Format(PyExc_TypeError, "sentences must be a list of str, not %.100s",
-                     Py_TYPE(seq)->tp_name);
+    int is_list = PyList_Check(seq);
+    if (!is_list && !PyTuple_Check(seq)) {
+        PyObject *tn = type_name(seq);
+        PyErr_Format(PyExc_TypeError, "sentences must be a list of str, not %U", tn);
+        Py_XDECREF(tn);
         return -1;
     }
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t n = is_list ? PyList_Size(seq) : PyTuple_Size(seq);
+    if (n < 0) return -1;
     size_t cap = n > 0 ? (size_t)n : 1;
     b->owners = PyMem_Calloc(cap, sizeof(PyObject *));
     b->ptrs = PyMem_Calloc(cap, sizeof(char *));
@@ -139,29 +264,24 @@ static int batch_init(text_batch *b, PyObject *seq) {
     }
     /* First take a reference to every item without allocating Python objects (so no GC and no
      * finalizer can run and mutate the list under us), then convert. */
-    PyObject **items = PySequence_Fast_ITEMS(seq);
     for (Py_ssize_t i = 0; i < n; i++) {
-        Py_INCREF(items[i]);
-        b->owners[i] = items[i];
+        PyObject *item = is_list ? PyList_GetItem(seq, i) : PyTuple_GetItem(seq, i); /* borrowed */
+        if (!item) return -1;
+        Py_INCREF(item);
+        b->owners[i] = item;
+        b->n = i + 1;
     }
-    b->n = n;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *s = b->owners[i];
         if (!PyUnicode_Check(s)) {
-            PyErr_Format(PyExc_TypeError, "sentences[%zd] must be str, not %.100s", i,
-                         Py_TYPE(s)->tp_name);
+            PyObject *tn = type_name(s);
+            PyErr_Format(PyExc_TypeError, "sentences[%zd] must be str, not %U", i, tn);
+            Py_XDECREF(tn);
             return -1;
         }
-#if PY_VERSION_HEX < 0x030C0000
-        if (PyUnicode_READY(s) < 0) return -1;
-#endif
-        if (PyUnicode_IS_ASCII(s)) { /* the compact ASCII data is already UTF-8: no copy */
-            b->ptrs[i] = (const char *)PyUnicode_DATA(s);
-            b->lens[i] = (size_t)PyUnicode_GET_LENGTH(s);
-            continue;
-        }
         /* A temporary bytes copy rather than PyUnicode_AsUTF8AndSize, which would cache the UTF-8
-         * inside the caller's str for its whole life. */
+         * inside the caller's str for its whole life (the limited API cannot tell an ASCII str,
+         * whose data is already UTF-8, from the others). Measured: ~1% of an encode call. */
         PyObject *bytes = PyUnicode_AsUTF8String(s);
         if (!bytes) {
             if (PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
@@ -173,8 +293,11 @@ static int batch_init(text_batch *b, PyObject *seq) {
         }
         b->owners[i] = bytes; /* the batch now owns the bytes instead of the str */
         Py_DECREF(s);
-        b->ptrs[i] = PyBytes_AS_STRING(bytes);
-        b->lens[i] = (size_t)PyBytes_GET_SIZE(bytes);
+        char *data = NULL;
+        Py_ssize_t len = 0;
+        if (PyBytes_AsStringAndSize(bytes, &data, &len) < 0) return -1;
+        b->ptrs[i] = data;
+        b->lens[i] = (size_t)len;
     }
     return 0;
 }
@@ -192,11 +315,13 @@ typedef struct {
 
 static void progress_clear(progress_ctx *ctx) { Py_CLEAR(ctx->exc); }
 
-/* Moves the current exception into an owned reference (PyErr_Fetch is deprecated in 3.12). */
+/* PyErr_Fetch/Restore are the stable-ABI way before 3.12 (deprecated, not removed, from 3.12). */
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+/* Moves the current exception into an owned reference. */
 static PyObject *take_exception(void) {
-#if PY_VERSION_HEX >= 0x030C0000
-    return PyErr_GetRaisedException();
-#else
     PyObject *type, *value, *tb;
     PyErr_Fetch(&type, &value, &tb);
     PyErr_NormalizeException(&type, &value, &tb);
@@ -204,18 +329,17 @@ static PyObject *take_exception(void) {
     Py_XDECREF(type);
     Py_XDECREF(tb);
     return value;
-#endif
 }
 
 /* Raises `exc` again; steals the reference. */
 static void restore_exception(PyObject *exc) {
-#if PY_VERSION_HEX >= 0x030C0000
-    PyErr_SetRaisedException(exc);
-#else
-    PyObject *type = Py_NewRef((PyObject *)Py_TYPE(exc));
+    PyObject *type = (PyObject *)Py_TYPE(exc);
+    Py_INCREF(type);
     PyErr_Restore(type, exc, PyException_GetTraceback(exc));
-#endif
 }
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
 
 /* m2v_progress_fn: runs on the calling thread, between batches, without the GIL. */
 static int progress_trampoline(size_t done, size_t total, void *user_data) {
@@ -251,129 +375,6 @@ static int finish_call(m2v_status st, progress_ctx *ctx) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* FloatArray                                                                                 */
-/* ------------------------------------------------------------------------------------------ */
-
-typedef struct {
-    PyObject_HEAD
-    float *data;          /* owned; rows * cols floats (at least one allocated byte) */
-    Py_ssize_t shape[2];  /* rows, cols */
-    Py_ssize_t strides[2];
-} FloatArrayObject;
-
-static PyTypeObject FloatArrayType;
-
-/* A new, uninitialized rows x cols array, or NULL with MemoryError. */
-static FloatArrayObject *float_array_new(size_t rows, size_t cols) {
-    if (rows > (size_t)PY_SSIZE_T_MAX || cols > (size_t)PY_SSIZE_T_MAX ||
-        (cols != 0 && rows > ((size_t)PY_SSIZE_T_MAX / sizeof(float)) / cols)) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    size_t bytes = rows * cols * sizeof(float);
-    FloatArrayObject *a = PyObject_New(FloatArrayObject, &FloatArrayType);
-    if (!a) return NULL;
-    a->data = PyMem_RawMalloc(bytes ? bytes : 1); /* raw: usable without the GIL */
-    if (!a->data) {
-        a->data = NULL;
-        Py_DECREF(a);
-        PyErr_NoMemory();
-        return NULL;
-    }
-    a->shape[0] = (Py_ssize_t)rows;
-    a->shape[1] = (Py_ssize_t)cols;
-    a->strides[0] = (Py_ssize_t)(cols * sizeof(float));
-    a->strides[1] = (Py_ssize_t)sizeof(float);
-    return a;
-}
-
-static void FloatArray_dealloc(FloatArrayObject *self) {
-    PyMem_RawFree(self->data);
-    PyObject_Free(self);
-}
-
-static int FloatArray_getbuffer(FloatArrayObject *self, Py_buffer *view, int flags) {
-    static char format[] = "f";
-    view->obj = Py_NewRef((PyObject *)self);
-    view->buf = self->data;
-    view->len = self->shape[0] * self->shape[1] * (Py_ssize_t)sizeof(float);
-    view->readonly = 0;
-    view->itemsize = sizeof(float);
-    view->format = (flags & PyBUF_FORMAT) ? format : NULL;
-    if (flags & PyBUF_ND) { /* consumers that ask for no shape get a flat 1-D view */
-        view->ndim = 2;
-        view->shape = self->shape;
-        view->strides = ((flags & PyBUF_STRIDES) == PyBUF_STRIDES) ? self->strides : NULL;
-    } else {
-        view->ndim = 1;
-        view->shape = NULL;
-        view->strides = NULL;
-    }
-    view->suboffsets = NULL;
-    view->internal = NULL;
-    return 0; /* the memory is C-contiguous: every contiguity request is satisfied */
-}
-
-static PyObject *FloatArray_shape(FloatArrayObject *self, void *closure) {
-    (void)closure;
-    return Py_BuildValue("(nn)", self->shape[0], self->shape[1]);
-}
-
-static PyGetSetDef FloatArray_getset[] = {
-    {"shape", (getter)FloatArray_shape, NULL, "(rows, cols)", NULL},
-    {NULL, NULL, NULL, NULL, NULL},
-};
-
-static PyBufferProcs FloatArray_as_buffer = {(getbufferproc)FloatArray_getbuffer, NULL};
-
-static PyTypeObject FloatArrayType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "m2v_native._core.FloatArray",
-    .tp_basicsize = sizeof(FloatArrayObject),
-    .tp_dealloc = (destructor)FloatArray_dealloc,
-    .tp_as_buffer = &FloatArray_as_buffer,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "A C-contiguous float32 (rows, cols) block exported through the buffer protocol; "
-              "use numpy.asarray(obj).",
-    .tp_getset = FloatArray_getset,
-};
-
-/* ------------------------------------------------------------------------------------------ */
-/* Helpers                                                                                    */
-/* ------------------------------------------------------------------------------------------ */
-
-/* A list of int lists from an m2v_ids (borrowed). NULL with an exception on failure. */
-static PyObject *ids_to_lists(const m2v_ids *ids) {
-    PyObject *out = PyList_New((Py_ssize_t)ids->n_texts); /* owned until returned */
-    if (!out) return NULL;
-    for (size_t i = 0; i < ids->n_texts; i++) {
-        size_t start = ids->offsets[i], end = ids->offsets[i + 1];
-        PyObject *row = PyList_New((Py_ssize_t)(end - start));
-        if (!row) goto fail;
-        PyList_SET_ITEM(out, (Py_ssize_t)i, row); /* steals row */
-        for (size_t j = start; j < end; j++) {
-            PyObject *v = PyLong_FromLong((long)ids->ids[j]);
-            if (!v) goto fail;
-            PyList_SET_ITEM(row, (Py_ssize_t)(j - start), v); /* steals v */
-        }
-    }
-    return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
-}
-
-/* Fills encode params from Python-level values already validated by m2v_native/__init__.py;
- * the library validates them again. */
-static int check_batch_size(Py_ssize_t batch_size) {
-    if (batch_size < 1) {
-        PyErr_SetString(PyExc_ValueError, "batch_size must be >= 1");
-        return -1;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* Model                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -382,60 +383,66 @@ typedef struct {
     m2v_model *model; /* owned; never NULL after tp_new succeeds; immutable, shared by threads */
 } ModelObject;
 
+static PyTypeObject *ModelType; /* owned by the module (PyInit__core) */
+
 static PyObject *Model_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"path", "normalize", NULL};
+    static char *kwlist[] = {"path", "normalize", "max_length", NULL};
     PyObject *path = NULL; /* owned bytes from PyUnicode_FSConverter */
-    int normalize = -1;
+    int normalize = -1, max_length = -1;
     ModelObject *self = NULL;
     PyObject *result = NULL;
     m2v_model *model = NULL;
     m2v_status st;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|i:Model", kwlist, PyUnicode_FSConverter,
-                                     &path, &normalize))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|ii:Model", kwlist, PyUnicode_FSConverter,
+                                     &path, &normalize, &max_length))
         return NULL;
+    const char *cpath = PyBytes_AsString(path); /* borrowed from path */
+    if (!cpath) goto done;
     m2v_load_params params = m2v_load_default_params();
     params.normalize = normalize;
+    params.max_length = max_length;
     Py_BEGIN_ALLOW_THREADS
-    st = m2v_model_load(PyBytes_AS_STRING(path), &params, &model);
+    st = m2v_model_load(cpath, &params, &model);
     Py_END_ALLOW_THREADS
     if (st != M2V_OK) {
         raise_status(st);
         goto done;
     }
-    self = (ModelObject *)type->tp_alloc(type, 0);
+    self = (ModelObject *)alloc_instance(type);
     if (!self) goto done;
     self->model = model; /* ownership moves to self */
     model = NULL;
     result = (PyObject *)self;
 done:
-    m2v_model_free(model); /* NULL unless tp_alloc failed */
+    m2v_model_free(model); /* NULL unless the allocation failed */
     Py_XDECREF(path);
     return result;
 }
 
-static void Model_dealloc(ModelObject *self) {
-    m2v_model_free(self->model);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+static void Model_dealloc(PyObject *op) {
+    m2v_model_free(((ModelObject *)op)->model);
+    dealloc_instance(op);
 }
 
-static PyObject *Model_dim(ModelObject *self, void *closure) {
+static PyObject *Model_dim(PyObject *op, void *closure) {
     (void)closure;
-    return PyLong_FromSize_t(m2v_model_dim(self->model));
+    return PyLong_FromSize_t(m2v_model_dim(((ModelObject *)op)->model));
 }
 
-static PyObject *Model_vocab_size(ModelObject *self, void *closure) {
+static PyObject *Model_vocab_size(PyObject *op, void *closure) {
     (void)closure;
-    return PyLong_FromSize_t(m2v_model_vocab_size(self->model));
+    return PyLong_FromSize_t(m2v_model_vocab_size(((ModelObject *)op)->model));
 }
 
-static PyObject *Model_normalize(ModelObject *self, void *closure) {
+static PyObject *Model_normalize(PyObject *op, void *closure) {
     (void)closure;
-    return PyBool_FromLong(m2v_model_normalize(self->model) == 1);
+    return PyBool_FromLong(m2v_model_normalize(((ModelObject *)op)->model) == 1);
 }
 
 /* tokens() -> tuple of the token string of every id 0 .. vocab_size-1 (None where the tokenizer
  * has no token for an id). */
-static PyObject *Model_tokens(ModelObject *self, PyObject *noargs) {
+static PyObject *Model_tokens(PyObject *op, PyObject *noargs) {
+    ModelObject *self = (ModelObject *)op;
     (void)noargs;
     size_t n = m2v_model_vocab_size(self->model);
     if (n > (size_t)INT32_MAX) n = (size_t)INT32_MAX;
@@ -445,32 +452,62 @@ static PyObject *Model_tokens(ModelObject *self, PyObject *noargs) {
         size_t len = 0;
         const char *tok = m2v_model_token(self->model, (int32_t)i, &len); /* owned by the model */
         PyObject *s = tok ? PyUnicode_DecodeUTF8(tok, (Py_ssize_t)len, "replace") : Py_NewRef(Py_None);
-        if (!s) {
+        if (!s || PyTuple_SetItem(out, (Py_ssize_t)i, s) < 0) { /* steals s */
             Py_DECREF(out);
             return NULL;
         }
-        PyTuple_SET_ITEM(out, (Py_ssize_t)i, s); /* steals s */
     }
     return out;
 }
 
-/* encode(texts, max_length, normalize, n_threads, batch_size, progress) -> FloatArray (n, dim) */
-static PyObject *Model_encode(ModelObject *self, PyObject *args) {
-    PyObject *texts, *progress; /* borrowed arguments */
+/* encode(texts, max_length, normalize, n_threads, batch_size, progress[, out_address, out_floats])
+ *   With out_address (an int, e.g. numpy's arr.__array_interface__["data"][0]): libm2v writes
+ *   the (n, dim) float32 rows there directly and this returns None. out_floats must be exactly
+ *   len(texts) * dim (a different count means the array was sized for another list, or the list
+ *   changed size since); the caller keeps the memory alive and unshared for the call.
+ *   Without it: returns a new bytearray of n * dim float32 values, written in place by libm2v
+ *   (numpy.frombuffer(buf, numpy.float32).reshape(n, dim) views it without a copy). */
+static PyObject *Model_encode(PyObject *op, PyObject *args) {
+    ModelObject *self = (ModelObject *)op;
+    PyObject *texts, *progress;       /* borrowed arguments */
+    PyObject *address = Py_None;      /* borrowed argument */
+    Py_ssize_t out_floats = -1;
     int max_length, normalize, n_threads;
     Py_ssize_t batch_size;
-    text_batch batch = {0};          /* owns the UTF-8 of the texts */
-    progress_ctx ctx = {0};          /* owns a pending exception, if any */
-    FloatArrayObject *out = NULL;    /* owned until returned */
+    text_batch batch = {0};           /* owns the UTF-8 of the texts */
+    progress_ctx ctx = {0};           /* owns a pending exception, if any */
+    PyObject *bytes_out = NULL;       /* owned until returned (no-address form) */
+    float *out = NULL;                /* borrowed: the caller's memory or bytes_out's */
     PyObject *result = NULL;
     m2v_status st;
-    if (!PyArg_ParseTuple(args, "OiiinO:encode", &texts, &max_length, &normalize, &n_threads,
-                          &batch_size, &progress))
+    if (!PyArg_ParseTuple(args, "OiiinO|On:encode", &texts, &max_length, &normalize, &n_threads,
+                          &batch_size, &progress, &address, &out_floats))
         return NULL;
     if (check_batch_size(batch_size) < 0 || batch_init(&batch, texts) < 0) goto done;
     size_t dim = m2v_model_dim(self->model);
-    out = float_array_new((size_t)batch.n, dim);
-    if (!out) goto done;
+    Py_ssize_t nbytes = float_bytes((size_t)batch.n, dim);
+    if (nbytes < 0) goto done;
+    if (address != Py_None) {
+        void *ptr = PyLong_AsVoidPtr(address);
+        if (!ptr && PyErr_Occurred()) goto done;
+        if (!ptr || ((uintptr_t)ptr % _Alignof(float)) != 0) {
+            PyErr_SetString(PyExc_ValueError, "encode: out_address must be a non-NULL, float-aligned address");
+            goto done;
+        }
+        if (out_floats < 0 || (size_t)out_floats != (size_t)batch.n * dim) {
+            PyErr_Format(PyExc_ValueError,
+                         "encode: the output holds %zd floats, %zd texts x %zu dims need %zu "
+                         "(did the list change size?)",
+                         out_floats, batch.n, dim, (size_t)batch.n * dim);
+            goto done;
+        }
+        out = (float *)ptr;
+    } else {
+        bytes_out = PyByteArray_FromStringAndSize(NULL, nbytes);
+        if (!bytes_out) goto done;
+        out = (float *)PyByteArray_AsString(bytes_out); /* malloc'd: aligned for float */
+        if (!out) goto done;
+    }
     m2v_encode_params p = m2v_encode_default_params();
     p.max_length = max_length;
     p.normalize = normalize;
@@ -480,30 +517,36 @@ static PyObject *Model_encode(ModelObject *self, PyObject *args) {
     p.progress_user_data = &ctx;
     ctx.callback = progress == Py_None ? NULL : progress;
     Py_BEGIN_ALLOW_THREADS
-    st = m2v_encode(self->model, batch.ptrs, batch.lens, (size_t)batch.n, &p, out->data,
+    st = m2v_encode(self->model, batch.ptrs, batch.lens, (size_t)batch.n, &p, out,
                     (size_t)batch.n * dim);
     Py_END_ALLOW_THREADS
     if (finish_call(st, &ctx) < 0) goto done;
-    result = (PyObject *)out;
-    out = NULL;
+    if (bytes_out) {
+        result = bytes_out;
+        bytes_out = NULL;
+    } else {
+        result = Py_NewRef(Py_None);
+    }
 done:
-    Py_XDECREF(out);
+    Py_XDECREF(bytes_out);
     batch_clear(&batch);
     progress_clear(&ctx);
     return result;
 }
 
 /* encode_as_sequence(texts, max_length, n_threads, batch_size, progress)
- *   -> (FloatArray (total_tokens, dim), tuple of n+1 offsets): text i owns rows
- *      offsets[i] .. offsets[i+1]-1. */
-static PyObject *Model_encode_as_sequence(ModelObject *self, PyObject *args) {
+ *   -> (bytearray of total_tokens * dim float32 values, tuple of n+1 offsets): text i owns rows
+ *      offsets[i] .. offsets[i+1]-1 of the (total_tokens, dim) array. One copy, out of the
+ *      library-allocated m2v_sequence, so the arrays are writable and owned by Python. */
+static PyObject *Model_encode_as_sequence(PyObject *op, PyObject *args) {
+    ModelObject *self = (ModelObject *)op;
     PyObject *texts, *progress; /* borrowed arguments */
     int max_length, n_threads;
     Py_ssize_t batch_size;
     text_batch batch = {0};
     progress_ctx ctx = {0};
     m2v_sequence *seq = NULL;        /* owned: m2v_sequence_free */
-    FloatArrayObject *vecs = NULL;   /* owned until returned */
+    PyObject *vecs = NULL;           /* owned bytearray until returned */
     PyObject *offsets = NULL;        /* owned until returned */
     PyObject *result = NULL;
     m2v_status st;
@@ -523,18 +566,14 @@ static PyObject *Model_encode_as_sequence(ModelObject *self, PyObject *args) {
     Py_END_ALLOW_THREADS
     if (finish_call(st, &ctx) < 0) goto done;
     size_t rows = seq->offsets[seq->n_texts];
-    vecs = float_array_new(rows, seq->dim);
+    Py_ssize_t nbytes = float_bytes(rows, seq->dim);
+    if (nbytes < 0) goto done;
+    vecs = PyByteArray_FromStringAndSize(NULL, nbytes);
     if (!vecs) goto done;
-    /* Copied so the arrays are writable and owned by Python, like model2vec's. */
-    if (rows) memcpy(vecs->data, seq->vectors, rows * seq->dim * sizeof(float));
-    offsets = PyTuple_New((Py_ssize_t)seq->n_texts + 1);
+    if (nbytes) memcpy(PyByteArray_AsString(vecs), seq->vectors, (size_t)nbytes);
+    offsets = sizes_to_tuple(seq->offsets, seq->n_texts + 1);
     if (!offsets) goto done;
-    for (size_t i = 0; i <= seq->n_texts; i++) {
-        PyObject *v = PyLong_FromSize_t(seq->offsets[i]);
-        if (!v) goto done;
-        PyTuple_SET_ITEM(offsets, (Py_ssize_t)i, v); /* steals v */
-    }
-    result = PyTuple_Pack(2, (PyObject *)vecs, offsets); /* takes its own references */
+    result = PyTuple_Pack(2, vecs, offsets); /* takes its own references */
 done:
     Py_XDECREF(offsets);
     Py_XDECREF(vecs);
@@ -545,7 +584,8 @@ done:
 }
 
 /* tokenize(texts, max_length) -> list of lists of the ids encode uses */
-static PyObject *Model_tokenize(ModelObject *self, PyObject *args) {
+static PyObject *Model_tokenize(PyObject *op, PyObject *args) {
+    ModelObject *self = (ModelObject *)op;
     PyObject *texts; /* borrowed */
     int max_length;
     text_batch batch = {0};
@@ -571,12 +611,18 @@ done:
 }
 
 /* save(path) -> None */
-static PyObject *Model_save(ModelObject *self, PyObject *arg) {
+static PyObject *Model_save(PyObject *op, PyObject *arg) {
+    ModelObject *self = (ModelObject *)op;
     PyObject *path = NULL; /* owned bytes */
     m2v_status st;
     if (!PyUnicode_FSConverter(arg, &path)) return NULL;
+    const char *cpath = PyBytes_AsString(path); /* borrowed from path */
+    if (!cpath) {
+        Py_DECREF(path);
+        return NULL;
+    }
     Py_BEGIN_ALLOW_THREADS
-    st = m2v_model_save(self->model, PyBytes_AS_STRING(path));
+    st = m2v_model_save(self->model, cpath);
     Py_END_ALLOW_THREADS
     Py_DECREF(path);
     if (st != M2V_OK) return raise_status(st);
@@ -584,34 +630,36 @@ static PyObject *Model_save(ModelObject *self, PyObject *arg) {
 }
 
 static PyGetSetDef Model_getset[] = {
-    {"dim", (getter)Model_dim, NULL, "embedding width (m2v_model_dim)", NULL},
-    {"vocab_size", (getter)Model_vocab_size, NULL, "token ids the tokenizer can produce", NULL},
-    {"normalize", (getter)Model_normalize, NULL, "the model's default normalization", NULL},
+    {"dim", Model_dim, NULL, "embedding width (m2v_model_dim)", NULL},
+    {"vocab_size", Model_vocab_size, NULL, "token ids the tokenizer can produce", NULL},
+    {"normalize", Model_normalize, NULL, "the model's default normalization", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyMethodDef Model_methods[] = {
-    {"tokens", (PyCFunction)Model_tokens, METH_NOARGS, "tuple of token strings by id"},
-    {"encode", (PyCFunction)Model_encode, METH_VARARGS,
-     "encode(texts, max_length, normalize, n_threads, batch_size, progress) -> FloatArray"},
-    {"encode_as_sequence", (PyCFunction)Model_encode_as_sequence, METH_VARARGS,
-     "encode_as_sequence(texts, max_length, n_threads, batch_size, progress) -> (FloatArray, offsets)"},
-    {"tokenize", (PyCFunction)Model_tokenize, METH_VARARGS,
-     "tokenize(texts, max_length) -> list of id lists"},
-    {"save", (PyCFunction)Model_save, METH_O, "save(path): write a model2vec folder"},
+    {"tokens", Model_tokens, METH_NOARGS, "tuple of token strings by id"},
+    {"encode", Model_encode, METH_VARARGS,
+     "encode(texts, max_length, normalize, n_threads, batch_size, progress[, out_address, "
+     "out_floats]) -> None (written into out_address) or a bytearray of float32"},
+    {"encode_as_sequence", Model_encode_as_sequence, METH_VARARGS,
+     "encode_as_sequence(texts, max_length, n_threads, batch_size, progress) -> "
+     "(bytearray of float32, offsets)"},
+    {"tokenize", Model_tokenize, METH_VARARGS, "tokenize(texts, max_length) -> list of id lists"},
+    {"save", Model_save, METH_O, "save(path): write a model2vec folder"},
     {NULL, NULL, 0, NULL},
 };
 
-static PyTypeObject ModelType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "m2v_native._core.Model",
-    .tp_basicsize = sizeof(ModelObject),
-    .tp_dealloc = (destructor)Model_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Model(path, normalize=-1): a loaded m2v_model (m2v_model_load).",
-    .tp_methods = Model_methods,
-    .tp_getset = Model_getset,
-    .tp_new = Model_new,
+static PyType_Slot Model_slots[] = {
+    {Py_tp_new, Model_new},
+    {Py_tp_dealloc, Model_dealloc},
+    {Py_tp_methods, Model_methods},
+    {Py_tp_getset, Model_getset},
+    {Py_tp_doc, "Model(path, normalize=-1): a loaded m2v_model (m2v_model_load)."},
+    {0, NULL},
+};
+
+static PyType_Spec Model_spec = {
+    "m2v_native._core.Model", sizeof(ModelObject), 0, TYPE_FLAGS, Model_slots,
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -623,6 +671,8 @@ typedef struct {
     m2v_tokenizer *tokenizer; /* owned; never NULL after tp_new succeeds */
 } TokenizerObject;
 
+static PyTypeObject *TokenizerType; /* owned by the module (PyInit__core) */
+
 static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"path", NULL};
     PyObject *path = NULL; /* owned bytes */
@@ -632,14 +682,16 @@ static PyObject *Tokenizer_new(PyTypeObject *type, PyObject *args, PyObject *kwd
     m2v_status st;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&:Tokenizer", kwlist, PyUnicode_FSConverter, &path))
         return NULL;
+    const char *cpath = PyBytes_AsString(path); /* borrowed from path */
+    if (!cpath) goto done;
     Py_BEGIN_ALLOW_THREADS
-    st = m2v_tokenizer_load(PyBytes_AS_STRING(path), &tok);
+    st = m2v_tokenizer_load(cpath, &tok);
     Py_END_ALLOW_THREADS
     if (st != M2V_OK) {
         raise_status(st);
         goto done;
     }
-    self = (TokenizerObject *)type->tp_alloc(type, 0);
+    self = (TokenizerObject *)alloc_instance(type);
     if (!self) goto done;
     self->tokenizer = tok; /* ownership moves to self */
     tok = NULL;
@@ -650,18 +702,19 @@ done:
     return result;
 }
 
-static void Tokenizer_dealloc(TokenizerObject *self) {
-    m2v_tokenizer_free(self->tokenizer);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+static void Tokenizer_dealloc(PyObject *op) {
+    m2v_tokenizer_free(((TokenizerObject *)op)->tokenizer);
+    dealloc_instance(op);
 }
 
-static PyObject *Tokenizer_vocab_size(TokenizerObject *self, void *closure) {
+static PyObject *Tokenizer_vocab_size(PyObject *op, void *closure) {
     (void)closure;
-    return PyLong_FromSize_t(m2v_tokenizer_vocab_size(self->tokenizer));
+    return PyLong_FromSize_t(m2v_tokenizer_vocab_size(((TokenizerObject *)op)->tokenizer));
 }
 
 /* encode_batch(texts, add_special_tokens) -> list of id lists */
-static PyObject *Tokenizer_encode_batch(TokenizerObject *self, PyObject *args) {
+static PyObject *Tokenizer_encode_batch(PyObject *op, PyObject *args) {
+    TokenizerObject *self = (TokenizerObject *)op;
     PyObject *texts; /* borrowed */
     int add_special = 0;
     text_batch batch = {0};
@@ -686,30 +739,31 @@ done:
 }
 
 static PyGetSetDef Tokenizer_getset[] = {
-    {"vocab_size", (getter)Tokenizer_vocab_size, NULL, "vocabulary size incl. added tokens", NULL},
+    {"vocab_size", Tokenizer_vocab_size, NULL, "vocabulary size incl. added tokens", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyMethodDef Tokenizer_methods[] = {
-    {"encode_batch", (PyCFunction)Tokenizer_encode_batch, METH_VARARGS,
+    {"encode_batch", Tokenizer_encode_batch, METH_VARARGS,
      "encode_batch(texts, add_special_tokens) -> list of id lists"},
     {NULL, NULL, 0, NULL},
 };
 
-static PyTypeObject TokenizerType = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "m2v_native._core.Tokenizer",
-    .tp_basicsize = sizeof(TokenizerObject),
-    .tp_dealloc = (destructor)Tokenizer_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "Tokenizer(path): a loaded tokenizer.json (m2v_tokenizer_load).",
-    .tp_methods = Tokenizer_methods,
-    .tp_getset = Tokenizer_getset,
-    .tp_new = Tokenizer_new,
+static PyType_Slot Tokenizer_slots[] = {
+    {Py_tp_new, Tokenizer_new},
+    {Py_tp_dealloc, Tokenizer_dealloc},
+    {Py_tp_methods, Tokenizer_methods},
+    {Py_tp_getset, Tokenizer_getset},
+    {Py_tp_doc, "Tokenizer(path): a loaded tokenizer.json (m2v_tokenizer_load)."},
+    {0, NULL},
+};
+
+static PyType_Spec Tokenizer_spec = {
+    "m2v_native._core.Tokenizer", sizeof(TokenizerObject), 0, TYPE_FLAGS, Tokenizer_slots,
 };
 
 /* ------------------------------------------------------------------------------------------ */
-/* Module                                                                                     */
+/* Module functions                                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
 static PyObject *mod_version(PyObject *m, PyObject *noargs) {
@@ -772,8 +826,7 @@ static PyObject *mod_distill(PyObject *m, PyObject *args) {
     st = m2v_distill(teacher, &p, out_path);
     Py_END_ALLOW_THREADS
     if (finish_call(st, &ctx) < 0) goto done;
-    result = Py_None;
-    Py_INCREF(result);
+    result = Py_NewRef(Py_None);
 done:
     batch_clear(&words);
     progress_clear(&ctx);
@@ -788,18 +841,24 @@ static PyMethodDef module_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* ------------------------------------------------------------------------------------------ */
+/* Module                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
 static struct PyModuleDef core_module = {
     PyModuleDef_HEAD_INIT, "m2v_native._core",
     "CPython glue over libm2v (include/m2v.h); use the m2v_native package.", -1, module_methods,
     NULL, NULL, NULL, NULL,
 };
 
-/* Creates an exception class `m2v_native.NAME(bases...)` and adds it to the module. */
+/* Creates an exception class `m2v_native.NAME(bases...)` and adds it to the module. Steals
+ * `bases` (which may be NULL after a failed PyTuple_Pack: then fails). */
 static PyObject *add_exception(PyObject *m, const char *name, PyObject *bases, const char *doc) {
     char qual[128];
+    if (!bases) return NULL;
     snprintf(qual, sizeof qual, "m2v_native.%s", name);
     PyObject *exc = PyErr_NewExceptionWithDoc(qual, doc, bases, NULL); /* owned by the static */
-    Py_XDECREF(bases);
+    Py_DECREF(bases);
     if (!exc) return NULL;
     if (PyModule_AddObjectRef(m, name, exc) < 0) {
         Py_DECREF(exc);
@@ -808,16 +867,25 @@ static PyObject *add_exception(PyObject *m, const char *name, PyObject *bases, c
     return exc;
 }
 
+/* Creates the heap type of `spec` into *slot (owned by the static) and adds it to the module
+ * under its short name. Returns 0, or -1 with an exception. */
+static int add_type(PyObject *m, PyType_Spec *spec, PyTypeObject **slot) {
+    PyObject *type = PyType_FromSpec(spec);
+    if (!type) return -1;
+    const char *dot = strrchr(spec->name, '.');
+    if (PyModule_AddObjectRef(m, dot ? dot + 1 : spec->name, type) < 0) {
+        Py_DECREF(type);
+        return -1;
+    }
+    *slot = (PyTypeObject *)type;
+    return 0;
+}
+
 PyMODINIT_FUNC PyInit__core(void) {
-    PyObject *m = NULL;
-    if (PyType_Ready(&FloatArrayType) < 0 || PyType_Ready(&ModelType) < 0 ||
-        PyType_Ready(&TokenizerType) < 0)
-        return NULL;
-    m = PyModule_Create(&core_module);
+    PyObject *m = PyModule_Create(&core_module);
     if (!m) return NULL;
-    if (PyModule_AddObjectRef(m, "FloatArray", (PyObject *)&FloatArrayType) < 0 ||
-        PyModule_AddObjectRef(m, "Model", (PyObject *)&ModelType) < 0 ||
-        PyModule_AddObjectRef(m, "Tokenizer", (PyObject *)&TokenizerType) < 0 ||
+    if (add_type(m, &Model_spec, &ModelType) < 0 ||
+        add_type(m, &Tokenizer_spec, &TokenizerType) < 0 ||
         PyModule_AddStringConstant(m, "HEADER_VERSION", M2V_VERSION_STRING) < 0 ||
         PyModule_AddIntConstant(m, "HEADER_VERSION_NUMBER", M2V_VERSION_NUMBER) < 0)
         goto fail;
