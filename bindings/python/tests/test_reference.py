@@ -81,7 +81,33 @@ def test_encode_as_sequence(m2v, ref, texts, max_length):
 
 @pytest.mark.parametrize("max_length", [None, 512, 16])
 def test_tokenize(m2v, ref, texts, max_length):
-    assert m2v.tokenize(texts, max_length=max_length) == ref_ids(ref, texts, max_length)
+    """tokenize is model2vec's tokenize: truncation to max_length tokens, no character cut."""
+    ref._set_max_length_in_tokenizer(max_length)
+    try:
+        want = ref.tokenize(texts)
+    finally:
+        ref._set_max_length_in_tokenizer(ref.max_length)
+    assert m2v.tokenize(texts, max_length=max_length) == want
+
+
+def test_tokenize_default_truncates_to_max_length(m2v, ref, texts):
+    """Without max_length both truncate to the model's max_length (512 here), and a changed
+    max_length changes both alike."""
+    long_texts = [t * 40 for t in texts[:50]]
+    assert m2v.tokenize(long_texts) == ref.tokenize(long_texts)
+    old = (m2v.max_length, ref.max_length)
+    try:
+        m2v.max_length = ref.max_length = 5
+        assert m2v.tokenize(long_texts) == ref.tokenize(long_texts)
+    finally:
+        m2v.max_length, ref.max_length = old
+
+
+def test_encode_ids_match_reference_dispatch(m2v, ref, texts):
+    """The ids encode uses (character cut + truncation) stay model2vec's _encode_dispatch ones."""
+    for ml in (None, 16):
+        got = m2v._core.tokenize(list(texts), 0 if ml is None else ml, 1)
+        assert got == ref_ids(ref, texts, ml)
 
 
 def test_model_default_max_length_from_config(tmp_path, texts):

@@ -11,9 +11,11 @@ libm2v works. Ctrl-C cancels a long encode.
 """
 from __future__ import annotations
 
+import json
+import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,6 +38,7 @@ __version__: str = _core.version()
 
 __all__ = [
     "StaticModel",
+    "quantize_model",
     "Tokenizer",
     "distill",
     "M2VError",
@@ -50,7 +53,8 @@ __all__ = [
     "__version__",
 ]
 
-DEFAULT_BATCH_SIZE = 1024
+DEFAULT_BATCH_SIZE: int = _core.DEFAULT_BATCH_SIZE
+"""Texts per batch of encode, from libm2v's m2v_encode_default_params() (model2vec's 1024)."""
 
 PathLike = str | os.PathLike
 
@@ -64,22 +68,7 @@ class _Unset:
 
 _UNSET: Any = _Unset()
 
-# The C API's max_length values: > 0 a limit, 0 = no limit; -1 = the model's own default
-# (config.json "max_length", 512 when absent), which is what libm2v uses when params are NULL.
-_MODEL_DEFAULT_MAX_LENGTH = -1
 _INT32_MAX = 2**31 - 1
-
-
-def _max_length_arg(max_length: Any) -> int:
-    if max_length is _UNSET:
-        return _MODEL_DEFAULT_MAX_LENGTH
-    if max_length is None:
-        return 0
-    if isinstance(max_length, bool) or not isinstance(max_length, int):
-        raise TypeError(f"max_length must be an int or None, not {type(max_length).__name__}")
-    if max_length < 1:
-        raise ValueError(f"max_length must be >= 1 or None (got {max_length})")
-    return min(max_length, _INT32_MAX)
 
 
 def _int_arg(name: str, value: Any, minimum: int) -> int:
@@ -167,47 +156,219 @@ class _Progress:
 # StaticModel
 # --------------------------------------------------------------------------------------------
 
+logger = logging.getLogger("m2v_native")
+
+DEFAULT_MAX_LENGTH: int = _core.DEFAULT_MAX_LENGTH
+"""model2vec's DEFAULT_MAX_LENGTH, read from libm2v (m2v_default_max_length())."""
+
+# m2v_dtype codes (include/m2v.h) <-> numpy dtypes. bfloat16 has no numpy dtype.
+_DTYPES: dict[int, str] = {0: "<f4", 1: "<f2", 2: "<f8", 3: "|i1", 5: "|u1", 6: "<i2", 7: "<i4", 8: "<i8", 9: "|b1"}
+_DTYPE_CODES: dict[str, int] = {np.dtype(v).name: k for k, v in _DTYPES.items()}
+# m2v_quantize codes.
+_QUANTIZE = {"float16": 0, "float32": 1, "float64": 2, "int8": 3}
+
+
+class _TensorView:
+    """Exposes a tensor of a libm2v model to numpy without copying (the array interface); keeps
+    the model alive for as long as any array made from it."""
+
+    def __init__(self, core: _core.Model, addr: int, typestr: str, shape: tuple[int, ...]) -> None:
+        self._core = core
+        self.__array_interface__ = {
+            "version": 3, "shape": shape, "typestr": typestr, "data": (addr, True), "strides": None,
+        }
+
+
+def _tensor(core: _core.Model, name: str) -> np.ndarray | None:
+    t = core.tensor(name)
+    if t is None:
+        return None
+    addr, code, shape, nbytes = t
+    if code == 4:  # bfloat16: widened to a float32 copy (numpy has no bfloat16)
+        bits = np.asarray(_TensorView(core, addr, "<u2", shape)).astype(np.uint32) << 16
+        return bits.view(np.float32)
+    return np.asarray(_TensorView(core, addr, _DTYPES[code], shape))
+
+
+def _array_spec(arr: np.ndarray, what: str, ndim: int) -> tuple[np.ndarray, tuple[int, int, tuple[int, ...], int]]:
+    """(contiguous array kept alive by the caller, (address, dtype code, shape, nbytes))."""
+    a = np.ascontiguousarray(arr)
+    if a.ndim != ndim:
+        raise ValueError(f"{what} must be a {ndim}-D array (got shape {a.shape})")
+    if a.dtype.name not in _DTYPE_CODES:
+        raise TypeError(f"{what} dtype {a.dtype} is not supported ({', '.join(sorted(_DTYPE_CODES))})")
+    a = a.astype(a.dtype.newbyteorder("<"), copy=False)
+    return a, (a.__array_interface__["data"][0], _DTYPE_CODES[a.dtype.name], a.shape, a.nbytes)
+
+
+def _tokenizer_json(tokenizer: Any) -> bytes:
+    """tokenizer.json bytes of a tokenizers.Tokenizer or an m2v_native.Tokenizer."""
+    if isinstance(tokenizer, Tokenizer):
+        return tokenizer.to_str().encode("utf-8")
+    to_str = getattr(tokenizer, "to_str", None)
+    if callable(to_str):
+        return to_str().encode("utf-8")
+    raise TypeError(f"tokenizer must be a tokenizers.Tokenizer or an m2v_native.Tokenizer, not {type(tokenizer).__name__}")
+
+
+def _max_length_flag(max_length: Any) -> int:
+    """C value of an explicit max_length: None -> 0 (no truncation), int -> itself."""
+    if max_length is None:
+        return 0
+    if isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer)):
+        raise TypeError(f"max_length must be an int or None, not {type(max_length).__name__}")
+    if max_length < 1:
+        raise ValueError(f"max_length must be >= 1 or None (got {max_length})")
+    return min(int(max_length), _INT32_MAX)
+
+
+def _quantize_code(quantize_to: Any) -> int:
+    if quantize_to is None:
+        return -1
+    value = getattr(quantize_to, "value", quantize_to)  # model2vec's DType enum
+    if value not in _QUANTIZE:
+        raise ValueError(f"{quantize_to!r} is not a valid DType")
+    return _QUANTIZE[value]
+
 
 class StaticModel:
-    """A model2vec model loaded by libm2v: the API of model2vec.StaticModel for inference.
+    """A model2vec model run by libm2v, with model2vec.StaticModel's API.
 
-    Create one with StaticModel.from_pretrained(path). The embedding table is memory-mapped and
-    shared; the model is immutable and safe to use from many threads at once. Pickling stores the
-    folder path and reloads from it.
+    Load one with StaticModel.from_pretrained(path_or_hub_id), or build one from arrays as
+    model2vec does: StaticModel(vectors, tokenizer, ...). The embedding table is memory-mapped
+    (or copied once, for arrays) and shared; the model's numbers are immutable and it is safe to
+    use from many threads at once. `normalize`, `max_length` and `config` are plain Python
+    state, settable as in model2vec. Pickling stores the folder path (or the arrays).
     """
 
-    def __init__(self, core: _core.Model, path: str, normalize: bool) -> None:
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        tokenizer: Any,
+        config: Mapping[str, Any] | None = None,
+        normalize: bool = False,
+        base_model_name: str | None = None,
+        language: list[str] | None = None,
+        weights: np.ndarray | None = None,
+        token_mapping: np.ndarray | None = None,
+        max_length: int | None = DEFAULT_MAX_LENGTH,
+    ) -> None:
+        """Build a model from arrays, as model2vec.StaticModel(...): every array is copied.
+
+        :param vectors: the (rows, dim) table: float16/32/64 or int8/uint8.
+        :param tokenizer: a tokenizers.Tokenizer or an m2v_native.Tokenizer.
+        :param config: metadata stored as the config (copied).
+        :param normalize: whether encode normalizes (authoritative: written to config).
+        :param base_model_name: for the model card. :param language: for the model card.
+        :param weights: per-token weights (1-D floats), or None.
+        :param token_mapping: token id -> row of vectors (1-D ints), or None.
+        :param max_length: encode's default truncation in tokens; None = none (written to config).
+        :raises ValueError: the number of vectors does not match the tokenizer (and no mapping).
+        """
+        vec, vspec = _array_spec(np.asarray(vectors), "vectors", 2)
+        w = m = None
+        wspec = mspec = None
+        if weights is not None:
+            w, wspec = _array_spec(np.asarray(weights), "weights", 1)
+        if token_mapping is not None:
+            m, mspec = _array_spec(np.asarray(token_mapping), "token_mapping", 1)
+        tok_json = _tokenizer_json(tokenizer)
+        if token_mapping is None:
+            n_tokens = _core.tokenizer_from_json(tok_json).vocab_size
+            if vec.shape[0] != n_tokens:
+                raise ValueError(
+                    f"Number of tokens ({n_tokens}) does not match number of vectors ({vec.shape[0]}). "
+                    "Please provide a token mapping or ensure the number of tokens matches the number of vectors."
+                )
+        cfg = dict(config) if config is not None else {}
+        meta = json.dumps({"base_model": base_model_name, "language": language}).encode()
+        core = _core.model_create(vspec, wspec, mspec, tok_json, json.dumps(cfg).encode(),
+                                  int(bool(normalize)), _max_length_flag(max_length), meta)
+        del vec, w, m  # copied by libm2v
+        self._init_from_core(core, "", config=cfg, normalize=bool(normalize), max_length=max_length,
+                             base_model_name=base_model_name, language=language)
+
+    def _init_from_core(self, core: _core.Model, path: str, *, config: dict[str, Any] | None = None,
+                        normalize: bool | None = None, max_length: Any = _UNSET,
+                        base_model_name: Any = _UNSET, language: Any = _UNSET) -> None:
         self._core = core
         self._path = path
-        self._normalize = bool(normalize)
         self._tokens: tuple[str, ...] | None = None
+        self._tokenizer: Any = None
+        self._embedding: np.ndarray | None = None
+        meta = json.loads(core.metadata_json())
+        self.base_model_name = meta.get("base_model") if base_model_name is _UNSET else base_model_name
+        self.language = meta.get("language") if language is _UNSET else language
+        # config as model2vec holds it: the given/loaded dict, then max_length and normalize set.
+        self.config: dict[str, Any] = dict(config) if config is not None else json.loads(core.config_json())
+        self._max_length: int | None = None
+        self._normalize = False
+        ml = core.max_length
+        self._set_state(max_length=(ml if ml > 0 else None) if max_length is _UNSET else max_length,
+                        normalize=core.normalize if normalize is None else normalize)
+
+    def _set_state(self, *, max_length: int | None, normalize: bool) -> None:
+        self._max_length = max_length
+        self.config["max_length"] = max_length
+        self._normalize = bool(normalize)
+        self.config["normalize"] = bool(normalize)
+
+    @classmethod
+    def _from_core(cls, core: _core.Model, path: str, **state: Any) -> StaticModel:
+        model = cls.__new__(cls)
+        model._init_from_core(core, path, **state)
+        return model
 
     @classmethod
     def from_pretrained(
-        cls, path: PathLike, normalize: bool | None = None, subfolder: str | None = None
+        cls,
+        path: PathLike,
+        token: str | None = None,
+        normalize: bool | None = None,
+        subfolder: str | None = None,
+        quantize_to: str | None = None,
+        dimensionality: int | None = None,
+        vocabulary_quantization: int | None = None,
+        max_length: int | None = _UNSET,
+        force_download: bool = True,
+        *,
+        mmap: bool = True,
     ) -> StaticModel:
-        """Load a model2vec folder (config.json, model.safetensors, tokenizer.json), or a
-        sentence-transformers folder whose modules.json points at one.
+        """Load a model2vec model from a local folder or a HuggingFace hub id, as model2vec does.
 
-        :param path: the local folder (no hub downloads).
-        :param normalize: override the config's "normalize"; None keeps it (False when absent).
-        :param subfolder: a folder inside `path` to load from.
-        :raises FileNotFoundError: (NotFoundError) the folder or a required file is missing.
+        :param path: a local folder (model2vec or sentence-transformers layout), or a hub id
+            "org/name": looked up in the HuggingFace cache and, unless HF_HUB_OFFLINE=1 and
+            when huggingface_hub is installed, downloaded (m2v_native.hub.resolve_model).
+        :param token: HuggingFace token for private models.
+        :param normalize: override the config's "normalize" (None: config, else False).
+        :param subfolder: a folder inside the model to load from.
+        :param quantize_to: re-quantize the table ("float16", "float32", "float64", "int8").
+        :param dimensionality: keep only the first this many dimensions.
+        :param vocabulary_quantization: k-means the vocabulary into this many clusters.
+        :param max_length: encode's default truncation; not passed = config "max_length"
+            (512 when absent); None = no truncation.
+        :param force_download: as model2vec (True: ask the hub even when the id is cached).
+        :param mmap: m2v only, reserved: the table is always mapped in this version.
+        :raises FileNotFoundError: (NotFoundError) the folder, id or a required file is missing.
         :raises ValueError: (FormatError, UnsupportedError) corrupt or unsupported files.
         """
-        full = os.fspath(path)
-        if subfolder is not None:
-            full = os.path.join(full, subfolder)
-        full = os.path.abspath(full)
+        from . import hub
+
+        folder = hub.resolve_model(os.fspath(path), token=token, subfolder=subfolder, force_download=force_download)
+        folder = os.path.abspath(folder)
         flag = -1 if normalize is None else int(bool(normalize))
-        core = _core.Model(full, flag)
-        return cls(core, full, core.normalize)
+        ml = -1 if max_length is _UNSET else _max_length_flag(max_length)
+        model = cls._from_core(_core.Model(folder, flag, ml), folder)
+        if not any([vocabulary_quantization, quantize_to, dimensionality]):
+            return model
+        return quantize_model(model, vocabulary_quantization=vocabulary_quantization, quantize_to=quantize_to,
+                              dimensionality=dimensionality)
 
     # ---- properties -----------------------------------------------------------------------
 
     @property
     def path(self) -> str:
-        """The absolute folder the model was loaded from."""
+        """The absolute folder the model was loaded from ("" for a model built from arrays)."""
         return self._path
 
     @property
@@ -222,12 +383,68 @@ class StaticModel:
 
     @property
     def normalize(self) -> bool:
-        """Whether encode L2-normalizes by default (settable, as in model2vec)."""
+        """Whether encode L2-normalizes by default (settable; updates config, as model2vec)."""
         return self._normalize
 
     @normalize.setter
     def normalize(self, value: bool) -> None:
-        self._normalize = bool(value)
+        current = self.config.get("normalize")
+        if current is not None and value != current:
+            logger.warning(f"Set normalization to `{value}`, which does not match config value `{current}`. Updating config.")
+        self._normalize = value
+        self.config["normalize"] = value
+
+    @property
+    def max_length(self) -> int | None:
+        """encode's default truncation in tokens, None = none (settable; updates config)."""
+        return self._max_length
+
+    @max_length.setter
+    def max_length(self, value: int | None) -> None:
+        _max_length_flag(value)
+        current = self.config.get("max_length")
+        if current is not None and value != current:
+            logger.warning(f"Set max_length to `{value}`, which does not match config value `{current}`. Updating config.")
+        self._max_length = value
+        self.config["max_length"] = value
+        if self._tokenizer is not None:
+            self._sync_tokenizer_truncation()
+
+    @property
+    def embedding(self) -> np.ndarray:
+        """The table in its stored dtype, (rows, dim): a read-only view of the mapped file (no
+        copy). model2vec's is writable; copy it (np.array) to change values."""
+        if self._embedding is None:
+            self._embedding = _tensor(self._core, "embeddings")
+        return self._embedding
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Per-token weights as stored (read-only view), or None."""
+        return _tensor(self._core, "weights")
+
+    @property
+    def token_mapping(self) -> np.ndarray | None:
+        """Token id -> row of `embedding` (vocabulary-quantized models; read-only view), or None."""
+        return _tensor(self._core, "mapping")
+
+    @property
+    def embedding_dtype(self) -> str:
+        """numpy's name of the table dtype ("float16", "float32", "int8", ...)."""
+        return np.dtype(self.embedding.dtype).name
+
+    @property
+    def vocabulary_quantization(self) -> int | None:
+        """The number of clusters when the vocabulary was quantized, else None."""
+        rows = self.embedding.shape[0]
+        quantized = self._core.tensor("mapping") is not None or rows != len(self.tokens)
+        return int(rows) if quantized else None
+
+    @property
+    def unk_token_id(self) -> int | None:
+        """Id of the unknown token (dropped from every tokenization), or None."""
+        unk = self._core.unk_token_id
+        return None if unk < 0 else unk
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -238,10 +455,42 @@ class StaticModel:
 
     @property
     def median_token_length(self) -> int:
-        """int(median of the token lengths in characters), as model2vec computes it."""
-        return int(np.median([len(t) for t in self.tokens if t is not None]))
+        """int(median of the token lengths in code points), as model2vec computes it."""
+        return self._core.median_token_length
+
+    @property
+    def tokenizer(self) -> Any:
+        """The tokenizer: a tokenizers.Tokenizer (padding off, truncation at max_length, as
+        model2vec's) when the `tokenizers` package is installed, else an m2v_native.Tokenizer.
+        m2v itself never uses this object: changing it does not change encode."""
+        if self._tokenizer is None:
+            raw = self._core.tokenizer_json()
+            try:
+                from tokenizers import Tokenizer as HFTokenizer
+            except ImportError:
+                self._tokenizer = Tokenizer._from_json(raw)
+            else:
+                tok = HFTokenizer.from_str(raw.decode("utf-8"))
+                padding = tok.padding
+                if padding is not None:
+                    tok.enable_padding(pad_id=padding["pad_id"], pad_token=padding["pad_token"],
+                                       pad_type_id=padding["pad_type_id"], length=0)
+                self._tokenizer = tok
+                self._sync_tokenizer_truncation()
+        return self._tokenizer
+
+    def _sync_tokenizer_truncation(self) -> None:
+        tok = self._tokenizer
+        if hasattr(tok, "enable_truncation"):
+            if self._max_length is None:
+                tok.no_truncation()
+            else:
+                tok.enable_truncation(self._max_length)
 
     # ---- encoding ---------------------------------------------------------------------------
+
+    def _max_length_for(self, max_length: Any) -> int:
+        return _max_length_flag(self._max_length if max_length is _UNSET else max_length)
 
     def encode(
         self,
@@ -251,25 +500,32 @@ class StaticModel:
         max_length: int | None = _UNSET,
         normalize: bool | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        use_multiprocessing: bool = True,
+        multiprocessing_threshold: int = 10_000,
         n_threads: int = 0,
+        reference_dtype: bool = False,
         **kwargs: Any,
     ) -> np.ndarray:
-        """One float32 vector per sentence: (n, dim), or (dim,) for a single str.
+        """One vector per sentence: (n, dim) float32, or (dim,) for a single str.
 
         :param sentences: a str or a list (or tuple) of str.
         :param show_progress_bar: show a progress bar (tqdm when installed, else on stderr).
-        :param max_length: tokens per sentence; not passed = the model's default (config
-            "max_length", 512 when absent); None = no truncation. Sentences are first cut to
-            max_length * median_token_length characters, as model2vec does.
+        :param max_length: tokens per sentence; not passed = the model's `max_length`; None = no
+            truncation. Sentences are first cut to max_length * median_token_length characters,
+            as model2vec does.
         :param normalize: L2-normalize; None = the model's `normalize`.
         :param batch_size: sentences between progress updates / Ctrl-C checks.
-        :param n_threads: worker threads, 0 = all cores. The result does not depend on it.
-        :param kwargs: ignored (model2vec's use_multiprocessing, multiprocessing_threshold, ...).
+        :param use_multiprocessing: accepted for model2vec compatibility; libm2v always uses
+            its own threads (see n_threads). :param multiprocessing_threshold: likewise.
+        :param n_threads: m2v only: worker threads, 0 = all cores. The result does not depend on it.
+        :param reference_dtype: m2v only: return model2vec's dtype (the table's float dtype;
+            float32 for integer tables) instead of float32.
+        :param kwargs: ignored, as in model2vec.
         """
         texts, single = _sentences_arg(sentences)
         norm = self._normalize if normalize is None else bool(normalize)
         args = (
-            _max_length_arg(max_length),
+            self._max_length_for(max_length),
             int(norm),
             _int_arg("n_threads", n_threads, 0),
             _int_arg("batch_size", batch_size, 1),
@@ -278,6 +534,10 @@ class StaticModel:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         with _Progress(show_progress_bar, len(texts), "Encoding") as progress:
             self._core.encode(texts, *args, progress.callback(), out.__array_interface__["data"][0], out.size)
+        if reference_dtype:
+            dt = self.embedding.dtype
+            if dt.kind == "f" and dt != np.float32:
+                out = out.astype(dt)
         return out[0] if single else out
 
     def encode_as_sequence(
@@ -287,14 +547,15 @@ class StaticModel:
         max_length: int | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         show_progress_bar: bool = False,
+        use_multiprocessing: bool = True,
+        multiprocessing_threshold: int = 10_000,
         n_threads: int = 0,
-        **kwargs: Any,
     ) -> list[np.ndarray] | np.ndarray:
         """One (n_tokens, dim) float32 array of token vectors per sentence (weights applied, no
         mean, no normalization); one array for a single str. max_length None (default) = no
-        truncation, as model2vec."""
+        truncation, as model2vec (independent of the model's max_length)."""
         texts, single = _sentences_arg(sentences)
-        ml = _max_length_arg(max_length)
+        ml = _max_length_flag(max_length)
         threads = _int_arg("n_threads", n_threads, 0)
         step = _int_arg("batch_size", batch_size, 1)
         out: list[np.ndarray] = []
@@ -310,26 +571,87 @@ class StaticModel:
                     progress.bar.update(len(chunk))
         return out[0] if single else out
 
-    def tokenize(self, sentences: str | Sequence[str], max_length: int | None = None) -> list[list[int]]:
-        """The token ids encode uses for each sentence (no special tokens, the unknown token
-        removed). max_length None (default) = no cut and no truncation; an int applies encode's
-        character cut and token truncation."""
+    def tokenize(self, sentences: str | Sequence[str], *, max_length: int | None = _UNSET) -> list[list[int]]:
+        """The token ids of each sentence, as model2vec's tokenize: no special tokens, truncated
+        to the model's `max_length` tokens (no character cut), the unknown token removed.
+        m2v only: `max_length` overrides the truncation (None = none)."""
         texts, _ = _sentences_arg(sentences)
-        return self._core.tokenize(texts, _max_length_arg(max_length))
+        return self._core.tokenize(texts, self._max_length_for(max_length), 0)
 
     # ---- persistence ------------------------------------------------------------------------
 
-    def save_pretrained(self, path: PathLike) -> None:
-        """Write the model in model2vec's format (config.json, model.safetensors,
-        tokenizer.json, modules.json, README.md); model2vec.StaticModel.from_pretrained loads it.
-        The folder is created if missing."""
-        self._core.save(os.fspath(path))
+    def save_pretrained(self, path: PathLike, model_name: str | None = None, subfolder: str | None = None) -> None:
+        """Write the model as model2vec's save_pretrained does (config.json from `config`,
+        model.safetensors, tokenizer.json, modules.json, README.md model card with
+        `model_name`, default the folder's name) into `path` or `path/subfolder` (created if
+        missing). model2vec.StaticModel.from_pretrained loads it."""
+        meta = json.dumps({"base_model": self.base_model_name, "language": self.language}).encode()
+        self._core.save(os.fspath(path), json.dumps(self.config).encode(), model_name, subfolder, meta)
+
+    def push_to_hub(self, repo_id: str, private: bool = False, token: str | None = None,
+                    subfolder: str | None = None) -> None:
+        """Save the model to a temporary folder and upload it to the HuggingFace hub (needs the
+        `huggingface_hub` package: pip install m2v-native[hub]), as model2vec does."""
+        import tempfile
+
+        from . import hub
+
+        with tempfile.TemporaryDirectory() as tmp:
+            self.save_pretrained(tmp, model_name=repo_id)
+            hub.push_to_hub(tmp, repo_id, private=private, token=token, subfolder=subfolder)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (StaticModel.from_pretrained, (self._path, self._normalize))
+        state = {"config": self.config, "normalize": self._normalize, "max_length": self._max_length,
+                 "base_model_name": self.base_model_name, "language": self.language}
+        if self._path:
+            return (_unpickle_path, (type(self), self._path, state))
+        arrays = (np.array(self.embedding), self.weights, self.token_mapping)
+        return (_unpickle_arrays, (type(self), arrays, self._core.tokenizer_json(), state))
 
     def __repr__(self) -> str:
-        return f"m2v_native.StaticModel({self._path!r}, dim={self.dim}, vocab_size={self.vocab_size})"
+        where = repr(self._path) if self._path else "<arrays>"
+        return f"m2v_native.StaticModel({where}, dim={self.dim}, vocab_size={self.vocab_size})"
+
+
+def _unpickle_path(cls: type[StaticModel], path: str, state: dict[str, Any]) -> StaticModel:
+    ml = state["max_length"]
+    core = _core.Model(path, int(state["normalize"]), _max_length_flag(ml))
+    return cls._from_core(core, path, **state)
+
+
+def _unpickle_arrays(cls: type[StaticModel], arrays: tuple[Any, ...], tok_json: bytes,
+                     state: dict[str, Any]) -> StaticModel:
+    vectors, weights, mapping = arrays
+    return cls(vectors, Tokenizer._from_json(tok_json), config=state["config"], normalize=state["normalize"],
+               base_model_name=state["base_model_name"], language=state["language"], weights=weights,
+               token_mapping=mapping, max_length=state["max_length"])
+
+
+def quantize_model(
+    model: StaticModel,
+    vocabulary_quantization: int | None = None,
+    quantize_to: str | None = None,
+    dimensionality: int | None = None,
+) -> StaticModel:
+    """A new model with the table quantized and/or reduced, as model2vec.model.quantize_model:
+    vocabulary quantization (k-means, m2v's own deterministic clustering) first, then the dtype,
+    then the first `dimensionality` columns. config, normalize, max_length, base_model_name and
+    language are kept.
+
+    :raises ValueError: dimensionality above the model's, the vocabulary already quantized, an
+        unknown dtype.
+    """
+    code = _quantize_code(quantize_to)
+    dims = 0 if dimensionality is None else _int_arg("dimensionality", dimensionality, 1)
+    k = 0 if vocabulary_quantization is None else _int_arg("vocabulary_quantization", vocabulary_quantization, 1)
+    if dims > model.dim:
+        raise ValueError(f"Dimensionality {dims} is greater than the model dimensionality {model.dim}")
+    if k and (model.token_mapping is not None or model.embedding.shape[0] != len(model.tokens)):
+        raise ValueError("Model already has been vocabulary quantized, cannot quantize again.")
+    core = model._core.quantize(code, dims, k)
+    return type(model)._from_core(core, "", config=dict(model.config), normalize=model.normalize,
+                                  max_length=model.max_length, base_model_name=model.base_model_name,
+                                  language=model.language)
 
 
 # --------------------------------------------------------------------------------------------
@@ -344,12 +666,31 @@ class Tokenizer:
     def __init__(self, core: _core.Tokenizer, path: str) -> None:
         self._core = core
         self._path = path
+        self._json: bytes | None = None
 
     @classmethod
     def from_file(cls, path: PathLike) -> Tokenizer:
         """Load a tokenizer.json file."""
         full = os.path.abspath(os.fspath(path))
         return cls(_core.Tokenizer(full), full)
+
+    @classmethod
+    def from_str(cls, json_text: str) -> Tokenizer:
+        """Load a tokenizer from tokenizer.json text (as tokenizers.Tokenizer.from_str)."""
+        return cls._from_json(json_text.encode("utf-8"))
+
+    @classmethod
+    def _from_json(cls, raw: bytes) -> Tokenizer:
+        tok = cls(_core.tokenizer_from_json(raw), "")
+        tok._json = raw
+        return tok
+
+    def to_str(self) -> str:
+        """The tokenizer.json text (as tokenizers.Tokenizer.to_str)."""
+        if self._json is None:
+            with open(self._path, "rb") as f:
+                self._json = f.read()
+        return self._json.decode("utf-8")
 
     @property
     def vocab_size(self) -> int:
@@ -370,6 +711,8 @@ class Tokenizer:
         return self._core.encode_batch([text], bool(add_special_tokens))[0]
 
     def __reduce__(self) -> tuple[Any, ...]:
+        if not self._path:
+            return (Tokenizer.from_str, (self.to_str(),))
         return (Tokenizer.from_file, (self._path,))
 
     def __repr__(self) -> str:
@@ -377,91 +720,7 @@ class Tokenizer:
 
 
 # --------------------------------------------------------------------------------------------
-# distill
+# distill (its own module: _distill.py)
 # --------------------------------------------------------------------------------------------
 
-_QUANTIZE = {"float16": 0, "float32": 1, "float64": 2, "int8": 3}
-_POOLING = {"mean": 0, "first": 1, "last": 2, "pooler": 3}
-_DEFAULT_REMOVE_PATTERN = r"\[unused\d+\]"
-
-
-def distill(
-    model_name: PathLike,
-    vocabulary: Sequence[str] | None = None,
-    device: str | None = None,
-    pca_dims: int | float | str | None = 256,
-    sif_coefficient: float | None = 1e-4,
-    token_remove_pattern: str | None = _DEFAULT_REMOVE_PATTERN,
-    quantize_to: str = "float16",
-    vocabulary_quantization: int | None = None,
-    pooling: str = "mean",
-    show_progress_bar: bool = False,
-    *,
-    output_path: PathLike | None = None,
-    n_threads: int = 0,
-    **ignored: Any,
-) -> StaticModel:
-    """Distill a BERT sentence-transformer folder into a static model, like model2vec.distill.
-
-    :param model_name: a local teacher folder (config.json with model_type "bert",
-        model.safetensors, a WordPiece tokenizer.json). There is no hub download.
-    :param vocabulary: extra words, added to the tokenizer as model2vec does.
-    :param device: ignored (m2v runs on the CPU).
-    :param pca_dims: int (dimensions), "auto" (PCA without reduction), a float in (0, 1)
-        (explained variance), or None (no PCA).
-    :param sif_coefficient: Zipf/SIF coefficient, or None for no weighting.
-    :param token_remove_pattern: model2vec's default ``r"\[unused\d+\]"`` or None; other
-        patterns are not supported.
-    :param quantize_to: "float16", "float32", "float64" or "int8".
-    :param vocabulary_quantization: number of k-means clusters, or None.
-    :param pooling: "mean", "first", "last" or "pooler".
-    :param show_progress_bar: show progress over the vocabulary tokens.
-    :param output_path: folder to write the model to; default a new temporary folder, which the
-        returned model's ``path`` names (and which stays on disk).
-    :param n_threads: threads for the teacher's forward pass, 0 = all cores.
-    """
-    import tempfile
-
-    teacher = os.fspath(model_name)
-    if isinstance(pca_dims, bool):
-        raise TypeError("pca_dims must be an int, a float, 'auto' or None")
-    dims, variance = 0, 0.0
-    if pca_dims is None:
-        dims = 0
-    elif pca_dims == "auto":
-        dims = -1
-    elif isinstance(pca_dims, int):
-        if pca_dims <= 0:
-            raise ValueError("pca_dims must be positive")
-        dims = pca_dims
-    elif isinstance(pca_dims, float):
-        if not 0.0 < pca_dims < 1.0:
-            raise ValueError("pca_dims as a float is an explained-variance fraction in (0, 1)")
-        variance = pca_dims
-    else:
-        raise TypeError("pca_dims must be an int, a float, 'auto' or None")
-    if token_remove_pattern not in (None, _DEFAULT_REMOVE_PATTERN):
-        raise ValueError(f"token_remove_pattern {token_remove_pattern!r} is not supported "
-                         f"(only {_DEFAULT_REMOVE_PATTERN!r} or None)")
-    if quantize_to not in _QUANTIZE:
-        raise ValueError(f"quantize_to must be one of {sorted(_QUANTIZE)}")
-    if pooling not in _POOLING:
-        raise ValueError(f"pooling must be one of {sorted(_POOLING)}")
-    vq = _int_arg("vocabulary_quantization", vocabulary_quantization or 0, 0)
-    threads = _int_arg("n_threads", n_threads, 0)
-    if vocabulary is not None and not isinstance(vocabulary, (list, tuple)):
-        vocabulary = list(vocabulary)
-    out = os.fspath(output_path) if output_path is not None else tempfile.mkdtemp(prefix="m2v-distill-")
-    with _Progress(show_progress_bar, 1, "Distilling", unit="token") as progress:
-        bar = progress.bar
-
-        def update(done: int, total: int) -> None:
-            if bar is not None:
-                if getattr(bar, "total", None) != total:
-                    bar.total = total
-                bar.update(done - bar.n)
-
-        _core.distill(teacher, out, vocabulary, dims, variance, float(sif_coefficient or 0.0),
-                      _QUANTIZE[quantize_to], _POOLING[pooling],
-                      1 if token_remove_pattern else 0, vq, threads, update if bar is not None else None)
-    return StaticModel.from_pretrained(out)
+from ._distill import distill  # noqa: E402  (model2vec.distill's signature; needs the names above)

@@ -587,15 +587,16 @@ done:
 static PyObject *Model_tokenize(PyObject *op, PyObject *args) {
     ModelObject *self = (ModelObject *)op;
     PyObject *texts; /* borrowed */
-    int max_length;
+    int max_length, character_cut = 1;
     text_batch batch = {0};
     m2v_ids *ids = NULL; /* owned: m2v_ids_free */
     PyObject *result = NULL;
     m2v_status st;
-    if (!PyArg_ParseTuple(args, "Oi:tokenize", &texts, &max_length)) return NULL;
+    if (!PyArg_ParseTuple(args, "Oi|i:tokenize", &texts, &max_length, &character_cut)) return NULL;
     if (batch_init(&batch, texts) < 0) goto done;
     m2v_encode_params p = m2v_encode_default_params();
     p.max_length = max_length;
+    p.character_cut = character_cut;
     Py_BEGIN_ALLOW_THREADS
     st = m2v_tokenize(self->model, batch.ptrs, batch.lens, (size_t)batch.n, &p, &ids);
     Py_END_ALLOW_THREADS
@@ -610,29 +611,175 @@ done:
     return result;
 }
 
-/* save(path) -> None */
-static PyObject *Model_save(PyObject *op, PyObject *arg) {
+/* Optional bytes argument: (pointer, length) borrowed from `obj`, or (NULL, 0) for None. */
+static int optional_bytes(PyObject *obj, const char **ptr, size_t *len, const char *what) {
+    *ptr = NULL;
+    *len = 0;
+    if (obj == Py_None) return 0;
+    if (!PyBytes_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be bytes or None", what);
+        return -1;
+    }
+    *ptr = PyBytes_AsString(obj); /* borrowed from obj */
+    if (!*ptr) return -1;
+    *len = (size_t)PyBytes_Size(obj);
+    return 0;
+}
+
+/* Optional str argument as UTF-8 (borrowed from `obj`), or NULL for None. */
+static int optional_utf8(PyObject *obj, const char **out, const char *what) {
+    *out = NULL;
+    if (obj == Py_None) return 0;
+    if (!PyUnicode_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s must be a str or None", what);
+        return -1;
+    }
+    *out = PyUnicode_AsUTF8AndSize(obj, NULL); /* owned by obj */
+    return *out ? 0 : -1;
+}
+
+/* save(path[, config_json, model_name, subfolder, metadata_json]) -> None: m2v_model_save_v2.
+ * config_json / metadata_json are bytes or None, model_name / subfolder str or None. */
+static PyObject *Model_save(PyObject *op, PyObject *args) {
     ModelObject *self = (ModelObject *)op;
     PyObject *path = NULL; /* owned bytes */
+    PyObject *config = Py_None, *name = Py_None, *sub = Py_None, *meta = Py_None; /* borrowed */
+    PyObject *result = NULL;
     m2v_status st;
-    if (!PyUnicode_FSConverter(arg, &path)) return NULL;
+    if (!PyArg_ParseTuple(args, "O&|OOOO:save", PyUnicode_FSConverter, &path, &config, &name, &sub, &meta))
+        return NULL;
+    m2v_save_params p = m2v_save_default_params();
     const char *cpath = PyBytes_AsString(path); /* borrowed from path */
-    if (!cpath) {
-        Py_DECREF(path);
+    if (!cpath || optional_bytes(config, &p.config_json, &p.config_json_len, "config_json") < 0 ||
+        optional_utf8(name, &p.model_name, "model_name") < 0 || optional_utf8(sub, &p.subfolder, "subfolder") < 0 ||
+        optional_bytes(meta, &p.metadata_json, &p.metadata_json_len, "metadata_json") < 0)
+        goto done;
+    Py_BEGIN_ALLOW_THREADS
+    st = m2v_model_save_v2(self->model, cpath, &p);
+    Py_END_ALLOW_THREADS
+    if (st != M2V_OK) {
+        raise_status(st);
+        goto done;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    Py_DECREF(path);
+    return result;
+}
+
+/* ---- Model data: tensors, config, metadata, tokenizer.json, quantize -------------------- */
+
+static PyObject *Model_max_length(PyObject *op, void *closure) {
+    (void)closure;
+    return PyLong_FromLongLong((long long)m2v_model_max_length(((ModelObject *)op)->model));
+}
+
+static PyObject *Model_median_token_length(PyObject *op, void *closure) {
+    (void)closure;
+    return PyLong_FromSize_t(m2v_model_median_token_length(((ModelObject *)op)->model));
+}
+
+static PyObject *Model_unk_token_id(PyObject *op, void *closure) {
+    (void)closure;
+    return PyLong_FromLong((long)m2v_model_unk_token_id(((ModelObject *)op)->model));
+}
+
+/* tensor(name) -> None or (address, m2v_dtype, shape tuple, nbytes). The address points into the
+ * model (read-only, valid while this Model lives: the Python side keeps a reference). */
+static PyObject *Model_tensor(PyObject *op, PyObject *arg) {
+    ModelObject *self = (ModelObject *)op;
+    const char *name;
+    if (optional_utf8(arg, &name, "name") < 0) return NULL;
+    if (!name) {
+        PyErr_SetString(PyExc_TypeError, "name must be a str");
         return NULL;
     }
-    Py_BEGIN_ALLOW_THREADS
-    st = m2v_model_save(self->model, cpath);
-    Py_END_ALLOW_THREADS
-    Py_DECREF(path);
+    m2v_tensor t;
+    m2v_status st = m2v_model_tensor(self->model, name, &t);
+    if (st == M2V_ERR_NOT_FOUND) Py_RETURN_NONE;
     if (st != M2V_OK) return raise_status(st);
-    Py_RETURN_NONE;
+    PyObject *shape = t.ndim == 2 ? Py_BuildValue("(nn)", (Py_ssize_t)t.shape[0], (Py_ssize_t)t.shape[1])
+                                  : Py_BuildValue("(n)", (Py_ssize_t)t.shape[0]);
+    if (!shape) return NULL;
+    PyObject *addr = PyLong_FromVoidPtr((void *)t.data);
+    if (!addr) {
+        Py_DECREF(shape);
+        return NULL;
+    }
+    return Py_BuildValue("(NiNn)", addr, (int)t.dtype, shape, (Py_ssize_t)t.nbytes); /* steals addr, shape */
+}
+
+static PyObject *Model_config_json(PyObject *op, PyObject *noargs) {
+    (void)noargs;
+    size_t n = 0;
+    const char *s = m2v_model_config_json(((ModelObject *)op)->model, &n); /* owned by the model */
+    return PyUnicode_DecodeUTF8(s ? s : "{}", s ? (Py_ssize_t)n : 2, "strict");
+}
+
+static PyObject *Model_metadata_json(PyObject *op, PyObject *noargs) {
+    (void)noargs;
+    size_t n = 0;
+    const char *s = m2v_model_metadata_json(((ModelObject *)op)->model, &n); /* owned by the model */
+    return PyUnicode_DecodeUTF8(s ? s : "{}", s ? (Py_ssize_t)n : 2, "strict");
+}
+
+/* tokenizer_json() -> bytes (two-call pattern of m2v_model_tokenizer_json). */
+static PyObject *Model_tokenizer_json(PyObject *op, PyObject *noargs) {
+    ModelObject *self = (ModelObject *)op;
+    (void)noargs;
+    size_t n = 0;
+    m2v_status st = m2v_model_tokenizer_json(self->model, NULL, 0, &n);
+    if (st != M2V_OK) return raise_status(st);
+    if (n > (size_t)PY_SSIZE_T_MAX) return PyErr_NoMemory();
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)n); /* owned until returned */
+    if (!out) return NULL;
+    char *buf = PyBytes_AsString(out);
+    if (!buf) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    st = m2v_model_tokenizer_json(self->model, buf, n, &n);
+    if (st != M2V_OK) {
+        Py_DECREF(out);
+        return raise_status(st);
+    }
+    return out;
+}
+
+/* Wraps a new m2v_model* in a Model (takes ownership; frees it on failure). */
+static PyObject *wrap_model(m2v_model *model) {
+    ModelObject *self = (ModelObject *)alloc_instance(ModelType);
+    if (!self) {
+        m2v_model_free(model);
+        return NULL;
+    }
+    self->model = model;
+    return (PyObject *)self;
+}
+
+/* quantize(quantize_to, dimensionality, vocabulary_quantization) -> new Model
+ * (-1 / 0 / 0 keep; see m2v_quantize_params). */
+static PyObject *Model_quantize(PyObject *op, PyObject *args) {
+    ModelObject *self = (ModelObject *)op;
+    m2v_quantize_params p = m2v_quantize_default_params();
+    if (!PyArg_ParseTuple(args, "iii:quantize", &p.quantize_to, &p.dimensionality, &p.vocabulary_quantization))
+        return NULL;
+    m2v_model *model = NULL;
+    m2v_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = m2v_model_quantize(self->model, &p, &model);
+    Py_END_ALLOW_THREADS
+    if (st != M2V_OK) return raise_status(st);
+    return wrap_model(model);
 }
 
 static PyGetSetDef Model_getset[] = {
     {"dim", Model_dim, NULL, "embedding width (m2v_model_dim)", NULL},
     {"vocab_size", Model_vocab_size, NULL, "token ids the tokenizer can produce", NULL},
     {"normalize", Model_normalize, NULL, "the model's default normalization", NULL},
+    {"max_length", Model_max_length, NULL, "encode's default truncation in tokens, 0 = none", NULL},
+    {"median_token_length", Model_median_token_length, NULL, "model2vec's median_token_length", NULL},
+    {"unk_token_id", Model_unk_token_id, NULL, "the unknown token's id, -1 = none", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -644,8 +791,16 @@ static PyMethodDef Model_methods[] = {
     {"encode_as_sequence", Model_encode_as_sequence, METH_VARARGS,
      "encode_as_sequence(texts, max_length, n_threads, batch_size, progress) -> "
      "(bytearray of float32, offsets)"},
-    {"tokenize", Model_tokenize, METH_VARARGS, "tokenize(texts, max_length) -> list of id lists"},
-    {"save", Model_save, METH_O, "save(path): write a model2vec folder"},
+    {"tokenize", Model_tokenize, METH_VARARGS,
+     "tokenize(texts, max_length[, character_cut=1]) -> list of id lists"},
+    {"save", Model_save, METH_VARARGS,
+     "save(path[, config_json, model_name, subfolder, metadata_json]): m2v_model_save_v2"},
+    {"tensor", Model_tensor, METH_O, "tensor(name) -> None or (address, dtype, shape, nbytes)"},
+    {"config_json", Model_config_json, METH_NOARGS, "the model's config as JSON text"},
+    {"metadata_json", Model_metadata_json, METH_NOARGS, "the model card metadata as JSON text"},
+    {"tokenizer_json", Model_tokenizer_json, METH_NOARGS, "tokenizer.json bytes"},
+    {"quantize", Model_quantize, METH_VARARGS,
+     "quantize(quantize_to, dimensionality, vocabulary_quantization) -> new Model"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -787,11 +942,13 @@ static PyObject *mod_status_name(PyObject *m, PyObject *arg) {
 
 /* distill(teacher_path, out_path, vocabulary or None, pca_dims, explained_variance,
  *         sif_coefficient, quantize_to, pooling, remove_unused, vocabulary_quantization,
- *         n_threads, progress) -> None. Writes the model folder `out_path`; the Python layer
+ *         n_threads, progress[, token_remove_pattern str or None]) -> None. Writes the model
+ * folder `out_path` (the pattern, when given, replaces remove_unused); the Python layer
  * loads it. All arguments are converted while holding the GIL; the GIL is released for the
  * distillation itself. */
 static PyObject *mod_distill(PyObject *m, PyObject *args) {
     const char *teacher, *out_path;           /* borrowed from the argument str objects */
+    const char *pattern = NULL;               /* borrowed; NULL = remove_unused decides */
     PyObject *vocabulary, *progress;          /* borrowed arguments */
     int pca_dims, quantize_to, pooling, remove_unused, vq, n_threads;
     double explained_variance, sif;
@@ -800,9 +957,9 @@ static PyObject *mod_distill(PyObject *m, PyObject *args) {
     PyObject *result = NULL;
     m2v_status st;
     (void)m;
-    if (!PyArg_ParseTuple(args, "ssOiddiiiiiO:distill", &teacher, &out_path, &vocabulary, &pca_dims,
+    if (!PyArg_ParseTuple(args, "ssOiddiiiiiO|z:distill", &teacher, &out_path, &vocabulary, &pca_dims,
                           &explained_variance, &sif, &quantize_to, &pooling, &remove_unused, &vq,
-                          &n_threads, &progress))
+                          &n_threads, &progress, &pattern))
         return NULL;
     if (vocabulary != Py_None && batch_init(&words, vocabulary) < 0) goto done;
     m2v_distill_params p = m2v_distill_default_params();
@@ -812,6 +969,7 @@ static PyObject *mod_distill(PyObject *m, PyObject *args) {
     p.quantize_to = quantize_to;
     p.pooling = pooling;
     p.remove_unused_tokens = remove_unused;
+    p.token_remove_pattern = pattern;
     p.vocabulary_quantization = vq;
     p.n_threads = n_threads;
     if (words.n > 0) {
@@ -833,10 +991,95 @@ done:
     return result;
 }
 
+/* One tensor argument: None, or (address, m2v_dtype, shape tuple, nbytes) from the Python side,
+ * whose memory the caller keeps alive for the call. */
+static int tensor_arg(PyObject *obj, m2v_tensor *t, int ndim, const char *what) {
+    memset(t, 0, sizeof *t);
+    PyObject *addr, *shape; /* borrowed */
+    int dtype;
+    Py_ssize_t nbytes, s0 = 0, s1 = 0;
+    if (!PyArg_ParseTuple(obj, "OiOn", &addr, &dtype, &shape, &nbytes)) return -1;
+    if (ndim == 2 ? !PyArg_ParseTuple(shape, "nn", &s0, &s1) : !PyArg_ParseTuple(shape, "n", &s0)) return -1;
+    void *p = PyLong_AsVoidPtr(addr);
+    if (!p && PyErr_Occurred()) return -1;
+    if (s0 < 0 || s1 < 0 || nbytes < 0) {
+        PyErr_Format(PyExc_ValueError, "%s: negative size", what);
+        return -1;
+    }
+    t->data = p;
+    t->dtype = dtype;
+    t->ndim = ndim;
+    t->shape[0] = (size_t)s0;
+    t->shape[1] = (size_t)s1;
+    t->nbytes = (size_t)nbytes;
+    return 0;
+}
+
+/* model_create(embeddings, weights, mapping, tokenizer_json, config_json, normalize, max_length,
+ * metadata_json) -> Model (m2v_model_create; libm2v copies every buffer). */
+static PyObject *mod_model_create(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *emb, *w, *map, *tok, *cfg, *meta; /* borrowed */
+    m2v_model_spec spec = m2v_model_spec_default();
+    m2v_tensor wt, mt;
+    if (!PyArg_ParseTuple(args, "OOOOOiiO:model_create", &emb, &w, &map, &tok, &cfg, &spec.normalize,
+                          &spec.max_length, &meta))
+        return NULL;
+    if (tensor_arg(emb, &spec.embeddings, 2, "embeddings") < 0) return NULL;
+    if (w != Py_None) {
+        if (tensor_arg(w, &wt, 1, "weights") < 0) return NULL;
+        spec.weights = &wt;
+    }
+    if (map != Py_None) {
+        if (tensor_arg(map, &mt, 1, "mapping") < 0) return NULL;
+        spec.mapping = &mt;
+    }
+    if (optional_bytes(tok, &spec.tokenizer_json, &spec.tokenizer_json_len, "tokenizer_json") < 0 ||
+        optional_bytes(cfg, &spec.config_json, &spec.config_json_len, "config_json") < 0 ||
+        optional_bytes(meta, &spec.metadata_json, &spec.metadata_json_len, "metadata_json") < 0)
+        return NULL;
+    m2v_model *model = NULL;
+    m2v_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = m2v_model_create(&spec, &model);
+    Py_END_ALLOW_THREADS
+    if (st != M2V_OK) return raise_status(st);
+    return wrap_model(model);
+}
+
+/* tokenizer_from_json(bytes) -> Tokenizer (m2v_tokenizer_load_from_memory). */
+static PyObject *mod_tokenizer_from_json(PyObject *m, PyObject *arg) {
+    (void)m;
+    const char *json;
+    size_t len;
+    if (optional_bytes(arg, &json, &len, "json") < 0) return NULL;
+    if (!json) {
+        PyErr_SetString(PyExc_TypeError, "json must be bytes");
+        return NULL;
+    }
+    m2v_tokenizer *tok = NULL;
+    m2v_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = m2v_tokenizer_load_from_memory(json, len, &tok);
+    Py_END_ALLOW_THREADS
+    if (st != M2V_OK) return raise_status(st);
+    TokenizerObject *self = (TokenizerObject *)alloc_instance(TokenizerType);
+    if (!self) {
+        m2v_tokenizer_free(tok);
+        return NULL;
+    }
+    self->tokenizer = tok;
+    return (PyObject *)self;
+}
+
 static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "m2v_version_string()"},
     {"version_number", mod_version_number, METH_NOARGS, "m2v_version_number()"},
     {"status_name", mod_status_name, METH_O, "m2v_status_name(code)"},
+    {"model_create", mod_model_create, METH_VARARGS, "model_create(...) -> Model: m2v_model_create"},
+    {"tokenizer_from_json", mod_tokenizer_from_json, METH_O, "tokenizer_from_json(bytes) -> Tokenizer"},
+    {"model_create", mod_model_create, METH_VARARGS, "model_create(...) -> Model: m2v_model_create"},
+    {"tokenizer_from_json", mod_tokenizer_from_json, METH_O, "tokenizer_from_json(bytes) -> Tokenizer"},
     {"distill", mod_distill, METH_VARARGS, "distill(teacher, out, vocabulary, ...): m2v_distill"},
     {NULL, NULL, 0, NULL},
 };
@@ -887,7 +1130,9 @@ PyMODINIT_FUNC PyInit__core(void) {
     if (add_type(m, &Model_spec, &ModelType) < 0 ||
         add_type(m, &Tokenizer_spec, &TokenizerType) < 0 ||
         PyModule_AddStringConstant(m, "HEADER_VERSION", M2V_VERSION_STRING) < 0 ||
-        PyModule_AddIntConstant(m, "HEADER_VERSION_NUMBER", M2V_VERSION_NUMBER) < 0)
+        PyModule_AddIntConstant(m, "HEADER_VERSION_NUMBER", M2V_VERSION_NUMBER) < 0 ||
+        PyModule_AddIntConstant(m, "DEFAULT_MAX_LENGTH", m2v_default_max_length()) < 0 ||
+        PyModule_AddIntConstant(m, "DEFAULT_BATCH_SIZE", (long)m2v_encode_default_params().batch_size) < 0)
         goto fail;
     if (!(M2VError = add_exception(m, "M2VError", Py_NewRef(PyExc_Exception),
                                    "Base class of the errors libm2v reports (attributes: status, code).")))
