@@ -290,6 +290,112 @@ static void test_model(const char *path) {
     m2v_model_free(m);
 }
 
+/* 0.2: a model's data (tensors, config, metadata, tokenizer.json), a model rebuilt from those
+ * arrays (m2v_model_create) encoding byte-identically, quantize and save_v2. */
+static void test_model_data(const char *path) {
+    m2v_model *m = NULL;
+    CHECK(m2v_model_load(path, NULL, &m) == M2V_OK, "load %s: %s", path, m2v_last_error());
+    if (!m) return;
+    size_t dim = m2v_model_dim(m), n = 0;
+    CHECK(m2v_model_max_length(m) == m2v_default_max_length() || m2v_model_max_length(m) > 0, "max_length");
+    CHECK(m2v_model_max_length(NULL) == -1 && m2v_model_unk_token_id(NULL) == -1, "NULL accessors");
+    CHECK(m2v_model_median_token_length(m) > 0, "median token length");
+    const char *cfg = m2v_model_config_json(m, &n);
+    CHECK(cfg && n == strlen(cfg) && strstr(cfg, "\"normalize\"") && strstr(cfg, "\"max_length\""), "config json %s", cfg ? cfg : "(null)");
+    const char *meta = m2v_model_metadata_json(m, &n);
+    CHECK(meta && strstr(meta, "\"base_model\""), "metadata json");
+    m2v_tensor emb, none;
+    CHECK(m2v_model_tensor(m, "embeddings", &emb) == M2V_OK && emb.ndim == 2 && emb.shape[1] == dim &&
+          emb.data != NULL, "embeddings tensor");
+    CHECK(m2v_model_tensor(m, "mapping", &none) == M2V_ERR_NOT_FOUND && none.data == NULL, "no mapping");
+    CHECK(m2v_model_tensor(m, "bogus", &none) == M2V_ERR_INVALID_ARGUMENT, "unknown tensor name");
+    CHECK(m2v_model_tensor(m, NULL, &none) == M2V_ERR_INVALID_ARGUMENT, "NULL tensor name");
+    size_t tj_len = 0;
+    CHECK(m2v_model_tokenizer_json(m, NULL, 0, &tj_len) == M2V_OK && tj_len > 0, "tokenizer json size");
+    char small[4];
+    CHECK(m2v_model_tokenizer_json(m, small, sizeof small, &tj_len) == M2V_ERR_BUFFER_TOO_SMALL, "tokenizer json too small");
+    char *tj = malloc(tj_len);
+    CHECK(m2v_model_tokenizer_json(m, tj, tj_len, &tj_len) == M2V_OK && tj[0] == '{', "tokenizer json");
+
+    m2v_model_spec spec = m2v_model_spec_default();
+    spec.embeddings = emb;
+    spec.tokenizer_json = tj;
+    spec.tokenizer_json_len = tj_len;
+    spec.config_json = cfg;
+    spec.config_json_len = strlen(cfg);
+    m2v_model *c = NULL;
+    CHECK(m2v_model_create(&spec, &c) == M2V_OK, "create: %s", m2v_last_error());
+    float *a = calloc(N_TEXTS * dim, sizeof(float)), *b = calloc(N_TEXTS * dim, sizeof(float));
+    if (c) {
+        CHECK(m2v_encode(m, (const char *const *)g_texts, g_lens, N_TEXTS, NULL, a, N_TEXTS * dim) == M2V_OK &&
+              m2v_encode(c, (const char *const *)g_texts, g_lens, N_TEXTS, NULL, b, N_TEXTS * dim) == M2V_OK &&
+              memcmp(a, b, N_TEXTS * dim * sizeof(float)) == 0, "created model encodes identically");
+        CHECK(m2v_model_normalize(c) == m2v_model_normalize(m), "created model keeps config normalize");
+    }
+    m2v_model_free(c);
+    c = NULL;
+    m2v_model_spec bad = spec;
+    bad.embeddings.nbytes -= 1;
+    CHECK(m2v_model_create(&bad, &c) == M2V_ERR_INVALID_ARGUMENT && c == NULL, "create: nbytes mismatch");
+    bad = spec;
+    bad.embeddings.shape[0] -= 1;
+    bad.embeddings.nbytes = bad.embeddings.shape[0] * bad.embeddings.shape[1] * 2;
+    CHECK(m2v_model_create(&bad, &c) == M2V_ERR_FORMAT && c == NULL, "create: rows != vocabulary: %s", m2v_last_error());
+    bad = spec;
+    bad.embeddings.dtype = 77;
+    CHECK(m2v_model_create(&bad, &c) == M2V_ERR_INVALID_ARGUMENT, "create: bad dtype");
+    bad = spec;
+    bad.config_json = "[1]";
+    bad.config_json_len = 3;
+    CHECK(m2v_model_create(&bad, &c) == M2V_ERR_INVALID_ARGUMENT, "create: config not an object");
+    bad = spec;
+    bad.tokenizer_json_len = 10;
+    CHECK(m2v_model_create(&bad, &c) == M2V_ERR_FORMAT, "create: truncated tokenizer json");
+    bad = spec;
+    bad.struct_size = 8;
+    CHECK(m2v_model_create(&bad, &c) == M2V_ERR_INVALID_ARGUMENT, "create: struct_size");
+    CHECK(m2v_model_create(NULL, &c) == M2V_ERR_INVALID_ARGUMENT && m2v_model_create(&spec, NULL) == M2V_ERR_INVALID_ARGUMENT, "create NULLs");
+
+    m2v_quantize_params qp = m2v_quantize_default_params();
+    qp.quantize_to = M2V_QUANTIZE_INT8;
+    qp.dimensionality = 8;
+    m2v_model *q = NULL;
+    CHECK(m2v_model_quantize(m, &qp, &q) == M2V_OK && m2v_model_dim(q) == 8, "quantize int8 dim 8: %s", m2v_last_error());
+    m2v_tensor qt;
+    CHECK(q && m2v_model_tensor(q, "embeddings", &qt) == M2V_OK && qt.dtype == M2V_DTYPE_I8, "quantized dtype int8");
+    m2v_model_free(q);
+    q = NULL;
+    qp.dimensionality = (int32_t)dim + 1;
+    CHECK(m2v_model_quantize(m, &qp, &q) == M2V_ERR_INVALID_ARGUMENT && q == NULL, "quantize: dimensionality too big");
+
+    char dir[] = "/tmp/m2v-save-v2-XXXXXX";
+    if (mkdtemp(dir)) {
+        m2v_save_params sp = m2v_save_default_params();
+        sp.model_name = "org/saved";
+        sp.subfolder = "sub";
+        CHECK(m2v_model_save_v2(m, dir, &sp) == M2V_OK, "save_v2: %s", m2v_last_error());
+        char p2[256];
+        snprintf(p2, sizeof p2, "%s/sub", dir);
+        m2v_model *r = NULL;
+        CHECK(m2v_model_load(p2, NULL, &r) == M2V_OK && m2v_model_dim(r) == dim, "reload from subfolder");
+        m2v_model_free(r);
+        sp.config_json = "{\"normalize\": tru";
+        sp.config_json_len = strlen(sp.config_json);
+        CHECK(m2v_model_save_v2(m, dir, &sp) == M2V_ERR_INVALID_ARGUMENT, "save_v2: malformed config json");
+    }
+    m2v_load_params lp = m2v_load_default_params();
+    lp.max_length = 3;
+    m2v_model *l = NULL;
+    CHECK(m2v_model_load(path, &lp, &l) == M2V_OK && m2v_model_max_length(l) == 3, "load max_length 3");
+    m2v_model_free(l);
+    lp.max_length = -5;
+    CHECK(m2v_model_load(path, &lp, &l) == M2V_ERR_INVALID_ARGUMENT, "load max_length -5");
+    free(a);
+    free(b);
+    free(tj);
+    m2v_model_free(m);
+}
+
 int main(void) {
     test_version();
     test_null_arguments();
@@ -302,6 +408,7 @@ int main(void) {
     if (stat(model, &st) == 0) {
         make_texts();
         test_model(model);
+        test_model_data(model);
         for (int i = 0; i < N_TEXTS; i++) free(g_texts[i]);
     } else {
         const char *ci = getenv("CI");
