@@ -1,9 +1,10 @@
 // Distill/Vocabulary — the distilled model's vocabulary and tokenizer.json, as model2vec 0.10
 // builds them from the teacher's tokenizer: added tokens pruned (the unk and pad tokens stay),
-// tokens matching token_remove_pattern (default r"\[unused\d+\]", matched at the start like
-// re.match) removed, ids renumbered in the teacher's order, post-processor dropped, truncation
-// 512 and padding disabled (length 0) as model2vec saves them. Each kept token's teacher input is
-// bos + [teacher id] + eos from the teacher's post-processor.
+// tokens matching token_remove_pattern (default r"\[unused\d+\]"; any Python regex, applied as
+// re.match: TokenRemovePattern.swift) removed, ids renumbered in the teacher's order,
+// post-processor dropped, truncation 512 and padding disabled (length 0) as model2vec saves
+// them. Each kept token's teacher input is bos + [teacher id] + eos from the teacher's
+// post-processor.
 import M2VSupport
 import TokenizerCore
 import Tokenizers
@@ -18,12 +19,6 @@ public struct DistillVocabulary: Sendable {
     public var tokenizerJSON: [UInt8]
     /// The teacher's pad id (batch padding).
     public var padId: Int32
-}
-
-public enum TokenRemovePattern: Sendable, Equatable {
-    case none
-    /// `\[unused\d+\]` matched at the start of the token (model2vec's default).
-    case unusedTokens
 }
 
 extension DistillVocabulary {
@@ -68,13 +63,6 @@ extension DistillVocabulary {
                 || (padToken.map { $0.utf8.elementsEqual(content.utf8) } ?? false)
             if keep { kept.append(t) } else { pruned.append(Array(content.utf8)) }
         }
-        func isUnused(_ t: String) -> Bool {
-            let b = Array(t.utf8), p = Array("[unused".utf8)
-            guard b.count > p.count + 1, b.starts(with: p) else { return false }
-            var i = p.count, digits = 0
-            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 { i += 1; digits += 1 }
-            return digits > 0 && i < b.count && b[i] == UInt8(ascii: "]")
-        }
         // Teacher post-processor: ids before and after the token.
         var bos: [Int32] = [], eos: [Int32] = []
         if let pp = json["post_processor"], !pp.isNull {
@@ -107,9 +95,17 @@ extension DistillVocabulary {
         }
         var tokens: [String] = [], inputs: [[Int32]] = [], vocabOut: [(key: String, value: JSON)] = []
         var newIdOfOld: [Int: Int] = [:]
+        // The pattern removes any token it matches except the unk token, which a WordPiece
+        // tokenizer cannot lose (the reference's tokenizer library keeps it, with a warning);
+        // removing the pad token removes the padding section, as the reference does.
+        var padRemoved = false
         for e in byId {
             if pruned.contains(where: { $0.elementsEqual(e.token.utf8) }) { continue }
-            if remove == .unusedTokens && isUnused(e.token) { continue }
+            let isUnk = unk.map { $0.utf8.elementsEqual(e.token.utf8) } ?? false
+            if !isUnk && remove.matches(e.token) {
+                if padToken.map({ $0.utf8.elementsEqual(e.token.utf8) }) ?? false { padRemoved = true }
+                continue
+            }
             newIdOfOld[e.id] = tokens.count
             vocabOut.append((e.token, .number(Double(tokens.count))))
             tokens.append(e.token)
@@ -139,7 +135,7 @@ extension DistillVocabulary {
                 for c in pieces[0] { appendUTF8(&u, c) }
                 let t = String(decoding: u, as: UTF8.self)
                 if seen.contains(u) { continue }
-                if remove == .unusedTokens && isUnused(t) { continue }
+                if remove.matches(t) { continue }
                 seen.insert(u)
                 singles.append(t)
             }
@@ -169,7 +165,7 @@ extension DistillVocabulary {
         out.append(("version", json["version"] ?? .string("1.0")))
         out.append(("truncation", .object([("direction", .string("Right")), ("max_length", .number(512)),
                                            ("strategy", .string("LongestFirst")), ("stride", .number(0))])))
-        if let padding, !padding.isNull {
+        if let padding, !padding.isNull, !padRemoved {
             let pid = padToken.flatMap { idOf($0) }.flatMap { newIdOfOld[$0] } ?? padId
             out.append(("padding", .object([
                 ("strategy", .object([("Fixed", .number(0))])), ("direction", .string("Right")),

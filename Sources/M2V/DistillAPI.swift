@@ -11,7 +11,7 @@ public func m2v_distill_default_params() -> m2v_distill_params {
                        pooling: Int32(M2V_POOLING_MEAN.rawValue), n_threads: 0, remove_unused_tokens: 1,
                        base_model_name: nil, progress: nil, progress_user_data: nil,
                        vocabulary: nil, vocabulary_lengths: nil, n_vocabulary: 0,
-                       vocabulary_quantization: 0)
+                       vocabulary_quantization: 0, token_remove_pattern: nil)
 }
 
 /// Converts a params struct to options; NULL gives the defaults.
@@ -70,6 +70,14 @@ func distillOptions(_ p: UnsafePointer<m2v_distill_params>?) throws(M2VError) ->
     case 0: o.tokenRemovePattern = .none
     case 1: o.tokenRemovePattern = .unusedTokens
     default: throw .invalidArgument("m2v_distill_params.remove_unused_tokens must be 0 or 1")
+    }
+    // token_remove_pattern (a field older callers' struct_size does not reach stays NULL):
+    // a Python regex that replaces remove_unused_tokens.
+    if let pattern = v.token_remove_pattern {
+        guard let text = String(validatingCString: pattern) else {
+            throw .invalidUTF8("m2v_distill_params.token_remove_pattern is not valid UTF-8")
+        }
+        o.tokenRemovePattern = .regex(try PythonRegex(text))
     }
     if let name = v.base_model_name { o.baseModelName = String(cString: name) }
     if let fn = v.progress {
