@@ -63,10 +63,11 @@ test: setup venv install example
 	$(MAKE) --no-print-directory test-hostile
 	M2V_SKIP_SCALING=1 $(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-scaling
+	$(MAKE) --no-print-directory test-dist
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
-	@echo "make test suites (swift, c, hostile, python, scaling, asan, tsan, fuzz): 8 passed, 0 failed"
+	@echo "make test suites (swift, c, hostile, python, scaling, dist, asan, tsan, fuzz): 9 passed, 0 failed"
 
 run: setup example python
 	scripts/run.sh
@@ -83,6 +84,25 @@ python: install venv
 
 test-python: python
 	$(VENV)/bin/python -m pytest -q bindings/python/tests
+
+# ---- Binary packages that need no Swift toolchain (issue 13) ----
+# wheel:     dist/m2v_native-<version>-cp310-abi3-<manylinux tag>.whl: the stable-ABI extension
+#   with libm2v.so bundled next to it (rpath $ORIGIN), tagged as `auditwheel show` reports
+#   (scripts/wheel.sh; installs auditwheel and wheel into $(VENV) when missing).
+# dist:      dist/m2v-<version>-linux-<arch>.tar.gz for C users: lib/, include/m2v.h, a
+#   relocatable lib/pkgconfig/m2v.pc, the C examples (scripts/dist.sh).
+# test-dist: with the Swift toolchain hidden (unshare -m + an empty tmpfs over it, env -i), pip
+#   installs the wheel into a fresh venv and encodes, and builds + runs the C example from the
+#   untarred tarball (Tests/dist/run.sh, ~25 s; part of `make test`).
+.PHONY: wheel dist test-dist
+wheel: install venv
+	scripts/wheel.sh
+
+dist: install
+	scripts/dist.sh
+
+test-dist: wheel dist python
+	Tests/dist/run.sh
 
 # The benchmark against model2vec / HF tokenizers (bench/README.md). Quick: make bench BENCH_ARGS=--quick
 .PHONY: bench

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds the C tarball dist/m2v-<version>-linux-<arch>.tar.gz: the release libm2v.so with its
+# header, a relocatable pkg-config file and the C examples, for C/C++ users without Swift.
+#
+#   m2v-<version>-linux-<arch>/
+#     lib/libm2v.so.<version>        the library (debug sections stripped)
+#     lib/libm2v.so.0 -> ...         the soname, lib/libm2v.so -> libm2v.so.0 for -lm2v
+#     lib/pkgconfig/m2v.pc           prefix=${pcfiledir}/../..: valid wherever the tree is
+#     include/m2v.h                  the API and its documentation
+#     examples/example.c, distill.c  bindings/c
+#     README.txt
+#
+# Untar anywhere, then: PKG_CONFIG_PATH=$PWD/m2v-<version>-linux-<arch>/lib/pkgconfig \
+#   cc app.c $(pkg-config --cflags --libs m2v)   (the .pc adds an rpath to its lib/ folder).
+# Input: the release library installed under PREFIX (`make install`). Usage: scripts/dist.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PREFIX=${PREFIX:-$ROOT/build/prefix}
+version=$(sed -n 's/^#define M2V_VERSION_STRING "\(.*\)"/\1/p' include/m2v.h)
+arch=$(uname -m)
+name=m2v-$version-linux-$arch
+lib=$PREFIX/lib/libm2v.so.$version
+[ -f "$lib" ] || { echo "dist.sh: $lib missing (run make install)" >&2; exit 1; }
+
+stage=$ROOT/build/dist
+rm -rf "$stage"
+top=$stage/$name
+mkdir -p "$top/lib/pkgconfig" "$top/include" "$top/examples"
+install -m 755 "$lib" "$top/lib/libm2v.so.$version"
+strip --strip-debug "$top/lib/libm2v.so.$version"
+ln -s "libm2v.so.$version" "$top/lib/libm2v.so.0"
+ln -s libm2v.so.0 "$top/lib/libm2v.so"
+install -m 644 include/m2v.h "$top/include/"
+# pkg-config expands ${pcfiledir} to the folder it read the .pc file from.
+sed -e 's|@PREFIX@|${pcfiledir}/../..|' -e "s|@VERSION@|$version|" pkgconfig/m2v.pc.in > "$top/lib/pkgconfig/m2v.pc"
+install -m 644 bindings/c/*.c "$top/examples/"
+cat > "$top/README.txt" <<EOF
+m2v $version — Model2Vec static embeddings as a C library (libm2v.so), linux-$arch.
+
+Needs glibc >= 2.35 (Debian 12, Ubuntu 22.04 and newer) and libstdc++/libgcc_s; no Swift
+toolchain. The distiller (m2v_distill) also needs OpenBLAS and LAPACKE at run time (Debian:
+libopenblas0 liblapacke), loaded on first use; encoding does not.
+
+Build a program against this folder, wherever it was unpacked (use an absolute path: pkg-config
+derives the prefix from it, and the .pc file records lib/ as the program's rpath):
+
+  export PKG_CONFIG_PATH=/abs/path/to/$name/lib/pkgconfig
+  cc -std=c99 examples/example.c \$(pkg-config --cflags --libs m2v) -lm -o example
+  ./example path/to/model2vec-folder
+
+The API and its documentation: include/m2v.h.
+EOF
+
+mkdir -p dist
+out=dist/$name.tar.gz
+tar -C "$stage" --owner=0 --group=0 --numeric-owner -czf "$out" "$name"
+# Check: the .pc file is relocatable and the archive has what the layout above lists.
+grep -q '^prefix=${pcfiledir}/../..$' "$top/lib/pkgconfig/m2v.pc"
+listing=$(tar -tzf "$out")
+for f in lib/libm2v.so lib/libm2v.so.0 "lib/libm2v.so.$version" lib/pkgconfig/m2v.pc include/m2v.h examples/example.c; do
+  grep -qxF "$name/$f" <<<"$listing" || { echo "dist.sh: $out lacks $f" >&2; exit 1; }
+done
+echo "dist.sh: $out ($(du -h "$out" | cut -f1))"

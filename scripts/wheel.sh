@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Builds the binary wheel dist/m2v_native-<version>-cp310-abi3-<manylinux tag>.whl, which needs
+# no Swift toolchain and no installed libm2v: `pip install` it on any CPython >= 3.10 with
+# glibc >= the tag's (2.35 for this build).
+#
+#   - the extension _core.abi3.so uses only the stable ABI (Py_LIMITED_API 3.10), so one wheel
+#     serves every CPython from 3.10 on (tag cp310-abi3);
+#   - libm2v is bundled next to it inside the package: libm2v.so.<version> and its soname
+#     libm2v.so.0 (the name the extension's NEEDED entry asks for). A zip has no symlinks, so
+#     both are regular files; the copies have their debug sections stripped;
+#   - the extension's rpath is $ORIGIN (setup.py with M2V_BUNDLE=1), so the loader finds the
+#     bundled library wherever pip puts the package;
+#   - the platform tag is the one `auditwheel show` reports for the built wheel (auditwheel and
+#     wheel are installed into the venv when missing); the wheel is retagged with `wheel tags`.
+#
+# Input: the release library installed under PREFIX (`make install`), the venv's Python
+# (setuptools builds the extension without network access). Usage: scripts/wheel.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+PREFIX=${PREFIX:-$ROOT/build/prefix}
+VENV=${VENV:-$ROOT/.venv}
+PY=$VENV/bin/python
+version=$(sed -n 's/^#define M2V_VERSION_STRING "\(.*\)"/\1/p' include/m2v.h)
+lib=$PREFIX/lib/libm2v.so.$version
+[ -f "$lib" ] || { echo "wheel.sh: $lib missing (run make install)" >&2; exit 1; }
+[ -x "$PY" ] || { echo "wheel.sh: no venv at $VENV (run make venv)" >&2; exit 1; }
+if ! "$PY" -c 'import auditwheel, wheel' 2>/dev/null; then
+  "$VENV/bin/pip" install -q auditwheel wheel
+fi
+
+# A staged copy of the package, so that the source tree never holds the bundled library.
+stage=$ROOT/build/wheel
+rm -rf "$stage"
+mkdir -p "$stage/pkg" "$stage/out"
+cp bindings/python/setup.py bindings/python/pyproject.toml bindings/python/README.md "$stage/pkg/"
+cp -r bindings/python/src "$stage/pkg/src"
+find "$stage/pkg/src" \( -name __pycache__ -o -name '*.so' -o -name '*.so.*' \) -prune -exec rm -rf {} +
+pkgdir=$stage/pkg/src/m2v_native
+install -m 755 "$lib" "$pkgdir/libm2v.so.$version"
+strip --strip-debug "$pkgdir/libm2v.so.$version"
+cp "$pkgdir/libm2v.so.$version" "$pkgdir/libm2v.so.0"
+
+# Build (in the staged tree; no build isolation: the venv's setuptools, offline). LDSHARED and
+# LDFLAGS replace the interpreter's own link flags, which may carry an rpath of its build
+# machine (pyenv's -Wl,-rpath,<prefix>/lib): the only rpath must be $ORIGIN.
+(cd "$stage/pkg" && M2V_BUNDLE=1 M2V_PREFIX=$PREFIX LDSHARED="${CC:-cc} -shared" LDFLAGS="" \
+  "$PY" -m pip wheel -q --no-deps --no-build-isolation -w "$stage/out" .)
+raw=$(ls "$stage"/out/m2v_native-"$version"-cp310-abi3-*.whl)
+
+# Checks: the extension's rpath is $ORIGIN and both library files are in the wheel.
+"$PY" - "$raw" "$version" <<'EOF'
+import sys, zipfile
+whl, version = sys.argv[1], sys.argv[2]
+names = set(zipfile.ZipFile(whl).namelist())
+need = {"m2v_native/_core.abi3.so", "m2v_native/libm2v.so.0", f"m2v_native/libm2v.so.{version}"}
+missing = need - names
+if missing:
+    sys.exit(f"wheel.sh: {whl} lacks {sorted(missing)}")
+EOF
+readelf -d "$stage"/pkg/build/lib*/m2v_native/_core.abi3.so | grep -E 'R(UN)?PATH.*\[\$ORIGIN\]' >/dev/null \
+  || { echo "wheel.sh: the extension's rpath is not \$ORIGIN" >&2; exit 1; }
+
+# The platform tag auditwheel finds (e.g. manylinux_2_35_x86_64), then retag the wheel with it.
+show=$("$PY" -m auditwheel show "$raw" 2>&1)
+tag=$(printf '%s\n' "$show" | tr '\n' ' ' | sed -n 's/.*following platform tag: *"\([^"]*\)".*/\1/p')
+case "$tag" in
+  manylinux*|musllinux*) ;;
+  *) printf '%s\n' "$show" >&2; echo "wheel.sh: auditwheel found no manylinux tag" >&2; exit 1 ;;
+esac
+"$PY" -m wheel tags --remove --platform-tag "$tag" "$raw" >/dev/null
+whl=$(ls "$stage"/out/m2v_native-"$version"-cp310-abi3-"$tag".whl)
+mkdir -p dist
+rm -f dist/m2v_native-"$version"-*.whl
+mv "$whl" dist/
+echo "wheel.sh: dist/$(basename "$whl") ($(du -h "dist/$(basename "$whl")" | cut -f1); auditwheel: $tag)"
