@@ -93,7 +93,8 @@ test-python: python
 #   relocatable lib/pkgconfig/m2v.pc, the C examples (scripts/dist.sh).
 # test-dist: with the Swift toolchain hidden (unshare -m + an empty tmpfs over it, env -i), pip
 #   installs the wheel into a fresh venv and encodes, and builds + runs the C example from the
-#   untarred tarball (Tests/dist/run.sh, ~25 s; part of `make test`).
+#   untarred tarball; the wheel also under every other CPython 3.10+ found (pyenv, /usr/bin)
+#   (Tests/dist/run.sh, ~1 min; part of `make test`).
 .PHONY: wheel dist test-dist
 wheel: install venv
 	scripts/wheel.sh

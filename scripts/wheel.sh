@@ -11,7 +11,9 @@
 #   - the extension's rpath is $ORIGIN (setup.py with M2V_BUNDLE=1), so the loader finds the
 #     bundled library wherever pip puts the package;
 #   - the platform tag is the one `auditwheel show` reports for the built wheel (auditwheel and
-#     wheel are installed into the venv when missing); the wheel is retagged with `wheel tags`.
+#     wheel are installed into the venv when missing); the wheel is retagged with `wheel tags`;
+#   - `abi3audit --strict` checks that the extension imports nothing outside the 3.10 stable ABI
+#     (skipped with a note when abi3audit cannot be installed).
 #
 # Input: the release library installed under PREFIX (`make install`), the venv's Python
 # (setuptools builds the extension without network access). Usage: scripts/wheel.sh
@@ -28,6 +30,7 @@ lib=$PREFIX/lib/libm2v.so.$version
 if ! "$PY" -c 'import auditwheel, wheel' 2>/dev/null; then
   "$VENV/bin/pip" install -q auditwheel wheel
 fi
+"$PY" -c 'import abi3audit' 2>/dev/null || "$VENV/bin/pip" install -q abi3audit 2>/dev/null || true
 
 # A staged copy of the package, so that the source tree never holds the bundled library.
 stage=$ROOT/build/wheel
@@ -61,6 +64,15 @@ EOF
 readelf -d "$stage"/pkg/build/lib*/m2v_native/_core.abi3.so | grep -E 'R(UN)?PATH.*\[\$ORIGIN\]' >/dev/null \
   || { echo "wheel.sh: the extension's rpath is not \$ORIGIN" >&2; exit 1; }
 
+# Only the stable ABI of CPython 3.10 (every imported Py* symbol exists in 3.10's abi3).
+if [ -x "$VENV/bin/abi3audit" ]; then
+  "$VENV/bin/abi3audit" --strict --assume-minimum-abi3 3.10 "$raw" >/dev/null \
+    || { "$VENV/bin/abi3audit" --strict --verbose "$raw" >&2; echo "wheel.sh: abi3audit failed" >&2; exit 1; }
+  abi3="abi3audit: cp310-abi3 ok"
+else
+  abi3="abi3audit not installed: stable ABI not audited"
+fi
+
 # The platform tag auditwheel finds (e.g. manylinux_2_35_x86_64), then retag the wheel with it.
 show=$("$PY" -m auditwheel show "$raw" 2>&1)
 tag=$(printf '%s\n' "$show" | tr '\n' ' ' | sed -n 's/.*following platform tag: *"\([^"]*\)".*/\1/p')
@@ -73,4 +85,4 @@ whl=$(ls "$stage"/out/m2v_native-"$version"-cp310-abi3-"$tag".whl)
 mkdir -p dist
 rm -f dist/m2v_native-"$version"-*.whl
 mv "$whl" dist/
-echo "wheel.sh: dist/$(basename "$whl") ($(du -h "dist/$(basename "$whl")" | cut -f1); auditwheel: $tag)"
+echo "wheel.sh: dist/$(basename "$whl") ($(du -h "dist/$(basename "$whl")" | cut -f1); auditwheel: $tag; $abi3)"

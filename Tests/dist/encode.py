@@ -43,7 +43,7 @@ def main(mode: str, model_dir: str, ref: str) -> int:
     want = np.load(ref)
     assert vecs.shape == (len(TEXTS), model.dim) and vecs.dtype == np.float32
     assert np.array_equal(flat, want), f"max abs diff {np.max(np.abs(flat - want))}"
-    print(f"  wheel m2v_native {m2v_native.__version__} from {pkg}: {model_dir} "
+    print(f"  Python {sys.version.split()[0]}: wheel m2v_native {m2v_native.__version__} from {pkg}: {model_dir} "
           f"dim {model.dim}, {len(TEXTS)} texts, identical to the .venv build")
     return 0
 

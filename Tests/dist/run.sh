@@ -7,7 +7,9 @@
 #   (a) wheel:   a fresh venv (the .venv's base interpreter), `pip install dist/m2v_native-*.whl`,
 #                then Tests/dist/encode.py encodes with each test model and compares with the
 #                vectors the .venv's source build gave (identical bits), and checks that
-#                m2v_native and libm2v were loaded from the installed wheel.
+#                m2v_native and libm2v were loaded from the installed wheel. The same again for
+#                every other CPython 3.10+ found beside it (pyenv's versions/, /usr/bin), since
+#                the one abi3 binary claims to serve them all.
 #   (b) tarball: untar dist/m2v-*.tar.gz into a temp dir, build bindings/c/example.c with
 #                `cc ... $(pkg-config --cflags --libs m2v)` from there, run it under env -i.
 #
@@ -18,7 +20,9 @@
 # numpy for the fresh venv: installed offline from build/wheelhouse (`pip install --no-index
 # --find-links`), filled once by `pip download numpy==<the .venv's version>` (PyPI); when that
 # download fails (offline) the wheel is installed with --no-deps and the venv sees the .venv's
-# numpy through a .pth file. Either way the test itself needs no network.
+# numpy through a .pth file. Either way the test itself needs no network. For the other
+# CPythons the wheelhouse gets the newest numpy wheel for that version; one that cannot be had
+# (offline) skips that interpreter with a note.
 #
 # Inputs: dist/ from `make wheel dist`, the .venv with m2v_native built from source (make python).
 # Usage: Tests/dist/run.sh   (prints "test-dist: N passed, M failed")
@@ -81,6 +85,23 @@ if [ "$np_mode" = pth ]; then
   np_dir=$("$VPY" -c 'import numpy, os; print(os.path.dirname(numpy.__path__[0]))')
   for d in "$np_dir"/numpy "$np_dir"/numpy.libs "$np_dir"/numpy-*.dist-info; do [ -e "$d" ] && ln -s "$d" "$tmp/numpy-site/"; done
 fi
+# Other CPython versions (3.10+) beside the base interpreter, each with a numpy in the wheelhouse.
+base_v=$("$BASEPY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+versions_dir=$(dirname "$(dirname "$(dirname "$(realpath "$BASEPY")")")")
+extra_pys=()
+for v in 3.10 3.11 3.12 3.13 3.14; do
+  [ "$v" = "$base_v" ] && continue
+  py=$(ls "$versions_dir"/$v*/bin/python$v /usr/bin/python$v 2>/dev/null | head -1)
+  [ -n "$py" ] && "$py" -c 'import venv, ensurepip' 2>/dev/null || continue
+  tag=cp${v/./}
+  if ! ls "$wheelhouse"/numpy-*-"$tag"-"$tag"-*.whl >/dev/null 2>&1 &&
+     ! "$VENV/bin/pip" download -q --only-binary=:all: --no-deps --python-version "$v" -d "$wheelhouse" "numpy>=1.21" >/dev/null 2>&1; then
+    echo "test-dist: note: no numpy wheel for Python $v (offline?): $py skipped"
+    continue
+  fi
+  extra_pys+=("$py")
+done
+[ "$np_mode" = wheelhouse ] || extra_pys=()
 echo "test-dist: numpy $np_version from $([ "$np_mode" = wheelhouse ] && echo "$wheelhouse (offline install)" || echo "the .venv through a .pth (no wheel could be downloaded)")"
 
 # ---- The checks, run with the toolchain hidden ----
@@ -95,25 +116,32 @@ if [ -n "$SWIFT_DIR" ]; then
   echo "  toolchain hidden: $SWIFT_DIR is an empty tmpfs, PATH=$PATH, $(env | wc -l) environment variables"
 fi
 
-# (a) the wheel in a fresh venv
+# (a) the wheel in a fresh venv, for the base interpreter and each other CPython found
 a_ok=1
-"$BASEPY" -m venv "$T/venv" || a_ok=0
-if [ $a_ok = 1 ]; then
-  if [ "$NP_MODE" = wheelhouse ]; then
-    "$T/venv/bin/pip" install -q --disable-pip-version-check --no-index --find-links "$WHEELHOUSE" "$WHL" || a_ok=0
-  else
-    "$T/venv/bin/pip" install -q --disable-pip-version-check --no-index --no-deps "$WHL" || a_ok=0
-    site=$("$T/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-    echo "$T/numpy-site" > "$site/numpy-from-venv.pth"
+n=0
+for py in $BASEPY $EXTRA_PYS; do
+  venv=$T/venv-$n
+  n=$((n + 1))
+  ok=1
+  "$py" -m venv "$venv" || ok=0
+  if [ $ok = 1 ]; then
+    if [ "$NP_MODE" = wheelhouse ]; then
+      "$venv/bin/pip" install -q --disable-pip-version-check --no-index --find-links "$WHEELHOUSE" "$WHL" || ok=0
+    else
+      "$venv/bin/pip" install -q --disable-pip-version-check --no-index --no-deps "$WHL" || ok=0
+      site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+      echo "$T/numpy-site" > "$site/numpy-from-venv.pth"
+    fi
   fi
-fi
-if [ $a_ok = 1 ]; then
-  i=0
-  for model in $MODELS; do
-    (cd "$T" && "$T/venv/bin/python" -I "$ROOT/Tests/dist/encode.py" check "$model" "$T/ref-$i.npy") || a_ok=0
-    i=$((i + 1))
-  done
-fi
+  if [ $ok = 1 ]; then
+    i=0
+    for model in $MODELS; do
+      (cd "$T" && "$venv/bin/python" -I "$ROOT/Tests/dist/encode.py" check "$model" "$T/ref-$i.npy") || ok=0
+      i=$((i + 1))
+    done
+  fi
+  [ $ok = 1 ] || { echo "hidden: the wheel failed under $py" >&2; a_ok=0; }
+done
 [ $a_ok = 1 ] && echo "wheel ok" >> "$results" || echo "wheel FAIL" >> "$results"
 
 # (b) the C tarball, untarred into a temp dir, the example built through pkg-config
@@ -141,7 +169,7 @@ EOF
 : > "$tmp/results"
 inner_env=(T="$tmp" ROOT="$ROOT" SWIFT_DIR="$SWIFT_DIR" BASEPY="$BASEPY" WHL="$ROOT/$whl"
            TARBALL="$ROOT/$tarball" WHEELHOUSE="$wheelhouse" NP_MODE="$np_mode" VERSION="$version"
-           MODELS="${models[*]}" HOME="$tmp/home" LANG=C.UTF-8 PATH=/usr/bin:/bin)
+           MODELS="${models[*]}" EXTRA_PYS="${extra_pys[*]}" HOME="$tmp/home" LANG=C.UTF-8 PATH=/usr/bin:/bin)
 hide='if [ -n "$0" ]; then mount -t tmpfs -o size=1m,mode=755 m2v-no-swift "$0" || exit 97; fi; exec "$@"'
 ns=(unshare -m)
 [ "$(id -u)" = 0 ] || ns=(unshare -r -m)
