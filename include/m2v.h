@@ -528,17 +528,19 @@ M2V_API m2v_distill_params m2v_distill_default_params(void);
  *                 tokenizer.json (e.g. sentence-transformers/all-MiniLM-L6-v2).
  *   params:       NULL for defaults. Not retained after the call.
  * Steps: vocabulary = the teacher's minus its added tokens (the unk and pad tokens stay) and
- * minus [unusedN]; each token runs through the teacher as [CLS] token [SEP] on the CPU (float32,
- * OpenBLAS); pooling; PCA (covariance eigendecomposition, each component's largest-|value| row
- * positive); rows x SIF weights; quantization. Time: about a minute for a 6-layer, 384-wide BERT
- * with 30k tokens on 2 cores; memory: the teacher's weights plus ~2 x tokens x width floats.
+ * minus the tokens token_remove_pattern matches (default [unusedN]); each token runs through
+ * the teacher as [CLS] token [SEP] on the CPU (float32, OpenBLAS); pooling; PCA (covariance
+ * eigendecomposition, each component's largest-|value| row positive); rows x SIF weights;
+ * quantization. Time: about a minute for a 6-layer, 384-wide BERT with 30k tokens on 2 cores;
+ * memory: the teacher's weights plus ~2 x tokens x width floats.
  * Blocks the calling thread; `progress` is called on it between batches of tokens.
- * Errors: M2V_ERR_INVALID_ARGUMENT (NULL paths, bad params), M2V_ERR_NOT_FOUND (teacher folder or
- * file missing), M2V_ERR_FORMAT (malformed teacher files), M2V_ERR_UNSUPPORTED (architecture
- * other than BERT, tokenizer model other than WordPiece, pooling "pooler" without pooler
- * weights), M2V_ERR_INVALID_UTF8 (a vocabulary word), M2V_ERR_IO (cannot write `out_path`),
- * M2V_ERR_CANCELLED (progress returned non-zero;
- * nothing is written). Thread-safe; concurrent distills each use their own threads. */
+ * Errors: M2V_ERR_INVALID_ARGUMENT (NULL paths, bad params, a token_remove_pattern Python
+ * rejects), M2V_ERR_NOT_FOUND (teacher folder or file missing), M2V_ERR_FORMAT (malformed
+ * teacher files), M2V_ERR_UNSUPPORTED (architecture other than BERT, tokenizer model other than
+ * WordPiece, pooling "pooler" without pooler weights, a token_remove_pattern construct m2v cannot
+ * match exactly), M2V_ERR_INVALID_UTF8 (a vocabulary word or the pattern), M2V_ERR_IO (cannot
+ * write `out_path`), M2V_ERR_CANCELLED (progress returned non-zero; nothing is written).
+ * Thread-safe; concurrent distills each use their own threads. */
 M2V_API M2V_NODISCARD m2v_status m2v_distill(const char *teacher_path,
                                              const m2v_distill_params *params,
                                              const char *out_path);

@@ -5,6 +5,8 @@
 // unsupported, and the teacher's vocabulary filtered through the regex path equals the fixture
 // made by model2vec with its default pattern.
 import XCTest
+import CM2V
+import M2V
 import M2VSupport
 import TestSupport
 @testable import Distill
@@ -161,7 +163,7 @@ final class TokenRemovePatternTests: XCTestCase {
     func testCustomPatternsOnTheTeacherVocabulary() throws {
         let bytes = try teacherJSON()
         let all = try DistillVocabulary(teacherTokenizerJSON: bytes, remove: .none)
-        for p in [#"^\#\#"#, #"\d"#, #"(?!##)"#] {
+        for p in ["^\\#\\#", #"\d"#, #"(?!##)"#] {
             let r = try PythonRegex(p)
             let v = try DistillVocabulary(teacherTokenizerJSON: bytes, remove: .regex(r))
             // Kept: every token the pattern does not match, and the unk token.
@@ -178,5 +180,32 @@ final class TokenRemovePatternTests: XCTestCase {
         let cont = try DistillVocabulary(teacherTokenizerJSON: bytes, remove: .regex(PythonRegex("(?!##)")))
         XCTAssertTrue(cont.tokens.dropFirst().allSatisfy { $0.unicodeScalars.starts(with: "##".unicodeScalars) })
         XCTAssertEqual(cont.tokens.first, "[UNK]")
+    }
+
+    // m2v_distill_params.token_remove_pattern through the C API: the pattern is checked before the
+    // teacher is read, so a missing teacher shows which error comes from the pattern.
+    func testCAPIField() {
+        let out = "/tmp/m2v-pattern-api-\(getpid())"
+        var p = M2V.m2v_distill_default_params()
+        XCTAssertNil(p.token_remove_pattern)
+        func run(_ pattern: [CChar], size: Int = MemoryLayout<m2v_distill_params>.size) -> m2v_status {
+            pattern.withUnsafeBufferPointer { b in
+                p.token_remove_pattern = b.baseAddress
+                p.struct_size = size
+                defer { p.token_remove_pattern = nil }
+                return M2V.m2v_distill("/nonexistent-teacher", &p, out)
+            }
+        }
+        func c(_ s: String) -> [CChar] { s.utf8CString.map { $0 } }
+        XCTAssertEqual(run(c("[a")), M2V_ERR_INVALID_ARGUMENT)
+        XCTAssertTrue(String(cString: m2v_last_error()).contains("unterminated character set"))
+        XCTAssertEqual(run(c("(?<=a)b")), M2V_ERR_UNSUPPORTED)
+        XCTAssertTrue(String(cString: m2v_last_error()).contains("lookbehind"))
+        XCTAssertEqual(run([CChar(bitPattern: 0xFF), 0]), M2V_ERR_INVALID_UTF8)
+        XCTAssertEqual(run(c("^\\#\\#")), M2V_ERR_NOT_FOUND) // valid: on to the teacher
+        // A caller built before the field existed (struct_size ends before it): the field is not
+        // read, so even an invalid pattern there is ignored.
+        let old = MemoryLayout<m2v_distill_params>.offset(of: \m2v_distill_params.token_remove_pattern)!
+        XCTAssertEqual(run(c("[a"), size: old), M2V_ERR_NOT_FOUND)
     }
 }
