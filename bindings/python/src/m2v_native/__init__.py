@@ -724,3 +724,4 @@ class Tokenizer:
 # --------------------------------------------------------------------------------------------
 
 from ._distill import distill  # noqa: E402  (model2vec.distill's signature; needs the names above)
+from .compat import patch_model2vec, unpatch_model2vec  # noqa: E402  (drop-in for model2vec: compat.py)
