@@ -1072,6 +1072,48 @@ static PyObject *mod_tokenizer_from_json(PyObject *m, PyObject *arg) {
     return (PyObject *)self;
 }
 
+/* ---- Hub cache: m2v_hub_resolve (used by m2v_native/hub.py offline or without huggingface_hub)
+ *
+ * hub_resolve(path_or_id: str) -> str: the folder libm2v resolves `path_or_id` to (the cached
+ * snapshot of a hub id; the input unchanged when it exists or is not an id); NotFoundError with
+ * libm2v's message (every cache path tried) when the id is not cached. The path is converted
+ * with the filesystem encoding both ways. Two-call pattern; retried if the cache changes between
+ * the calls and the result grows. */
+static PyObject *mod_hub_resolve(PyObject *m, PyObject *arg) {
+    (void)m;
+    PyObject *encoded = NULL; /* owned: bytes of path_or_id */
+    PyObject *result = NULL;  /* owned until returned */
+    char *buf = NULL;         /* owned: PyMem_Malloc'd result buffer */
+    size_t capacity = 0, need = 0;
+    m2v_status st = M2V_ERR_BUFFER_TOO_SMALL;
+    if (!PyUnicode_FSConverter(arg, &encoded)) return NULL;
+    const char *path = PyBytes_AsString(encoded); /* borrowed from `encoded` */
+    if (!path) goto done;
+    for (int attempt = 0; attempt < 4 && st == M2V_ERR_BUFFER_TOO_SMALL; attempt++) {
+        if (need > capacity) {
+            PyMem_Free(buf);
+            buf = PyMem_Malloc(need);
+            if (!buf) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            capacity = need;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        st = m2v_hub_resolve(path, buf, capacity, &need);
+        Py_END_ALLOW_THREADS
+    }
+    if (st != M2V_OK) {
+        raise_status(st);
+        goto done;
+    }
+    result = PyUnicode_DecodeFSDefault(buf);
+done:
+    PyMem_Free(buf);
+    Py_XDECREF(encoded);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "m2v_version_string()"},
     {"version_number", mod_version_number, METH_NOARGS, "m2v_version_number()"},
@@ -1081,6 +1123,7 @@ static PyMethodDef module_methods[] = {
     {"model_create", mod_model_create, METH_VARARGS, "model_create(...) -> Model: m2v_model_create"},
     {"tokenizer_from_json", mod_tokenizer_from_json, METH_O, "tokenizer_from_json(bytes) -> Tokenizer"},
     {"distill", mod_distill, METH_VARARGS, "distill(teacher, out, vocabulary, ...): m2v_distill"},
+    {"hub_resolve", mod_hub_resolve, METH_O, "hub_resolve(path_or_id) -> str: m2v_hub_resolve"},
     {NULL, NULL, 0, NULL},
 };
 
