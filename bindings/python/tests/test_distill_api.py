@@ -226,3 +226,21 @@ def test_default_and_none_patterns(reference):
     internal, _ = teacher_internal_tokens()
     assert reference_vocabulary(reference, None) == internal
     assert len(reference_vocabulary(reference, r"\[unused\d+\]")) == 29525
+
+
+def test_pattern_also_filters_custom_vocabulary_words(reference, tmp_path):
+    # The reference skips a single-piece custom word the pattern matches (and one already in the
+    # vocabulary, even if the pattern removed it); multi-piece words become added tokens unfiltered.
+    # These words are lowercase ASCII letters/digits, so the teacher's normalizer and pre-tokenizer
+    # keep each whole (or split the multi-word one at its space only).
+    words = ["123abc", "hello", "1world", "zzzq", "7 up"]  # "hello": in the vocabulary, removed by \D
+    internal, _ = teacher_internal_tokens()
+    seen = set(internal)
+    _, regex = reference._validate_parameters(None, r"\D")
+    singles = [w for w in words if " " not in w and w not in seen and not regex.match(w)]
+    multi = [w for w in words if " " in w]
+    want = reference_vocabulary(reference, r"\D") + singles + multi
+    assert singles == ["123abc", "1world"]
+    model = m2v_native.distill(teacher_dir(), words, pca_dims=None, token_remove_pattern=r"\D",
+                               output_path=tmp_path / "model")
+    assert list(model.tokens) == want
