@@ -316,10 +316,18 @@ static void g_params_and_buffers(void) {
     p.batch_size = SIZE_MAX;
     EXPECT(m2v_encode(m, texts, lens, 2, &p, out, 2 * dim), M2V_OK, NULL, "batch_size SIZE_MAX");
     m2v_load_params lp = m2v_load_default_params();
-    lp.struct_size = sizeof lp - 1;
+    /* Shorter than struct_size + normalize: rejected. */
+    lp.struct_size = offsetof(m2v_load_params, normalize) + sizeof lp.normalize - 1;
     m2v_model *m2 = (m2v_model *)1;
     EXPECT(m2v_model_load(dir, &lp, &m2), M2V_ERR_INVALID_ARGUMENT, "struct_size", "load struct_size short");
     CHECK(m2 == NULL, "cleared");
+    /* The 0.1 struct (16 bytes): max_length lies past it and must not be read. */
+    lp = m2v_load_default_params();
+    lp.struct_size = 16;
+    lp.max_length = 3;
+    EXPECT(m2v_model_load(dir, &lp, &m2), M2V_OK, NULL, "load 0.1-sized params");
+    CHECK(m2 != NULL && m2v_model_max_length(m2) != 3, "0.1-sized params: max_length not read");
+    m2v_model_free(m2);
     free(out);
     m2v_model_free(m);
 }
@@ -859,6 +867,112 @@ static int rm_cb(const char *p, const struct stat *s, int flag, struct FTW *f) {
     return remove(p);
 }
 
+/* m2v_model_create with hostile arrays: sizes that overflow or disagree, NULL data, mappings
+ * and weights that do not fit, dtypes and JSON that are not what they claim (0.2). */
+static void g_model_create(void) {
+    char *tj = tok_json("null", "null", WLM, "null", "[]");
+    float table[3 * 4] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    m2v_model_spec base = m2v_model_spec_default();
+    base.embeddings = (m2v_tensor){table, M2V_DTYPE_F32, 2, {3, 4}, sizeof table};
+    base.tokenizer_json = tj;
+    base.tokenizer_json_len = strlen(tj);
+    m2v_model *m = NULL;
+    EXPECT(m2v_model_create(&base, &m), M2V_OK, NULL, "valid spec");
+    m2v_model_free(m);
+    m2v_model_spec s = base;
+    s.embeddings.shape[0] = SIZE_MAX / 2;
+    s.embeddings.shape[1] = 3;
+    m = (m2v_model *)1;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, NULL, "shape overflows");
+    CHECK(m == NULL, "out cleared");
+    s = base;
+    s.embeddings.shape[0] = (size_t)1 << 62;
+    s.embeddings.shape[1] = 4;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, NULL, "shape times element size overflows");
+    s = base;
+    s.embeddings.nbytes = SIZE_MAX;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, NULL, "nbytes SIZE_MAX");
+    s = base;
+    s.embeddings.data = NULL;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, "NULL", "data NULL");
+    s = base;
+    s.embeddings.ndim = 1;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, "ndim", "1-D table");
+    s = base;
+    s.embeddings.dtype = M2V_DTYPE_I64;
+    s.embeddings.shape[1] = 2;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_UNSUPPORTED, NULL, "int64 table");
+    s = base;
+    s.embeddings.shape[0] = 0;
+    s.embeddings.nbytes = 0;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_FORMAT, NULL, "empty table");
+    int32_t map_bad[3] = {0, 1, 7};
+    m2v_tensor mt = {map_bad, M2V_DTYPE_I32, 1, {3, 0}, sizeof map_bad};
+    s = base;
+    s.mapping = &mt;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_FORMAT, "mapping", "mapping out of range");
+    int32_t map_short[2] = {0, 1};
+    m2v_tensor ms = {map_short, M2V_DTYPE_I32, 1, {2, 0}, sizeof map_short};
+    s = base;
+    s.mapping = &ms;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_FORMAT, "mapping", "mapping shorter than the vocabulary");
+    float mf[3] = {0, 1, 2};
+    m2v_tensor mflt = {mf, M2V_DTYPE_F32, 1, {3, 0}, sizeof mf};
+    s = base;
+    s.mapping = &mflt;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_FORMAT, "integer", "float mapping");
+    float w[2] = {1, 1};
+    m2v_tensor wt = {w, M2V_DTYPE_F32, 1, {2, 0}, sizeof w};
+    s = base;
+    s.weights = &wt;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_FORMAT, "weights", "weights shorter than the vocabulary");
+    s = base;
+    s.tokenizer_json = NULL;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, "tokenizer_json", "tokenizer NULL");
+    s = base;
+    s.tokenizer_json_len = SIZE_MAX;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, NULL, "tokenizer length SIZE_MAX");
+    s = base;
+    s.config_json = "{\"normalize\": 3}";
+    s.config_json_len = strlen(s.config_json);
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_FORMAT, "normalize", "config normalize 3");
+    s = base;
+    s.config_json = "{\"a\":";
+    s.config_json_len = strlen(s.config_json);
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, NULL, "config truncated");
+    s = base;
+    s.metadata_json = "{\"language\": 5}";
+    s.metadata_json_len = strlen(s.metadata_json);
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, "language", "metadata language 5");
+    s = base;
+    s.max_length = -7;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, "max_length", "max_length -7");
+    s = base;
+    s.normalize = 2;
+    EXPECT(m2v_model_create(&s, &m), M2V_ERR_INVALID_ARGUMENT, "normalize", "normalize 2");
+    /* quantize: bad params on a valid model */
+    EXPECT(m2v_model_create(&base, &m), M2V_OK, NULL, "valid spec again");
+    m2v_quantize_params qp = m2v_quantize_default_params();
+    m2v_model *q = NULL;
+    qp.quantize_to = 9;
+    EXPECT(m2v_model_quantize(m, &qp, &q), M2V_ERR_INVALID_ARGUMENT, "quantize_to", "quantize_to 9");
+    qp = m2v_quantize_default_params();
+    qp.vocabulary_quantization = 1000;
+    EXPECT(m2v_model_quantize(m, &qp, &q), M2V_ERR_INVALID_ARGUMENT, "vocabulary_quantization", "more clusters than tokens");
+    qp = m2v_quantize_default_params();
+    qp.dimensionality = -1;
+    EXPECT(m2v_model_quantize(m, &qp, &q), M2V_ERR_INVALID_ARGUMENT, "dimensionality", "dimensionality -1");
+    CHECK(q == NULL, "quantize out NULL on failure");
+    m2v_tensor out;
+    EXPECT(m2v_model_tensor(m, "weights", &out), M2V_ERR_NOT_FOUND, "weights", "no weights tensor");
+    size_t len = 0;
+    char small[2];
+    EXPECT(m2v_model_tokenizer_json(m, small, sizeof small, &len), M2V_ERR_BUFFER_TOO_SMALL, NULL, "tokenizer json small buffer");
+    EXPECT(m2v_model_tokenizer_json(m, NULL, 5, &len), M2V_ERR_BUFFER_TOO_SMALL, NULL, "tokenizer json NULL buffer, capacity 5");
+    m2v_model_free(m);
+    free(tj);
+}
+
 static void run_group(const char *name, void (*fn)(void)) {
     printf("[%s]\n", name);
     fflush(stdout);
@@ -921,6 +1035,7 @@ int main(int argc, char **argv) {
         {"utf8", g_utf8},
         {"big-text", g_big_text},
         {"fuzz-regressions", g_regressions},
+        {"model-create", g_model_create},
     };
     const char *only = argc > 1 ? argv[1] : NULL;
     for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
