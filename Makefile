@@ -95,9 +95,15 @@ test-python: python
 #   installs the wheel into a fresh venv and encodes, and builds + runs the C example from the
 #   untarred tarball; the wheel also under every other CPython 3.10+ found (pyenv, /usr/bin)
 #   (Tests/dist/run.sh, ~1 min; part of `make test`).
-.PHONY: wheel dist test-dist
+# sdist:     dist/m2v_native-<version>.tar.gz: the Python package plus the Swift sources
+#   (libm2v-src/); `pip install` of it builds libm2v with a Swift 6 toolchain and bundles it
+#   (not in `make test`: a full release build, ~7 min here).
+.PHONY: wheel sdist dist test-dist
 wheel: install venv
 	scripts/wheel.sh
+
+sdist: install venv
+	scripts/wheel.sh --sdist
 
 dist: install
 	scripts/dist.sh

@@ -17,6 +17,12 @@
 #
 # Input: the release library installed under PREFIX (`make install`), the venv's Python
 # (setuptools builds the extension without network access). Usage: scripts/wheel.sh
+#
+# scripts/wheel.sh --sdist builds dist/m2v_native-<version>.tar.gz instead: the Python package
+# plus libm2v-src/ (the git-tracked Package.swift, Sources/, Tests/ (SwiftPM wants every declared
+# target's folder), include/, scripts/build.sh, scripts/m2v.map). `pip install` of it builds
+# libm2v with the Swift toolchain (setup.py's third way) unless M2V_PREFIX / pkg-config names an
+# installed libm2v, and bundles it like the wheel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -31,6 +37,28 @@ if ! "$PY" -c 'import auditwheel, wheel' 2>/dev/null; then
   "$VENV/bin/pip" install -q auditwheel wheel
 fi
 "$PY" -c 'import abi3audit' 2>/dev/null || "$VENV/bin/pip" install -q abi3audit 2>/dev/null || true
+
+if [ "${1:-}" = --sdist ]; then
+  stage=$ROOT/build/sdist
+  rm -rf "$stage"
+  mkdir -p "$stage/pkg/libm2v-src" "$stage/out"
+  cp bindings/python/setup.py bindings/python/pyproject.toml bindings/python/README.md "$stage/pkg/"
+  git ls-files -z bindings/python/src | xargs -0 cp --parents -t "$stage"
+  mv "$stage/bindings/python/src" "$stage/pkg/src" && rm -rf "$stage/bindings"
+  git ls-files -z Package.swift Sources Tests include scripts/build.sh scripts/m2v.map \
+    | xargs -0 cp --parents -t "$stage/pkg/libm2v-src"
+  printf '%s\n' 'graft libm2v-src' 'global-exclude *.so *.so.* *.o *.pyc' > "$stage/pkg/MANIFEST.in"
+  # M2V_PREFIX only lets setup.py read the version: the sdist command compiles nothing.
+  (cd "$stage/pkg" && M2V_PREFIX=$PREFIX "$PY" setup.py -q sdist -d "$stage/out" >/dev/null 2>&1) \
+    || (cd "$stage/pkg" && M2V_PREFIX=$PREFIX "$PY" setup.py sdist -d "$stage/out")
+  sd=$(ls "$stage"/out/m2v_native-"$version".tar.gz)
+  listing=$(tar -tzf "$sd")
+  grep -q "libm2v-src/Package.swift" <<<"$listing" || { echo "wheel.sh: $sd lacks libm2v-src" >&2; exit 1; }
+  mkdir -p dist
+  mv "$sd" dist/
+  echo "wheel.sh: dist/$(basename "$sd") ($(du -h "dist/$(basename "$sd")" | cut -f1); builds libm2v with Swift on install)"
+  exit 0
+fi
 
 # A staged copy of the package, so that the source tree never holds the bundled library.
 stage=$ROOT/build/wheel
