@@ -1120,8 +1120,6 @@ static PyMethodDef module_methods[] = {
     {"status_name", mod_status_name, METH_O, "m2v_status_name(code)"},
     {"model_create", mod_model_create, METH_VARARGS, "model_create(...) -> Model: m2v_model_create"},
     {"tokenizer_from_json", mod_tokenizer_from_json, METH_O, "tokenizer_from_json(bytes) -> Tokenizer"},
-    {"model_create", mod_model_create, METH_VARARGS, "model_create(...) -> Model: m2v_model_create"},
-    {"tokenizer_from_json", mod_tokenizer_from_json, METH_O, "tokenizer_from_json(bytes) -> Tokenizer"},
     {"distill", mod_distill, METH_VARARGS, "distill(teacher, out, vocabulary, ...): m2v_distill"},
     {"hub_resolve", mod_hub_resolve, METH_O, "hub_resolve(path_or_id) -> str: m2v_hub_resolve"},
     {NULL, NULL, 0, NULL},
