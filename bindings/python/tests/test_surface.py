@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ALL_MODELS, corpus, model_dir
+from conftest import ALL_MODELS, CI, FIXTURES, corpus, model_dir
 
 import model2vec
 import model2vec.model
@@ -397,7 +397,12 @@ def pair(kind: str, key) -> tuple[RefModel, M2VModel, str]:
 
 
 def texts_for(kind: str) -> tuple[str, ...]:
-    return all_texts() if kind == "fixture" else random_texts() + tuple(corpus()[:100])
+    """The random models also get 100 dev texts when the fixtures are there (they need none)."""
+    if kind == "fixture":
+        return all_texts()
+    if not CI and not (FIXTURES / "corpus" / "dev_texts.json").is_file():
+        return random_texts()
+    return random_texts() + tuple(corpus()[:100])
 
 
 # ------------------------------------------------------------------------------------------------
