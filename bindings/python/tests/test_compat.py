@@ -1,7 +1,10 @@
 """m2v_native.patch_model2vec(): code written against model2vec runs on m2v_native, with the
-real model2vec installed (its modules are patched) and without it (shim modules), and a real
-client from PyPI — LangChain's `Model2vecEmbeddings` (langchain-community, which does
-`from model2vec import StaticModel` inside its constructor) — gives model2vec's vectors.
+real model2vec installed (its modules are patched) and without it (shim modules), and real
+clients from PyPI give model2vec's results: LangChain's `Model2vecEmbeddings`
+(langchain-community: `from model2vec import StaticModel` inside its constructor, `encode`) and
+chonkie's `Model2VecEmbeddings` (`importlib.util.find_spec("model2vec")`, `isinstance(model,
+StaticModel)`, `model.dim`, `model.tokenizer`, `encode(..., convert_to_numpy=True)`) with its
+`SemanticChunker`.
 
 Tolerance as in test_surface: |m2v - model2vec| <= rtol * max(|ref|, largest |ref| of the
 vector), rtol 1e-3 for float16 tables (model2vec rounds its result to float16), 1e-5 else.
@@ -68,6 +71,16 @@ def langchain_embeddings_class():
             pytest.fail("langchain-community is not installed (CI=true); scripts/venv.sh installs it")
         pytest.skip("langchain-community is not installed")
     return Model2vecEmbeddings
+
+
+def chonkie_embeddings_class():
+    try:
+        from chonkie.embeddings import Model2VecEmbeddings
+    except ImportError:
+        if CI:
+            pytest.fail("chonkie is not installed (CI=true); scripts/venv.sh installs it")
+        pytest.skip("chonkie is not installed")
+    return Model2VecEmbeddings
 
 
 # ---- with the real model2vec installed -------------------------------------------------------
@@ -171,6 +184,53 @@ def test_langchain_model2vec_embeddings(name, unpatched):
     assert_close(got_query, ref_query, rtol_of(name), f"{name}: embed_query")
 
 
+@pytest.mark.parametrize("name", MODELS)
+def test_chonkie_model2vec_embeddings(name, unpatched):
+    """chonkie's Model2VecEmbeddings from a path and from a model object."""
+    Model2VecEmbeddings = chonkie_embeddings_class()
+    import model2vec
+
+    path = str(model_dir(name))
+    docs = texts()
+    reference = Model2VecEmbeddings(path)
+    assert isinstance(reference.model, model2vec.model.StaticModel)
+    ref_batch = np.asarray(reference.embed_batch(docs))
+    ref_one = reference.embed(docs[5])
+    ref_ids = [e.ids for e in reference.get_tokenizer().encode_batch(docs[:50], add_special_tokens=False)]
+
+    m2v_native.patch_model2vec()
+    assert Model2VecEmbeddings._is_available()
+    for emb in (Model2VecEmbeddings(path), Model2VecEmbeddings(m2v_native.StaticModel.from_pretrained(path))):
+        assert isinstance(emb.model, m2v_native.StaticModel), type(emb.model)
+        assert emb.dimension == reference.dimension
+        assert_close(emb.embed_batch(docs), ref_batch, rtol_of(name), f"{name}: chonkie embed_batch")
+        assert_close(emb.embed(docs[5]), ref_one, rtol_of(name), f"{name}: chonkie embed")
+        tok = emb.get_tokenizer()
+        ids = [list(getattr(e, "ids", e)) for e in tok.encode_batch(docs[:50], add_special_tokens=False)]
+        assert ids == ref_ids, f"{name}: chonkie get_tokenizer() ids"
+
+
+@pytest.mark.parametrize("name", ["minilm-default", "trained-wordlevel-5k-nonorm"])
+def test_chonkie_semantic_chunker(name, unpatched):
+    """chonkie's SemanticChunker over Model2VecEmbeddings: the same chunks (text and token
+    count) as with model2vec."""
+    Model2VecEmbeddings = chonkie_embeddings_class()
+    from chonkie import SemanticChunker
+
+    long = [t for t in corpus() if len(t) > 2000][:4]
+    path = str(model_dir(name))
+
+    def chunks():
+        chunker = SemanticChunker(embedding_model=Model2VecEmbeddings(path), chunk_size=128, threshold=0.5)
+        return [[(c.text, c.token_count) for c in chunker.chunk(t)] for t in long]
+
+    expected = chunks()
+    m2v_native.patch_model2vec()
+    got = chunks()
+    assert [len(c) for c in got] == [len(c) for c in expected]
+    assert got == expected
+
+
 # ---- without model2vec installed ---------------------------------------------------------------
 
 
@@ -219,6 +279,12 @@ if job["langchain"]:
     emb = Model2vecEmbeddings(job["path"])
     out["langchain_type"] = type(emb._model).__module__ + "." + type(emb._model).__name__
     np.save(job["langchain_out"], np.asarray(emb.embed_documents(job["texts"]), dtype=np.float64))
+if job["chonkie"]:
+    from chonkie.embeddings import Model2VecEmbeddings
+    out["chonkie_available"] = Model2VecEmbeddings._is_available()
+    emb = Model2VecEmbeddings(job["path"])
+    out["chonkie_type"] = type(emb.model).__module__ + "." + type(emb.model).__name__
+    np.save(job["chonkie_out"], np.asarray(emb.embed_batch(job["texts"]), dtype=np.float64))
 out["unpatched"] = m2v_native.unpatch_model2vec()
 out["gone"] = "model2vec" not in sys.modules and importlib.util.find_spec("model2vec") is None
 try:
@@ -242,10 +308,19 @@ def test_shim_without_model2vec(name, tmp_path):
         have_langchain = False
         if CI:
             pytest.fail("langchain-community is not installed (CI=true)")
+    try:
+        import chonkie  # noqa: F401
+
+        have_chonkie = True
+    except ImportError:
+        have_chonkie = False
+        if CI:
+            pytest.fail("chonkie is not installed (CI=true)")
     site = site_packages_without_model2vec(tmp_path)
     docs = texts()
     job = {"path": str(model_dir(name)), "texts": docs, "direct": str(tmp_path / "direct.npy"),
-           "langchain": have_langchain, "langchain_out": str(tmp_path / "langchain.npy")}
+           "langchain": have_langchain, "langchain_out": str(tmp_path / "langchain.npy"),
+           "chonkie": have_chonkie, "chonkie_out": str(tmp_path / "chonkie.npy")}
     (tmp_path / "job.json").write_text(json.dumps(job))
     (tmp_path / "script.py").write_text(SCRIPT)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
@@ -263,8 +338,13 @@ def test_shim_without_model2vec(name, tmp_path):
     if have_langchain:
         assert out["langchain_type"] == "m2v_native.StaticModel", out
         assert_close(np.load(tmp_path / "langchain.npy"), reference, rtol_of(name), f"{name}: LangChain on the shim")
-    else:
+    if have_chonkie:
+        assert out["chonkie_available"] is True and out["chonkie_type"] == "m2v_native.StaticModel", out
+        assert_close(np.load(tmp_path / "chonkie.npy"), reference, rtol_of(name), f"{name}: chonkie on the shim")
+    if not have_langchain:
         missing("langchain-community")
+    if not have_chonkie:
+        missing("chonkie")
 
 
 def test_fresh_interpreter_patch_then_client(tmp_path):
