@@ -245,18 +245,29 @@ TOKENIZER_KINDS = ["wordpiece", "bpe", "bytelevel", "unigram", "wordlevel", "wor
 
 @lru_cache(maxsize=None)
 def trained_tokenizer_json(kind: str) -> str:
-    """A small tokenizer of each model type, trained on seeded random text (as JSON, so that
-    each model gets its own object)."""
+    """A small tokenizer of each model type on seeded random text (as JSON, so that each model
+    gets its own object). BPE and WordLevel are trained (their trainers are deterministic);
+    the WordPiece and Unigram vocabularies are built from the trained BPE pieces, since their
+    trainers give a different vocabulary on each run."""
+    import math
+
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
     train = [random_text(random.Random(i), 25) for i in range(600)]
     for special in SPECIALS:  # a literal "<unk>" would become a second, learned "<unk>" piece
         train = [t.replace(special, " ") for t in train]
+    trainer = None
+    if kind in ("wordpiece", "unigram"):
+        bpe = json.loads(trained_tokenizer_json("bpe"))["model"]["vocab"]
+        pieces = [p for p, _ in sorted(bpe.items(), key=lambda kv: kv[1]) if p not in ("<unk>", "<s>", "</s>")]
+        pieces += WORDS + [w[: len(w) // 2] for w in WORDS]
     if kind == "wordpiece":
-        tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+        vocab: dict[str, int] = {}
+        for p in ["[PAD]", "[UNK]", "[CLS]", "[SEP]"] + [p.lower() for p in pieces] + ["##" + p.lower() for p in pieces]:
+            vocab.setdefault(p, len(vocab))
+        tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
         tok.normalizer = normalizers.BertNormalizer(lowercase=True)
         tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-        trainer = trainers.WordPieceTrainer(vocab_size=500, show_progress=False, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]"])
     elif kind == "bpe":
         tok = Tokenizer(models.BPE(unk_token="<unk>"))
         tok.normalizer = normalizers.NFKC()
@@ -269,10 +280,15 @@ def trained_tokenizer_json(kind: str) -> str:
         trainer = trainers.BpeTrainer(vocab_size=400, show_progress=False, special_tokens=["<|endoftext|>"],
                                       initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
     elif kind == "unigram":
-        tok = Tokenizer(models.Unigram())
+        seen: dict[str, None] = {}
+        for p in ["<unk>", "<pad>", "\u2581"] + ["\u2581" + p for p in pieces] + pieces:
+            seen.setdefault(p, None)
+        # Nearly flat scores: the segmentation with the fewest pieces wins, ties by rank.
+        scored = [(p, 0.0 if i < 2 else -8.0 - math.log(i + 1) / 100) for i, p in enumerate(seen)]
+        tok = Tokenizer(models.Unigram(scored, unk_id=0))
         tok.normalizer = normalizers.NFKC()
         tok.pre_tokenizer = pre_tokenizers.Metaspace()
-        trainer = trainers.UnigramTrainer(vocab_size=1500, show_progress=False, special_tokens=["<unk>", "<pad>"], unk_token="<unk>")
+        tok.add_special_tokens(["<unk>", "<pad>"])
     elif kind.startswith("wordlevel"):
         tok = Tokenizer(models.WordLevel(unk_token="[UNK]"))
         tok.normalizer = normalizers.Sequence([normalizers.NFKC(), normalizers.Lowercase()])
@@ -280,7 +296,8 @@ def trained_tokenizer_json(kind: str) -> str:
         trainer = trainers.WordLevelTrainer(vocab_size=300, show_progress=False, special_tokens=["[UNK]", "[PAD]"])
     else:
         raise AssertionError(kind)
-    tok.train_from_iterator(train, trainer=trainer)
+    if trainer is not None:
+        tok.train_from_iterator(train, trainer=trainer)
     if kind == "wordlevel-padded":
         # Padding and a left truncation in the file: model2vec turns padding off and replaces the
         # truncation by max_length (or none).
