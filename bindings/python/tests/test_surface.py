@@ -626,6 +626,23 @@ def test_encode_keywords(seed):
             assert_vectors_close(g, e, ref.embedding.dtype, f"{describe(seed)}: encode_as_sequence({kw})")
 
 
+@pytest.mark.parametrize("seed", [1, 4, 9])
+def test_max_length_zero(seed):
+    """max_length=0 is an int to model2vec: every text is cut to "" (zero vectors, (0, dim)
+    sequences), and as the model's max_length tokenize gives no ids."""
+    ref, m = build_pair(seed)
+    texts = list(random_texts())[:30]
+    assert_vectors_close(m.encode(texts, max_length=0), ref.encode(texts, max_length=0), ref.embedding.dtype,
+                         f"{describe(seed)}: encode(max_length=0)")
+    for g, e in zip(m.encode_as_sequence(texts, max_length=0), ref.encode_as_sequence(texts, max_length=0)):
+        assert_vectors_close(g, e, ref.embedding.dtype, f"{describe(seed)}: encode_as_sequence(max_length=0)")
+    ref.max_length = 0
+    m.max_length = 0
+    assert dict(m.config) == ref.config
+    assert_same_ids(m.tokenize(texts), ref.tokenize(texts), texts, f"{describe(seed)}: tokenize, max_length = 0")
+    assert_vectors_close(m.encode(texts), ref.encode(texts), ref.embedding.dtype, f"{describe(seed)}: max_length = 0")
+
+
 def test_encode_tuple_input():
     ref, m = random_pair(3)
     texts = tuple(random_texts()[:20])
