@@ -550,10 +550,13 @@ class StaticModel:
         use_multiprocessing: bool = True,
         multiprocessing_threshold: int = 10_000,
         n_threads: int = 0,
+        reference_dtype: bool = False,
     ) -> list[np.ndarray] | np.ndarray:
         """One (n_tokens, dim) float32 array of token vectors per sentence (weights applied, no
         mean, no normalization); one array for a single str. max_length None (default) = no
-        truncation, as model2vec (independent of the model's max_length)."""
+        truncation, as model2vec (independent of the model's max_length).
+        m2v only: reference_dtype=True gives model2vec's dtypes (the table's dtype promoted by
+        the weights' as numpy does; float64 for a text without tokens)."""
         texts, single = _sentences_arg(sentences)
         ml = _max_length_flag(max_length)
         threads = _int_arg("n_threads", n_threads, 0)
@@ -569,6 +572,10 @@ class StaticModel:
                 out.extend(flat[offsets[i] : offsets[i + 1]] for i in range(len(chunk)))
                 if progress.bar is not None:
                     progress.bar.update(len(chunk))
+        if reference_dtype:
+            w = self.weights
+            dt = self.embedding.dtype if w is None else np.result_type(self.embedding.dtype, w.dtype)
+            out = [a.astype(dt) if len(a) else np.zeros((0, self.dim)) for a in out]
         return out[0] if single else out
 
     def tokenize(self, sentences: str | Sequence[str], *, max_length: int | None = _UNSET) -> list[list[int]]:
