@@ -576,25 +576,39 @@ def test_encode_single_str(kind, key):
             assert_vectors_close(got, expected, ref.embedding.dtype, f"{what}: encode(str {i}, {kw})")
 
 
+def reference_dtype_kw(method) -> dict:
+    """m2v returns float32 by default (a documented difference) and model2vec's dtypes with
+    the m2v-only keyword reference_dtype=True; without that keyword, the default is compared."""
+    return {"reference_dtype": True} if "reference_dtype" in inspect.signature(method).parameters else {}
+
+
 @pytest.mark.parametrize("kind,key", ALL_PAIRS, ids=PAIR_IDS)
 def test_encode_dtype(kind, key):
     """model2vec's encode returns the table's dtype (float16 stays float16, float64 stays
-    float64; int8 gives float32), with or without weights."""
+    float64; int8 gives float32), with or without weights: m2v with reference_dtype=True."""
     ref, m, what = pair(kind, key)
-    texts = ["hello world", "x", ""]
-    assert m.encode(texts).dtype == ref.encode(texts).dtype, (
-        f"{what}: encode dtype {m.encode(texts).dtype} != model2vec {ref.encode(texts).dtype}")
-    assert m.encode("hello").dtype == ref.encode("hello").dtype, what
+    kw = reference_dtype_kw(m.encode)
+    texts = ["hello world", "x", ""] + list(short_texts() if kind == "fixture" else random_texts()[:50])
+    got, exp = m.encode(texts, **kw), ref.encode(texts)
+    assert got.dtype == exp.dtype, f"{what}: encode({kw}) dtype {got.dtype} != model2vec {exp.dtype}"
+    assert_vectors_close(got, exp, ref.embedding.dtype, f"{what}: encode({kw})")
+    assert m.encode("hello", **kw).dtype == ref.encode("hello").dtype, what
+    assert m.encode(texts, normalize=True, **kw).dtype == exp.dtype, what
 
 
 @pytest.mark.parametrize("kind,key", ALL_PAIRS, ids=PAIR_IDS)
 def test_encode_as_sequence_dtype(kind, key):
     """model2vec's rows: the table's dtype (int8 stays int8), promoted by the weights (float64
-    weights give float64); an empty text gives a float64 (0, dim) array."""
+    weights give float64); an empty text gives a float64 (0, dim) array: m2v with
+    reference_dtype=True."""
     ref, m, what = pair(kind, key)
-    texts = ["hello world", "x", ""]
-    for got, exp, t in zip(m.encode_as_sequence(texts), ref.encode_as_sequence(texts), texts):
-        assert got.dtype == exp.dtype, f"{what}: encode_as_sequence({t!r}) dtype {got.dtype} != model2vec {exp.dtype}"
+    kw = reference_dtype_kw(m.encode_as_sequence)
+    texts = ["hello world", "x", ""] + list(short_texts()[:50] if kind == "fixture" else random_texts()[:50])
+    for got, exp, t in zip(m.encode_as_sequence(texts, **kw), ref.encode_as_sequence(texts), texts):
+        assert got.dtype == exp.dtype, f"{what}: encode_as_sequence({t!r}, {kw}) dtype {got.dtype} != model2vec {exp.dtype}"
+        assert_vectors_close(got, exp, ref.embedding.dtype, f"{what}: encode_as_sequence({t[:40]!r}, {kw})")
+    single = m.encode_as_sequence("hello world", **kw)
+    assert single.dtype == ref.encode_as_sequence("hello world").dtype, what
 
 
 @pytest.mark.parametrize("max_length", [UNSET_ARG, 1, 5, 600], ids=lambda v: f"max_length={v}")
