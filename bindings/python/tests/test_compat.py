@@ -148,6 +148,46 @@ def test_patch_is_a_context_manager(unpatched):
     assert not compat.is_patched()
 
 
+@pytest.mark.parametrize("name", ["minilm-default", "minilm-vq256-int8", "trained-unigram-6k-weights"])
+def test_patch_reference_dtype(name, unpatched, tmp_path):
+    """patch_model2vec(reference_dtype=True): the patched StaticModel returns model2vec's dtypes
+    by default (clients that cannot pass m2v's keyword get model2vec's arrays)."""
+    import pickle
+
+    import model2vec
+
+    path = model_dir(name)
+    ref = model2vec.StaticModel.from_pretrained(path)
+    docs = texts()[:100] + [""]
+    patch = m2v_native.patch_model2vec(reference_dtype=True)
+    assert patch.reference_dtype and m2v_native.patch_model2vec(reference_dtype=True) is patch
+    with pytest.raises(ValueError):
+        m2v_native.patch_model2vec()
+    from model2vec import StaticModel
+
+    assert StaticModel is compat.ReferenceDtypeStaticModel and issubclass(StaticModel, m2v_native.StaticModel)
+    model = StaticModel.from_pretrained(path)
+    assert type(model) is compat.ReferenceDtypeStaticModel
+    got, exp = model.encode(docs), ref.encode(docs)
+    assert got.dtype == exp.dtype, f"{name}: {got.dtype} != {exp.dtype}"
+    assert_close(got, exp, rtol_of(name), f"{name}: encode")
+    assert model.encode(docs, reference_dtype=False).dtype == np.float32
+    for g, e in zip(model.encode_as_sequence(docs), ref.encode_as_sequence(docs)):
+        assert g.dtype == e.dtype and g.shape == e.shape, (name, g.dtype, e.dtype)
+    if hasattr(model2vec, "quantize_model"):
+        assert type(model2vec.quantize_model(model, quantize_to="float32")) is compat.ReferenceDtypeStaticModel
+    Model2VecEmbeddings = chonkie_embeddings_class()
+    emb = Model2VecEmbeddings(str(path))
+    assert emb.embed(docs[3]).dtype == exp.dtype  # a client that cannot pass reference_dtype
+    assert_close(emb.embed_batch(docs), exp, rtol_of(name), f"{name}: chonkie, reference_dtype")
+    again = pickle.loads(pickle.dumps(model))
+    assert type(again) is compat.ReferenceDtypeStaticModel
+    assert again.encode(docs[:5]).dtype == exp.dtype
+    m2v_native.unpatch_model2vec()
+    assert m2v_native.patch_model2vec().reference_dtype is False
+    assert model2vec.StaticModel is m2v_native.StaticModel
+
+
 def test_patch_from_threads(unpatched):
     import threading
 
@@ -205,6 +245,7 @@ def test_chonkie_model2vec_embeddings(name, unpatched):
         assert emb.dimension == reference.dimension
         assert_close(emb.embed_batch(docs), ref_batch, rtol_of(name), f"{name}: chonkie embed_batch")
         assert_close(emb.embed(docs[5]), ref_one, rtol_of(name), f"{name}: chonkie embed")
+        assert emb.embed(docs[5]).dtype == np.float32  # m2v's default
         tok = emb.get_tokenizer()
         ids = [list(getattr(e, "ids", e)) for e in tok.encode_batch(docs[:50], add_special_tokens=False)]
         assert ids == ref_ids, f"{name}: chonkie get_tokenizer() ids"

@@ -18,6 +18,13 @@ m2v_native's objects:
 - when it is not installed, shim modules with those names are put in `sys.modules` (with a
   module spec, so `importlib.util.find_spec("model2vec")` finds them).
 
+m2v_native returns float32 vectors where model2vec returns the table's dtype (float16 for
+float16 tables, ...); `patch_model2vec(reference_dtype=True)` makes the patched `StaticModel`
+the subclass `ReferenceDtypeStaticModel`, whose encode / encode_as_sequence default to
+`reference_dtype=True` (model2vec's dtypes). Then `isinstance(x, model2vec.StaticModel)` holds
+for models made through the patched names (from_pretrained, quantize_model, distill's result is
+a plain m2v_native.StaticModel), not for ones made with m2v_native.StaticModel directly.
+
 Names bound before the call (`from model2vec import StaticModel` at the top of a module
 imported earlier) keep the real class: patch first, then import the client. The call is
 idempotent and thread-safe; `unpatch_model2vec()` undoes it.
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+import inspect
 import importlib.util
 import sys
 import threading
@@ -33,10 +41,12 @@ import types
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Model2VecPatch", "patch_model2vec", "unpatch_model2vec", "is_patched"]
+__all__ = ["Model2VecPatch", "ReferenceDtypeStaticModel", "patch_model2vec", "unpatch_model2vec", "is_patched"]
 
 # The model2vec API that m2v_native mirrors (the version a shim reports as __version__).
 EMULATED_MODEL2VEC_VERSION = "0.10.0"
+
+from . import StaticModel as _StaticModel  # noqa: E402  (compat is imported at the end of __init__)
 
 _MISSING = object()
 _lock = threading.RLock()
@@ -55,6 +65,8 @@ class Model2VecPatch:
     put in sys.modules."""
     replaced: tuple[str, ...]
     """The dotted names that now give m2v_native's objects (e.g. "model2vec.model.StaticModel")."""
+    reference_dtype: bool = False
+    """Whether the patched StaticModel is ReferenceDtypeStaticModel (model2vec's dtypes)."""
     _saved: list[tuple[Any, str, Any]] = field(default_factory=list, repr=False)
     _modules: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -65,10 +77,35 @@ class Model2VecPatch:
         unpatch_model2vec()
 
 
-def _m2v_objects() -> dict[str, Any]:
+def _with_reference_dtype_default(method: Any) -> Any:
+    def wrapper(self: Any, sentences: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("reference_dtype", True)
+        return method(self, sentences, **kwargs)
+
+    sig = inspect.signature(method)
+    wrapper.__signature__ = sig.replace(parameters=[
+        p.replace(default=True) if p.name == "reference_dtype" else p for p in sig.parameters.values()])
+    wrapper.__name__ = method.__name__
+    wrapper.__qualname__ = f"ReferenceDtypeStaticModel.{method.__name__}"
+    wrapper.__doc__ = (method.__doc__ or "") + "\n\n(ReferenceDtypeStaticModel: reference_dtype defaults to True.)"
+    return wrapper
+
+
+class ReferenceDtypeStaticModel(_StaticModel):
+    """m2v_native.StaticModel whose encode and encode_as_sequence return model2vec's dtypes by
+    default (reference_dtype=True): what patch_model2vec(reference_dtype=True) installs."""
+
+    if "reference_dtype" in inspect.signature(_StaticModel.encode).parameters:
+        encode = _with_reference_dtype_default(_StaticModel.encode)
+    if "reference_dtype" in inspect.signature(_StaticModel.encode_as_sequence).parameters:
+        encode_as_sequence = _with_reference_dtype_default(_StaticModel.encode_as_sequence)
+
+
+def _m2v_objects(reference_dtype: bool) -> dict[str, Any]:
     import m2v_native
 
-    out = {"StaticModel": m2v_native.StaticModel, "distill": m2v_native.distill}
+    cls = ReferenceDtypeStaticModel if reference_dtype else m2v_native.StaticModel
+    out = {"StaticModel": cls, "distill": m2v_native.distill}
     quantize_model = getattr(m2v_native, "quantize_model", None)
     if quantize_model is not None:
         out["quantize_model"] = quantize_model
@@ -127,15 +164,24 @@ def _distill_package(objs: dict[str, Any], real_path: list[str] | None) -> types
     return module
 
 
-def patch_model2vec() -> Model2VecPatch:
+def patch_model2vec(*, reference_dtype: bool = False) -> Model2VecPatch:
     """Make model2vec's public names give m2v_native's StaticModel, quantize_model and
     distill (see the module docstring). Idempotent: a second call returns the same
-    Model2VecPatch. Returns what was done; `with patch_model2vec(): ...` undoes it on exit."""
+    Model2VecPatch (a different `reference_dtype` while patched raises ValueError: unpatch
+    first). Returns what was done; `with patch_model2vec(): ...` undoes it on exit.
+
+    :param reference_dtype: patch in ReferenceDtypeStaticModel, whose encode and
+        encode_as_sequence return model2vec's dtypes (float16 for float16 tables, ...) instead
+        of float32."""
     global _state
+    reference_dtype = bool(reference_dtype)
     with _lock:
         if _state is not None:
+            if _state.reference_dtype != reference_dtype:
+                raise ValueError(f"model2vec is already patched with reference_dtype={_state.reference_dtype}; "
+                                 "call unpatch_model2vec() first")
             return _state
-        objs = _m2v_objects()
+        objs = _m2v_objects(reference_dtype)
         real = _real_model2vec()
         saved: list[tuple[Any, str, Any]] = []
         modules: dict[str, Any] = {}
@@ -190,7 +236,7 @@ def patch_model2vec() -> Model2VecPatch:
             put_module("model2vec.model", model_mod)
             put_module("model2vec.distill", distill_mod)
         _state = Model2VecPatch(module=module, real_model2vec=real is not None, replaced=tuple(replaced),
-                                _saved=saved, _modules=modules)
+                                reference_dtype=reference_dtype, _saved=saved, _modules=modules)
         return _state
 
 
