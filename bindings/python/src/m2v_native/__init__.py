@@ -212,14 +212,21 @@ def _tokenizer_json(tokenizer: Any) -> bytes:
 
 
 def _max_length_flag(max_length: Any) -> int:
-    """C value of an explicit max_length: None -> 0 (no truncation), int -> itself."""
+    """C value of an explicit max_length: None -> 0 (no truncation), int -> itself. 0 is
+    accepted as model2vec accepts it (every text cut to ""; see _cut_all) and maps to 0 here."""
     if max_length is None:
         return 0
     if isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer)):
         raise TypeError(f"max_length must be an int or None, not {type(max_length).__name__}")
-    if max_length < 1:
-        raise ValueError(f"max_length must be >= 1 or None (got {max_length})")
+    if max_length < 0:
+        raise ValueError(f"max_length must be >= 0 or None (got {max_length})")
     return min(int(max_length), _INT32_MAX)
+
+
+def _cut_all(max_length: Any) -> bool:
+    """max_length 0: model2vec cuts every text to 0 characters (and truncates to 0 tokens), so
+    every text has no tokens."""
+    return max_length is not None and not isinstance(max_length, bool) and max_length == 0
 
 
 def _quantize_code(quantize_to: Any) -> int:
@@ -358,7 +365,7 @@ class StaticModel:
         folder = os.path.abspath(folder)
         flag = -1 if normalize is None else int(bool(normalize))
         ml = -1 if max_length is _UNSET else _max_length_flag(max_length)
-        model = cls._from_core(_core.Model(folder, flag, ml), folder)
+        model = cls._from_core(_core.Model(folder, flag, ml), folder, max_length=max_length)
         if not any([vocabulary_quantization, quantize_to, dimensionality]):
             return model
         return quantize_model(model, vocabulary_quantization=vocabulary_quantization, quantize_to=quantize_to,
@@ -492,6 +499,10 @@ class StaticModel:
     def _max_length_for(self, max_length: Any) -> int:
         return _max_length_flag(self._max_length if max_length is _UNSET else max_length)
 
+    def _texts_for(self, texts: Sequence[str], max_length: Any) -> Sequence[str]:
+        ml = self._max_length if max_length is _UNSET else max_length
+        return [""] * len(texts) if _cut_all(ml) else texts
+
     def encode(
         self,
         sentences: str | Sequence[str],
@@ -523,6 +534,7 @@ class StaticModel:
         :param kwargs: ignored, as in model2vec.
         """
         texts, single = _sentences_arg(sentences)
+        texts = self._texts_for(texts, max_length)
         norm = self._normalize if normalize is None else bool(normalize)
         args = (
             self._max_length_for(max_length),
@@ -558,6 +570,7 @@ class StaticModel:
         m2v only: reference_dtype=True gives model2vec's dtypes (the table's dtype promoted by
         the weights' as numpy does; float64 for a text without tokens)."""
         texts, single = _sentences_arg(sentences)
+        texts = self._texts_for(texts, max_length)
         ml = _max_length_flag(max_length)
         threads = _int_arg("n_threads", n_threads, 0)
         step = _int_arg("batch_size", batch_size, 1)
@@ -583,7 +596,7 @@ class StaticModel:
         to the model's `max_length` tokens (no character cut), the unknown token removed.
         m2v only: `max_length` overrides the truncation (None = none)."""
         texts, _ = _sentences_arg(sentences)
-        return self._core.tokenize(texts, self._max_length_for(max_length), 0)
+        return self._core.tokenize(self._texts_for(texts, max_length), self._max_length_for(max_length), 0)
 
     # ---- persistence ------------------------------------------------------------------------
 
