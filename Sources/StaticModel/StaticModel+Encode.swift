@@ -36,7 +36,14 @@ public struct EncodeOptions: Sendable {
 final class EncodeWorkspace: @unchecked Sendable {  // used by one thread at a time
     let tok = TokenizerWorkspace()
     var ids: [Int32] = []
+    /// Float64 running sum of the float32 block sums of long texts (see `pool`).
+    var total: [Double] = []
 }
+
+/// With `StaticModel.wideAccumulation` (where model2vec computes the mean in float64), tokens
+/// are summed in float32 blocks of this many, each block sum added to a float64 total, so the
+/// rounding error stays one block's (~1e-7 relative) instead of growing with the token count.
+let poolBlock = 64
 
 /// Prefetches every cache line the `bytes` bytes at `p` touch.
 @inline(__always)
@@ -93,8 +100,14 @@ extension StaticModel {
         let kernel = rowKernel
         let lookahead = 6
         var n = 0
+        let long = wideAccumulation && ids.count > poolBlock
+        if long {
+            ws.total.removeAll(keepingCapacity: true)
+            ws.total.append(contentsOf: repeatElement(0, count: dim))
+        }
         ids.withUnsafeBufferPointer { idb in
             let count = idb.count
+            var inBlock = 0
             // Rows of the first tokens: nothing runs ahead of them.
             for k in 0..<min(lookahead, count) {
                 if let r = row(of: idb[k]) { prefetchRow(table + r * rowBytes, rowBytes) }
@@ -107,11 +120,28 @@ extension StaticModel {
                 guard let r = row(of: id) else { continue }
                 kernel(table + r * rowBytes, dim, weight(of: id), out)
                 n += 1
+                if long {
+                    inBlock += 1
+                    if inBlock == poolBlock {
+                        ws.total.withUnsafeMutableBufferPointer { t in
+                            for j in 0..<dim { t[j] += Double(out[j]); out[j] = 0 }
+                        }
+                        inBlock = 0
+                    }
+                }
             }
         }
         guard n > 0 else { return }
-        let inv = 1 / Float(n)
-        for j in 0..<dim { out[j] *= inv }
+        if long {
+            let inv = 1 / Double(n)
+            ws.total.withUnsafeBufferPointer { t in
+                for j in 0..<dim { out[j] = Float((t[j] + Double(out[j])) * inv) }
+            }
+        } else {
+            // numpy's mean: the float32 sum divided by the count (not multiplied by 1/n).
+            let count = Float(n)
+            for j in 0..<dim { out[j] /= count }
+        }
         if normalize { Pooling.l2normalize(out, dim) }
     }
 

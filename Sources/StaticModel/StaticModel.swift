@@ -78,6 +78,11 @@ public final class StaticModel: @unchecked Sendable {
     let weights: [Float]?
     /// Adds one row of the table to an accumulator (chosen for the dtype and the CPU at load).
     let rowKernel: RowKernel
+    /// Whether model2vec computes this model's mean in float64 (a float64 table or weights, or
+    /// an integer table without weights, which numpy's mean widens to float64); then long texts
+    /// are summed with a float64 total (see `poolBlock`), else in float32 in token order as
+    /// numpy's float32 mean along the token axis does.
+    let wideAccumulation: Bool
     /// The tensors as stored: "embeddings", and "weights" / "mapping" when present.
     public let embeddingTensor: ModelTensor
     public let weightsTensor: ModelTensor?
@@ -265,6 +270,7 @@ public final class StaticModel: @unchecked Sendable {
             weightsTensor = nil
         }
 
+        wideAccumulation = emb.dtype == .F64 || w?.dtype == .F64 || (emb.dtype.isInteger && w == nil)
         // normalize: argument, else config, else false. max_length: argument, else config
         // (null = none), else 512.
         if let n = normalizeOverride {

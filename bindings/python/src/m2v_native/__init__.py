@@ -365,7 +365,16 @@ class StaticModel:
         folder = os.path.abspath(folder)
         flag = -1 if normalize is None else int(bool(normalize))
         ml = -1 if max_length is _UNSET else _max_length_flag(max_length)
-        model = cls._from_core(_core.Model(folder, flag, ml), folder, max_length=max_length)
+        try:
+            core = _core.Model(folder, flag, ml)
+        except NotFoundError as e:
+            if not os.path.isdir(folder):
+                raise
+            # A folder without a model layout: model2vec raises ValueError; this is both.
+            err = hub.ModelFilesNotFoundError(str(e))
+            err.status, err.code = getattr(e, "status", None), getattr(e, "code", None)
+            raise err from None
+        model = cls._from_core(core, folder, max_length=max_length)
         if not any([vocabulary_quantization, quantize_to, dimensionality]):
             return model
         return quantize_model(model, vocabulary_quantization=vocabulary_quantization, quantize_to=quantize_to,
