@@ -88,24 +88,9 @@ extension Distiller {
         return DistilledModel(vocabulary: vocabulary, table: table, dim: dim, options: options, baseModelName: baseModelName)
     }
 
-    /// model2vec's quantize_embeddings on a float64 table: (dtype, bytes).
+    /// model2vec's quantize_embeddings on a float64 table: (dtype, bytes) (Requantize's `cast`).
     public static func quantize(_ t: [Double], to q: QuantizeTo) -> (DType, [UInt8]) {
-        switch q {
-        case .float64: return (.F64, t.withUnsafeBytes { Array($0) })
-        case .float32: return (.F32, t.map { Float($0) }.withUnsafeBytes { Array($0) })
-        case .float16: return (.F16, t.map { doubleToHalf($0) }.withUnsafeBytes { Array($0) })
-        case .int8:
-            var m = 0.0
-            for v in t { m = max(m, abs(v)) }
-            let scale = m / 127
-            let q: [Int8] = t.map { v in
-                // numpy: float16 copy, divided by the float64 scale into float16, rint, clip.
-                let h = Double(halfToFloat(doubleToHalf(v)))
-                let d = Double(halfToFloat(doubleToHalf(scale > 0 ? h / scale : 0)))
-                return Int8(max(-127, min(127, d.rounded(.toNearestOrEven))))
-            }
-            return (.I8, q.withUnsafeBytes { Array($0) })
-        }
+        cast(t, from: .F64, to: q)
     }
 
     /// Writes the model folder (created if needed) in model2vec 0.10's format.
