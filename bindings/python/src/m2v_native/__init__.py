@@ -338,8 +338,6 @@ class StaticModel:
         vocabulary_quantization: int | None = None,
         max_length: int | None = _UNSET,
         force_download: bool = True,
-        *,
-        mmap: bool = True,
     ) -> StaticModel:
         """Load a model2vec model from a local folder or a HuggingFace hub id, as model2vec does.
 
@@ -355,7 +353,6 @@ class StaticModel:
         :param max_length: encode's default truncation; not passed = config "max_length"
             (512 when absent); None = no truncation.
         :param force_download: as model2vec (True: ask the hub even when the id is cached).
-        :param mmap: m2v only, reserved: the table is always mapped in this version.
         :raises FileNotFoundError: (NotFoundError) the folder, id or a required file is missing.
         :raises ValueError: (FormatError, UnsupportedError) corrupt or unsupported files.
         """
