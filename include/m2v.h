@@ -27,13 +27,23 @@
  *     corrupt files and invalid UTF-8 are reported through the status code.
  *   - Text is passed as UTF-8 bytes plus a byte length; it need not be NUL-terminated and may
  *     contain NUL bytes. Invalid UTF-8 is rejected with M2V_ERR_INVALID_UTF8 (the message names
- *     the text and byte offset); nothing is silently replaced.
+ *     the text and byte offset); nothing is silently replaced unless you ask for it
+ *     (m2v_encode_params.invalid_text: replace with U+FFFD, or skip the text and read its
+ *     status).
  *   - Handles are opaque. Objects created by m2v_*_load / returned through `**out` are released
  *     with the matching m2v_*_free; every free function accepts NULL (no-op). Freeing a handle
  *     twice, or using it after free, is undefined behaviour (as with free(3)).
  *   - Params structs start with `struct_size`; get one from m2v_*_default_params(), change the
  *     fields you need, pass a pointer. Passing NULL means "defaults". New fields are only ever
- *     appended, so code compiled against an older header keeps working.
+ *     appended, so code compiled against an older header keeps working. Structs have no
+ *     implicit padding (reserved fields fill it, their values are ignored), so an older caller's
+ *     padding bytes are never read as a newer field. Tri-state fields take -1 (the model's or
+ *     the file's setting), 0 or 1; any other value is M2V_ERR_INVALID_ARGUMENT naming the field.
+ *   - Progress callbacks (encode and distill alike) run on the calling thread between batches
+ *     with (done, total); returning non-zero cancels the call with M2V_ERR_CANCELLED.
+ *   - Sizes read from files and arguments are checked before anything is allocated for them
+ *     (docs/SAFETY.md lists every limit); failures are M2V_ERR_FORMAT / M2V_ERR_INVALID_ARGUMENT
+ *     / M2V_ERR_OUT_OF_MEMORY with the number in the message.
  *
  * Thread-safety
  *   A loaded m2v_model and m2v_tokenizer are immutable: any number of threads may call encode,
@@ -129,6 +139,21 @@ typedef struct m2v_load_params {
     int32_t max_length;  /* since 0.2: encode's default truncation in tokens. -1 = config.json's
                           * "max_length" (null = none), 512 when absent (default); 0 = none;
                           * > 0 = this many tokens. m2v_model_max_length() reports the result.   */
+    int32_t reserved1;   /* 0. (0.2's struct was 24 bytes with this as padding.)                 */
+    int32_t mmap;        /* since 0.3: 1 = map model.safetensors read-only and use the table in
+                          * place (default: no copy, pages shared between processes, loads in
+                          * microseconds); 0 = read the file into memory owned by the model, so
+                          * that nothing done to the file afterwards can affect the process.
+                          * HAZARD of 1 (as SQLite's and LMDB's mmap modes): if the file is
+                          * truncated or overwritten in place while the model is loaded (`cp
+                          * new.safetensors model.safetensors`, `> file`, an editor saving in
+                          * place), the next encode touching the lost pages gets SIGBUS and the
+                          * process dies; no library can catch that without installing a signal
+                          * handler, which libm2v does not do. Replace model files by rename
+                          * (write elsewhere, then mv / rename(2) / install(1): the old inode
+                          * stays valid for whoever maps it), never in place; m2v's own writers
+                          * always replace by rename. Use 0 where files may change under you.  */
+    int32_t reserved2;   /* 0 (keeps the struct free of padding)                                   */
 } m2v_load_params;
 
 /* since 0.2: model2vec's DEFAULT_MAX_LENGTH (512): encode's truncation in tokens when
@@ -141,8 +166,9 @@ M2V_API m2v_load_params m2v_load_default_params(void);
 
 /* Load a model2vec model from the folder `path` (NUL-terminated, UTF-8): config.json,
  * model.safetensors and tokenizer.json, or the sentence-transformers layout whose modules.json
- * points at a folder (e.g. 0_StaticEmbedding/) holding them. The embedding table is mapped
- * read-only (mmap), not copied.
+ * points at a folder (e.g. 0_StaticEmbedding/) holding them. By default the embedding table is
+ * mapped read-only (mmap), not copied: see m2v_load_params.mmap for the hazard this brings
+ * (replace model files by rename, never in place) and how to read the file instead.
  *   path:   a folder; or, when no such file or folder exists, a HuggingFace hub id "org/name"
  *           ("name", "org/name@revision") looked up in the local HuggingFace cache as
  *           m2v_hub_resolve() does (refs/<revision, default main> -> snapshots/<sha>/; never
@@ -318,10 +344,39 @@ typedef struct m2v_encode_params {
     int32_t character_cut;    /* since 0.2: 1 = cut each text to max_length * median_token_length
                                * code points before tokenizing, as model2vec's encode (default);
                                * 0 = token truncation only, as model2vec's tokenize()             */
+    int32_t reserved0;        /* 0. (0.2's struct was 56 bytes with this as padding.)           */
+    int32_t invalid_text;     /* since 0.3: an m2v_invalid_text, what a text that cannot be
+                               * tokenized does to the call (default M2V_INVALID_TEXT_ERROR)     */
+    int32_t reserved1;        /* 0 (keeps the struct free of padding)                            */
+    int32_t *text_status;     /* since 0.3: optional, NULL = none. n_texts entries the call fills
+                               * with each text's m2v_status: M2V_OK, M2V_ERR_INVALID_UTF8 (also
+                               * when it was replaced or skipped), M2V_ERR_INVALID_ARGUMENT (longer
+                               * than m2v_max_text_code_points()). Written by m2v_encode,
+                               * m2v_encode_as_sequence and m2v_tokenize, also when the call fails
+                               * (entries of texts not reached are then unspecified).             */
 } m2v_encode_params;
 
+/* since 0.3: per-text handling of bad input (m2v_encode_params.invalid_text). The values are
+ * part of the ABI. */
+typedef enum m2v_invalid_text {
+    M2V_INVALID_TEXT_ERROR = 0,   /* the call fails with the first bad text's status and message
+                                   * (by index, whatever the thread count); default             */
+    M2V_INVALID_TEXT_REPLACE = 1, /* each maximal invalid UTF-8 subsequence becomes U+FFFD, as
+                                   * Python's bytes.decode("utf-8", errors="replace"); other
+                                   * per-text errors still fail the call                         */
+    M2V_INVALID_TEXT_SKIP = 2     /* a text with any per-text error gets no tokens: a zero vector
+                                   * (m2v_encode), no rows / ids (sequence / tokenize); read
+                                   * text_status to find them. The call succeeds.              */
+} m2v_invalid_text;
+
+/* since 0.3: the most code points of one text tokenized as a whole (after encode's character
+ * cut, which keeps max_length * median_token_length of them, so only calls without a cut reach
+ * it), before and after the normalizer. A longer text is M2V_ERR_INVALID_ARGUMENT. */
+M2V_API size_t m2v_max_text_code_points(void);
+
 /* Defaults for m2v_encode() and friends: max_length -1 (the model's), normalize -1 (the
- * model's), all cores, batch_size 1024, character_cut 1. Thread-safe. */
+ * model's), all cores, batch_size 1024, character_cut 1, invalid_text M2V_INVALID_TEXT_ERROR,
+ * text_status NULL. Thread-safe. */
 M2V_API m2v_encode_params m2v_encode_default_params(void);
 
 /* Encode `n_texts` UTF-8 texts into one float32 vector each, written row-major into `out`

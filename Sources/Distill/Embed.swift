@@ -20,8 +20,9 @@ public enum PoolingMode: String, Sendable, CaseIterable {
     case pooler
 }
 
-/// Progress of the forward pass: (sequences done, total). Return false to cancel. Called on the
-/// thread that called `embed`, between batches, and once at the end.
+/// Progress of the forward pass: (sequences done, total). Return true to cancel (the convention of
+/// every progress closure in m2v, as m2v_progress_fn's non-zero). Called on the thread that
+/// called `embed`, between batches, and once at the end.
 public typealias DistillProgress = @Sendable (_ done: Int, _ total: Int) -> Bool
 
 /// Shared state of the parallel forward pass.
@@ -123,7 +124,7 @@ public enum Distiller {
                     let done = state.done
                     pthread_mutex_unlock(&state.mutex)
                     // The progress callback runs on the calling thread (worker 0) only.
-                    if worker == 0, let progress, !progress(done, n) {
+                    if worker == 0, let progress, progress(done, n) {
                         pthread_mutex_lock(&state.mutex)
                         state.cancelled = true
                         pthread_mutex_unlock(&state.mutex)
@@ -138,7 +139,7 @@ public enum Distiller {
         }
         if let e = state.error { throw e }
         if state.cancelled { throw .cancelled("distill cancelled by the progress callback") }
-        if let progress, !progress(n, n) { throw .cancelled("distill cancelled by the progress callback") }
+        if let progress, progress(n, n) { throw .cancelled("distill cancelled by the progress callback") }
         return Array(UnsafeBufferPointer(start: state.out, count: n * H))
     }
 }

@@ -91,7 +91,7 @@ public final class Transformer: Sendable {
         blas = try BLAS.require()
         let cfgPath = FileIO.join(dir, "config.json")
         guard FileIO.isRegularFile(cfgPath) else { throw .notFound("teacher config.json not found in \(dir)") }
-        let cfg = try TransformerConfig(json: JSON.parse(FileIO.read(cfgPath)))
+        let cfg = try TransformerConfig(json: JSON.parse(FileIO.read(cfgPath, limit: Limits.configJSONBytes)))
         config = cfg
         let stPath = FileIO.join(dir, "model.safetensors")
         guard FileIO.isRegularFile(stPath) else {

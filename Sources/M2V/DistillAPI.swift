@@ -18,17 +18,10 @@ public func m2v_distill_default_params() -> m2v_distill_params {
 func distillOptions(_ p: UnsafePointer<m2v_distill_params>?) throws(M2VError) -> DistillOptions {
     var o = DistillOptions()
     guard let p else { return o }
-    // Read only the caller's struct_size bytes (older callers have fewer fields; the rest keep
-    // their defaults). The fields up to progress_user_data are required.
-    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
+    // Only the caller's struct_size bytes (older callers have fewer fields; the rest keep their
+    // defaults). The fields up to progress_user_data are required.
     let minimum = MemoryLayout<m2v_distill_params>.offset(of: \m2v_distill_params.vocabulary) ?? MemoryLayout<m2v_distill_params>.size
-    guard size >= minimum else {
-        throw .invalidArgument("m2v_distill_params.struct_size is \(size): initialize params with m2v_distill_default_params()")
-    }
-    var v = m2v_distill_default_params()
-    withUnsafeMutableBytes(of: &v) { dst in
-        dst.copyMemory(from: UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: min(size, MemoryLayout<m2v_distill_params>.size)))
-    }
+    let v = try readParams(p, defaults: m2v_distill_default_params(), minimum: minimum, "m2v_distill_params")
     if v.explained_variance != 0 {
         guard v.explained_variance > 0, v.explained_variance < 1 else {
             throw .invalidArgument("m2v_distill_params.explained_variance must be in (0, 1) or 0 (got \(v.explained_variance))")
@@ -66,11 +59,8 @@ func distillOptions(_ p: UnsafePointer<m2v_distill_params>?) throws(M2VError) ->
     }
     guard v.n_threads >= 0 else { throw .invalidArgument("m2v_distill_params.n_threads must be >= 0") }
     o.threads = Int(v.n_threads)
-    switch v.remove_unused_tokens {
-    case 0: o.tokenRemovePattern = .none
-    case 1: o.tokenRemovePattern = .unusedTokens
-    default: throw .invalidArgument("m2v_distill_params.remove_unused_tokens must be 0 or 1")
-    }
+    o.tokenRemovePattern = try flag(v.remove_unused_tokens, "m2v_distill_params.remove_unused_tokens")
+        ? .unusedTokens : .none
     // token_remove_pattern (a field older callers' struct_size does not reach stays NULL):
     // a Python regex that replaces remove_unused_tokens.
     if let pattern = v.token_remove_pattern {
@@ -80,20 +70,25 @@ func distillOptions(_ p: UnsafePointer<m2v_distill_params>?) throws(M2VError) ->
         o.tokenRemovePattern = .regex(try PythonRegex(text))
     }
     if let name = v.base_model_name { o.baseModelName = String(cString: name) }
-    if let fn = v.progress {
-        let user = UInt(bitPattern: v.progress_user_data)
-        o.progress = { done, total in fn(done, total, UnsafeMutableRawPointer(bitPattern: user)) == 0 }
-    }
+    o.progress = progressCallback(v.progress, v.progress_user_data)
     guard v.vocabulary_quantization >= 0 else {
         throw .invalidArgument("m2v_distill_params.vocabulary_quantization must be >= 0")
     }
     if v.vocabulary_quantization > 0 { o.vocabularyQuantization = Int(v.vocabulary_quantization) }
+    // size_t values above PTRDIFF_MAX arrive negative: rejected before any range or buffer
+    // view is built from them (the same rule as textBatch's).
+    guard v.n_vocabulary >= 0 else {
+        throw .invalidArgument("m2v_distill_params.n_vocabulary \(UInt(bitPattern: v.n_vocabulary)) is larger than PTRDIFF_MAX")
+    }
     if v.n_vocabulary > 0 {
         guard let words = v.vocabulary, let lengths = v.vocabulary_lengths else {
             throw .invalidArgument("m2v_distill_params.vocabulary or vocabulary_lengths is NULL but n_vocabulary is \(v.n_vocabulary)")
         }
         var list: [String] = []
         for i in 0..<v.n_vocabulary {
+            guard lengths[i] >= 0 else {
+                throw .invalidArgument("m2v_distill_params.vocabulary_lengths[\(i)] is \(UInt(bitPattern: lengths[i])), larger than PTRDIFF_MAX")
+            }
             guard let w = words[i] else {
                 if lengths[i] == 0 { list.append(""); continue }
                 throw .invalidArgument("vocabulary[\(i)] is NULL")

@@ -47,51 +47,58 @@ func textBatch(_ texts: UnsafePointer<UnsafePointer<CChar>?>?, _ lengths: Unsafe
 
 /// Reads an encode params struct defensively: only the fields that fit in the caller's
 /// struct_size (issue 8); the fields an older, shorter struct lacks keep their defaults.
+/// Returns the options and the caller's text_status array (NULL when not given).
 func encodeOptions(_ p: UnsafePointer<m2v_encode_params>?, model: StaticModel,
-                   defaultMaxLength: Int?) throws(M2VError) -> EncodeOptions {
+                   defaultMaxLength: Int?) throws(M2VError) -> (EncodeOptions, UnsafeMutablePointer<Int32>?) {
     var o = EncodeOptions(maxLength: defaultMaxLength, normalize: nil)
-    guard let p else { return o }
+    guard let p else { return (o, nil) }
     let v = try readParams(p, defaults: m2v_encode_default_params(), minimum: MemoryLayout<Int>.size + 4 * 3,
                            "m2v_encode_params")
     // > 0 a limit, 0 no limit, < 0 the call's default (see m2v_encode_params.max_length).
     o.maxLength = v.max_length > 0 ? Int(v.max_length) : (v.max_length == 0 ? nil : defaultMaxLength)
-    o.normalize = try normalizeFlag(v.normalize, "m2v_encode_params.normalize")
+    o.normalize = try triState(v.normalize, "m2v_encode_params.normalize")
     guard v.n_threads >= 0 else { throw .invalidArgument("m2v_encode_params.n_threads must be >= 0") }
     o.threads = Int(v.n_threads)
+    // size_t above PTRDIFF_MAX arrives negative.
+    guard v.batch_size <= Int.max else { throw .invalidArgument("m2v_encode_params.batch_size is larger than PTRDIFF_MAX") }
     o.batchSize = v.batch_size == 0 ? ModelDefaults.batchSize : Int(v.batch_size)
-    if let fn = v.progress {
-        let user = UInt(bitPattern: v.progress_user_data)
-        o.progress = { done, total in fn(done, total, UnsafeMutableRawPointer(bitPattern: user)) != 0 }
-    }
-    switch v.character_cut {
-    case 0: o.characterCut = false
-    case 1: o.characterCut = true
-    default: throw .invalidArgument("m2v_encode_params.character_cut must be 0 or 1 (got \(v.character_cut))")
-    }
-    return o
+    o.progress = progressCallback(v.progress, v.progress_user_data)
+    o.characterCut = try flag(v.character_cut, "m2v_encode_params.character_cut")
+    o.invalidText = try choice(v.invalid_text, InvalidText.self, "m2v_encode_params.invalid_text")
+    return (o, v.text_status)
 }
 
 // MARK: - Models
 
 @_cdecl("m2v_load_default_params")
 public func m2v_load_default_params() -> m2v_load_params {
-    m2v_load_params(struct_size: MemoryLayout<m2v_load_params>.size, normalize: -1, reserved0: 0, max_length: -1)
+    m2v_load_params(struct_size: MemoryLayout<m2v_load_params>.size, normalize: -1, reserved0: 0, max_length: -1,
+                    reserved1: 0, mmap: ModelDefaults.mmap ? 1 : 0, reserved2: 0)
 }
+
+@_cdecl("m2v_max_text_code_points")
+public func m2v_max_text_code_points() -> Int { Limits.textCodePoints }
 
 /// The defaults are the core's (ModelDefaults); -1 means "the model's own value".
 @_cdecl("m2v_encode_default_params")
 public func m2v_encode_default_params() -> m2v_encode_params {
-    m2v_encode_params(struct_size: MemoryLayout<m2v_encode_params>.size, max_length: -1, normalize: -1,
-                      n_threads: 0, batch_size: ModelDefaults.batchSize, progress: nil, progress_user_data: nil,
-                      character_cut: 1)
+    let d = EncodeOptions()
+    return m2v_encode_params(struct_size: MemoryLayout<m2v_encode_params>.size, max_length: -1, normalize: -1,
+                             n_threads: 0, batch_size: ModelDefaults.batchSize, progress: nil, progress_user_data: nil,
+                             character_cut: d.characterCut ? 1 : 0, reserved0: 0, invalid_text: d.invalidText.rawValue,
+                             reserved1: 0, text_status: nil)
 }
+
+// MARK: - Params: the one reader of every struct_size-prefixed struct and its field kinds
 
 /// Copies only the caller's `struct_size` bytes of a params struct over `defaults` (older,
 /// shorter structs keep the defaults of the fields they lack); `minimum` bytes are required.
+/// A struct_size above the struct this library knows is fine (a newer caller's extra fields
+/// are not read).
 func readParams<T>(_ p: UnsafePointer<T>, defaults: T, minimum: Int, _ what: String) throws(M2VError) -> T {
-    let size = UnsafeRawPointer(p).load(as: Int.self)
+    let size = UnsafeRawPointer(p).loadUnaligned(as: Int.self)
     guard size >= minimum else {
-        throw .invalidArgument("\(what).struct_size is \(size): initialize it with its default-params function")
+        throw .invalidArgument("\(what).struct_size is \(UInt(bitPattern: size)): initialize it with its default-params function")
     }
     var v = defaults
     withUnsafeMutableBytes(of: &v) { dst in
@@ -100,13 +107,41 @@ func readParams<T>(_ p: UnsafePointer<T>, defaults: T, minimum: Int, _ what: Str
     return v
 }
 
-func normalizeFlag(_ v: Int32, _ what: String) throws(M2VError) -> Bool? {
+/// A tri-state field: -1 = "the model's / the file's setting" (nil), 0, 1.
+func triState(_ v: Int32, _ what: String) throws(M2VError) -> Bool? {
     switch v {
     case -1: return nil
     case 0: return false
     case 1: return true
     default: throw .invalidArgument("\(what) must be -1, 0 or 1 (got \(v))")
     }
+}
+
+/// A boolean field: 0 or 1.
+func flag(_ v: Int32, _ what: String) throws(M2VError) -> Bool {
+    switch v {
+    case 0: return false
+    case 1: return true
+    default: throw .invalidArgument("\(what) must be 0 or 1 (got \(v))")
+    }
+}
+
+/// An enum field whose values are the core enum's raw values.
+func choice<E: RawRepresentable & CaseIterable>(_ v: Int32, _: E.Type, _ what: String) throws(M2VError) -> E
+where E.RawValue == Int32 {
+    guard let e = E(rawValue: v) else {
+        let allowed = E.allCases.map { String($0.rawValue) }.joined(separator: ", ")
+        throw .invalidArgument("\(what) must be one of \(allowed) (got \(v))")
+    }
+    return e
+}
+
+/// The one adapter of m2v_progress_fn (encode and distill): the core's closure returns true
+/// to cancel, as the C callback's non-zero does.
+func progressCallback(_ fn: m2v_progress_fn?, _ userData: UnsafeMutableRawPointer?) -> (@Sendable (Int, Int) -> Bool)? {
+    guard let fn else { return nil }
+    let user = UInt(bitPattern: userData)
+    return { done, total in fn(done, total, UnsafeMutableRawPointer(bitPattern: user)) != 0 }
 }
 
 func maxLengthChoice(_ v: Int32, _ what: String) throws(M2VError) -> MaxLengthChoice {
@@ -125,13 +160,16 @@ public func m2v_model_load(_ path: UnsafePointer<CChar>?, _ params: UnsafePointe
         let dir = try string(path, "m2v_model_load: path")
         var normalize: Bool? = nil
         var maxLength = MaxLengthChoice.fromConfig
+        var mmap = ModelDefaults.mmap
         if let params {
             let v = try readParams(params, defaults: m2v_load_default_params(),
                                    minimum: MemoryLayout<Int>.size + 4, "m2v_load_params")
-            normalize = try normalizeFlag(v.normalize, "m2v_load_params.normalize")
+            normalize = try triState(v.normalize, "m2v_load_params.normalize")
             maxLength = try maxLengthChoice(v.max_length, "m2v_load_params.max_length")
+            mmap = try flag(v.mmap, "m2v_load_params.mmap")
         }
-        out.pointee = retain(try StaticModel(path: HubCache.resolve(dir), normalize: normalize, maxLength: maxLength))
+        out.pointee = retain(try StaticModel(path: HubCache.resolve(dir), normalize: normalize, maxLength: maxLength,
+                                             mmap: mmap))
     }
 }
 
@@ -175,7 +213,7 @@ public func m2v_encode(_ model: OpaquePointer?, _ texts: UnsafePointer<UnsafePoi
     guarded { () throws(M2VError) in
         guard let model else { throw .invalidArgument("m2v_encode: model is NULL") }
         let m = borrow(model, as: StaticModel.self)
-        let options = try encodeOptions(params, model: m, defaultMaxLength: m.maxLength)
+        let (options, status) = try encodeOptions(params, model: m, defaultMaxLength: m.maxLength)
         guard let batch = try textBatch(texts, lengths, n) else { return }
         let (need, overflow) = n.multipliedReportingOverflow(by: m.dim)
         guard !overflow else { throw .invalidArgument("m2v_encode: n_texts * dim overflows") }
@@ -183,7 +221,7 @@ public func m2v_encode(_ model: OpaquePointer?, _ texts: UnsafePointer<UnsafePoi
         guard capacity >= need else {
             throw .bufferTooSmall("m2v_encode: out holds \(capacity) floats, \(need) are needed (n_texts \(n) x dim \(m.dim))")
         }
-        try m.encode(batch, options: options, out: out)
+        try m.encode(batch, options: options, out: out, status: status)
     }
 }
 
@@ -198,11 +236,11 @@ public func m2v_encode_as_sequence(_ model: OpaquePointer?, _ texts: UnsafePoint
         guard let model else { throw .invalidArgument("m2v_encode_as_sequence: model is NULL") }
         let m = borrow(model, as: StaticModel.self)
         // NULL params: model2vec's default for sequences is no truncation.
-        let options = try encodeOptions(params, model: m, defaultMaxLength: nil)
+        let (options, status) = try encodeOptions(params, model: m, defaultMaxLength: nil)
         var offsets: [Int] = [0]
         var vectors: [Float] = []
         if let batch = try textBatch(texts, lengths, n) {
-            (offsets, vectors) = try m.encodeAsSequence(batch, options: options)
+            (offsets, vectors) = try m.encodeAsSequence(batch, options: options, status: status)
         }
         out.pointee = try CResult.sequence(nTexts: n, dim: m.dim, offsets: offsets, vectors: vectors)
     }
@@ -223,9 +261,9 @@ public func m2v_tokenize(_ model: OpaquePointer?, _ texts: UnsafePointer<UnsafeP
     return guarded { () throws(M2VError) in
         guard let model else { throw .invalidArgument("m2v_tokenize: model is NULL") }
         let m = borrow(model, as: StaticModel.self)
-        let options = try encodeOptions(params, model: m, defaultMaxLength: m.maxLength)
+        let (options, status) = try encodeOptions(params, model: m, defaultMaxLength: m.maxLength)
         var lists: [[Int32]] = []
-        if let batch = try textBatch(texts, lengths, n) { lists = try m.tokenize(batch, options: options) }
+        if let batch = try textBatch(texts, lengths, n) { lists = try m.tokenize(batch, options: options, status: status) }
         out.pointee = try CResult.ids(lists)
     }
 }

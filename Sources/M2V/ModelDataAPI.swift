@@ -173,7 +173,7 @@ public func m2v_model_create(_ spec: UnsafePointer<m2v_model_spec>?, _ out: Unsa
             try jsonArgument(v.metadata_json, v.metadata_json_len, "m2v_model_spec.metadata_json"), "m2v_model_spec.metadata_json")
         let model = try StaticModel(
             tokenizerJSON: tokenizerJSON, embeddings: emb, weights: w, mapping: m, config: config,
-            normalize: try normalizeFlag(v.normalize, "m2v_model_spec.normalize"),
+            normalize: try triState(v.normalize, "m2v_model_spec.normalize"),
             maxLength: try maxLengthChoice(v.max_length, "m2v_model_spec.max_length"),
             baseModelName: base, language: language)
         out.pointee = retain(model)

@@ -42,20 +42,38 @@ public enum FileIO {
         let size = Int(st.st_size)
         guard size <= limit else { throw .format("\(path): file is \(size) bytes, more than the \(limit) accepted") }
         var out = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = out.withUnsafeMutableBytes { buf -> Int in
+        let got = try typed {
+            try out.withUnsafeMutableBytes { (buf: UnsafeMutableRawBufferPointer) throws(M2VError) -> Int in
                 guard let base = buf.baseAddress else { return 0 }
-                return Glibc.read(fd, base + done, size - done)
+                return try readUpTo(fd, into: base, count: size, path)
             }
+        }
+        if got < size { out.removeSubrange(got...) } // the file shrank meanwhile
+        return out
+    }
+
+    /// Reads up to `count` bytes from `fd` into `dst` (retrying EINTR and short reads); returns
+    /// how many arrived before end of file.
+    public static func readUpTo(_ fd: Int32, into dst: UnsafeMutableRawPointer, count: Int,
+                                _ path: String) throws(M2VError) -> Int {
+        var done = 0
+        while done < count {
+            let n = Glibc.read(fd, dst + done, count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .io("\(path): read failed: \(errnoText())")
             }
-            if n == 0 { out.removeSubrange(done...); break } // file shrank
+            if n == 0 { break }
             done += n
         }
-        return out
+        return done
+    }
+
+    /// Reads exactly `count` bytes from `fd` into `dst`; a file that ends first is `.io`.
+    public static func readExactly(_ fd: Int32, into dst: UnsafeMutableRawPointer, count: Int,
+                                   _ path: String) throws(M2VError) {
+        let got = try readUpTo(fd, into: dst, count: count, path)
+        guard got == count else { throw .io("\(path): the file shrank while being read (\(got) of \(count) bytes)") }
     }
 
     /// Writes `bytes` to `path` through a temporary file and rename (atomic replace).

@@ -96,7 +96,7 @@ public enum JSON: Sendable {
 
     // MARK: Parsing
 
-    public static let maxDepth = 512
+    public static let maxDepth = Limits.jsonDepth
 
     /// Parses a complete JSON document. Trailing non-whitespace is an error.
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(M2VError) -> JSON {

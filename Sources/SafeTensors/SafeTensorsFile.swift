@@ -30,7 +30,7 @@ public struct TensorInfo: Sendable {
 /// `bytes(_:)` stay valid while the object lives.
 public final class SafeTensorsFile: @unchecked Sendable {
     /// Header lengths above this are rejected (the Rust crate's limit).
-    public static let maxHeaderLength = 100_000_000
+    public static let maxHeaderLength = Limits.safetensorsHeaderBytes
 
     /// The tensors in header (file) order.
     public let tensors: [TensorInfo]
@@ -42,11 +42,15 @@ public final class SafeTensorsFile: @unchecked Sendable {
     private let base: UnsafeRawPointer?
     private let count: Int
     private let isMapped: Bool
+    /// Read into malloc'd memory (`init(path:mapped: false)`).
+    private var isMalloced = false
     private let index: [[UInt8]: Int]
 
-    /// Maps `path` read-only and parses its header. A missing file is `.notFound`; a file shorter
-    /// than 8 bytes or with an invalid header is `.format`; mmap failures are `.io`.
-    public init(path: String) throws(M2VError) {
+    /// Maps `path` read-only (`mapped`, the default) or reads it into memory this object owns
+    /// (later changes to the file cannot affect it), and parses its header. A missing file is
+    /// `.notFound`; a file shorter than 8 bytes or with an invalid header is `.format`; mmap and
+    /// read failures are `.io`; memory for a read that cannot be had is `.outOfMemory`.
+    public init(path: String, mapped: Bool = true) throws(M2VError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             let e = errno
@@ -61,20 +65,36 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard size >= 8 else {
             throw .format("\(path): safetensors file is \(size) bytes, shorter than its 8-byte header length")
         }
-        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
-            throw .io("\(path): mmap of \(size) bytes failed: \(FileIO.errnoText())")
+        let p: UnsafeMutableRawPointer
+        if mapped {
+            guard let m = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), m != MAP_FAILED else {
+                throw .io("\(path): mmap of \(size) bytes failed: \(FileIO.errnoText())")
+            }
+            p = m
+        } else {
+            // malloc, not a Swift allocation: a size the process cannot have is an error to
+            // report, not a trap.
+            guard let m = malloc(size) else {
+                throw .outOfMemory("\(path): cannot allocate \(size) bytes to read the file (load with mmap instead)")
+            }
+            p = m
+            do { try FileIO.readExactly(fd, into: p, count: size, path) } catch {
+                free(p)
+                throw error
+            }
         }
         let buf = UnsafeRawBufferPointer(start: UnsafeRawPointer(p), count: size)
         let parsed: ParsedHeader
         do {
             parsed = try parseSafeTensorsHeader(buf)
         } catch {
-            munmap(p, size)
+            if mapped { munmap(p, size) } else { free(p) }
             throw error.context(path)
         }
         base = UnsafeRawPointer(p)
         count = size
-        isMapped = true
+        isMapped = mapped
+        isMalloced = !mapped
         tensors = parsed.tensors
         metadata = parsed.metadata
         index = parsed.index
@@ -108,6 +128,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         guard let base else { return }
         if isMapped {
             munmap(UnsafeMutableRawPointer(mutating: base), count)
+        } else if isMalloced {
+            free(UnsafeMutableRawPointer(mutating: base))
         } else {
             base.deallocate()
         }

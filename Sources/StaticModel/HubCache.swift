@@ -63,7 +63,7 @@ public enum HubCache {
     }
 
     /// Longest refs file accepted (a sha is 40 bytes; huggingface_hub writes it without newline).
-    static let refsLimit = 256
+    static let refsLimit = Limits.hubRefBytes
     /// Snapshot names listed in a "not found" message.
     static let listLimit = 8
 

@@ -147,7 +147,7 @@ public enum ModelCard {
     /// quoted values, and `- item` lists; anything else is ignored.
     public static func metadata(readme: [UInt8]) -> Metadata {
         var out = Metadata()
-        let text = String(decoding: readme.prefix(1 << 20), as: UTF8.self)
+        let text = String(decoding: readme.prefix(Limits.readmeFrontMatterBytes), as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
         }[...]

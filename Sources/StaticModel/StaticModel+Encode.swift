@@ -23,6 +23,9 @@ public struct EncodeOptions: Sendable {
     /// Cut each text to maxLength * medianTokenLength code points before tokenizing (model2vec's
     /// encode); false = token truncation only (model2vec's tokenize).
     public var characterCut: Bool = true
+    /// What a text that cannot be tokenized (invalid UTF-8, longer than Limits.textCodePoints)
+    /// does to the call.
+    public var invalidText: InvalidText = .error
 
     public init(maxLength: Int? = ModelDefaults.maxLength, normalize: Bool? = nil, threads: Int = 0,
                 batchSize: Int = ModelDefaults.batchSize,
@@ -30,6 +33,18 @@ public struct EncodeOptions: Sendable {
         self.maxLength = maxLength; self.normalize = normalize; self.threads = threads
         self.batchSize = batchSize; self.progress = progress
     }
+}
+
+/// Per-text handling of bad input (m2v_encode_params.invalid_text; the raw values are the C
+/// enum's).
+public enum InvalidText: Int32, Sendable, CaseIterable {
+    /// The call fails with the first bad text's status and message (default).
+    case error = 0
+    /// Invalid UTF-8 sequences become U+FFFD (Python's errors="replace"); other per-text errors
+    /// still fail the call.
+    case replace = 1
+    /// A text with any per-text error gives a zero vector (no tokens); its status is reported.
+    case skip = 2
 }
 
 /// Per-thread buffers for encoding (one per worker per call).
@@ -54,23 +69,39 @@ private func prefetchRow(_ p: UnsafeRawPointer, _ bytes: Int) {
 }
 
 extension StaticModel {
-    /// The ids encode uses for one text: character cut, tokenization with truncation, unk
-    /// dropped after truncation (model2vec 0.10 order).
+    /// The ids encode uses for one text into `ws.ids`: character cut, tokenization with
+    /// truncation, unk dropped after truncation (model2vec 0.10 order). Only the code points the
+    /// cut keeps are decoded (the rest is validated). Returns the text's status (0, or the code
+    /// of the error it would raise under `.error`); under `.error` that error is thrown, under
+    /// `.skip` the text gets no ids, under `.replace` invalid UTF-8 becomes U+FFFD.
     func effectiveIds(_ text: UnsafeBufferPointer<UInt8>, maxLength: Int?, cut: Bool = true,
-                      ws: EncodeWorkspace) throws(M2VError) {
+                      invalid: InvalidText = .error, ws: EncodeWorkspace) throws(M2VError) -> Int32 {
         let input = ws.tok
         input.input.removeAll(keepingCapacity: true)
-        try UTF8Decoding.decode(text, into: &input.input)
-        var n = input.input.count
+        var limit = Limits.textCodePoints + 1
         if cut, let ml = maxLength {
-            let (cut, overflow) = ml.multipliedReportingOverflow(by: medianTokenLength)
-            if !overflow { n = min(n, cut) }
+            let (n, overflow) = ml.multipliedReportingOverflow(by: medianTokenLength)
+            if !overflow { limit = min(limit, n) }
         }
-        input.input.withUnsafeBufferPointer { all in
-            tokenizer.encode(scalars: UnsafeBufferPointer(rebasing: all[0..<n]), addSpecialTokens: false,
-                             maxTokens: maxLength ?? .max, into: &ws.ids, workspace: input)
+        var status: Int32 = 0
+        do throws(M2VError) {
+            if !(try UTF8Decoding.decode(text, into: &input.input, limit: limit, replace: invalid == .replace)) {
+                status = M2VError.Code.invalidUTF8.rawValue
+            }
+            try Tokenizer.checkLength(input.input.count, "")
+            try typed {
+                try input.input.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt32>) throws(M2VError) in
+                    try tokenizer.encode(scalars: all, addSpecialTokens: false, maxTokens: maxLength ?? .max,
+                                         into: &ws.ids, workspace: input)
+                }
+            }
+        } catch {
+            guard invalid == .skip else { throw error }
+            ws.ids.removeAll(keepingCapacity: true)
+            return error.code.rawValue
         }
         if let unk = unkId { ws.ids.removeAll(where: { $0 == unk }) }
+        return status
     }
 
     /// Row of `id` in the table, or nil when the id has none.
@@ -145,8 +176,10 @@ extension StaticModel {
         if normalize { Pooling.l2normalize(out, dim) }
     }
 
-    /// Encodes a batch into `out` (batch.count * dim floats, row-major).
-    public func encode(_ batch: TextBatch, options: EncodeOptions, out: UnsafeMutablePointer<Float>) throws(M2VError) {
+    /// Encodes a batch into `out` (batch.count * dim floats, row-major). `status`, when given
+    /// (batch.count entries), receives each text's status (see `effectiveIds`).
+    public func encode(_ batch: TextBatch, options: EncodeOptions, out: UnsafeMutablePointer<Float>,
+                       status: UnsafeMutablePointer<Int32>? = nil) throws(M2VError) {
         let norm = options.normalize ?? normalize
         let maxLength = options.maxLength
         let total = batch.count
@@ -156,6 +189,7 @@ extension StaticModel {
         let maxThreads = Parallel.threads(requested: options.threads, work: min(total, step))
         let workspaces = (0..<maxThreads).map { _ in EncodeWorkspace() }
         let outAddr = UInt(bitPattern: out)
+        let statusAddr = UInt(bitPattern: status)
         let dim = self.dim
         var done = 0
         while done < total {
@@ -164,12 +198,16 @@ extension StaticModel {
             let errors = ErrorSlot()
             Parallel.forChunks(count: hi - lo, threads: threads) { worker, range in
                 guard let o = UnsafeMutablePointer<Float>(bitPattern: outAddr) else { return }
+                let st = UnsafeMutablePointer<Int32>(bitPattern: statusAddr)
                 let ws = workspaces[worker]
                 for k in range {
                     let i = lo + k
                     do throws(M2VError) {
-                        try self.effectiveIds(batch.text(i), maxLength: maxLength, cut: options.characterCut, ws: ws)
+                        let s = try self.effectiveIds(batch.text(i), maxLength: maxLength, cut: options.characterCut,
+                                                      invalid: options.invalidText, ws: ws)
+                        st?[i] = s
                     } catch {
+                        st?[i] = error.code.rawValue
                         errors.record(i, error.context("text \(i)"))
                         continue
                     }
@@ -184,19 +222,26 @@ extension StaticModel {
         }
     }
 
-    /// Effective token ids for each text (what encode uses).
-    public func tokenize(_ batch: TextBatch, options: EncodeOptions) throws(M2VError) -> [[Int32]] {
+    /// Effective token ids for each text (what encode uses); `status` as for `encode`.
+    public func tokenize(_ batch: TextBatch, options: EncodeOptions,
+                         status: UnsafeMutablePointer<Int32>? = nil) throws(M2VError) -> [[Int32]] {
+        let statusAddr = UInt(bitPattern: status)
         let threads = Parallel.threads(requested: options.threads, work: batch.count)
         let errors = ErrorSlot()
         let workspaces = (0..<threads).map { _ in EncodeWorkspace() }
         let sink = ResultSink(count: batch.count)
         Parallel.forChunks(count: batch.count, threads: threads) { worker, range in
             let ws = workspaces[worker]
+            let st = UnsafeMutablePointer<Int32>(bitPattern: statusAddr)
             for i in range {
                 do throws(M2VError) {
-                    try self.effectiveIds(batch.text(i), maxLength: options.maxLength, cut: options.characterCut, ws: ws)
+                    // (Not `st?[i] = try ...`: optional chaining would skip the call when st is nil.)
+                    let s = try self.effectiveIds(batch.text(i), maxLength: options.maxLength, cut: options.characterCut,
+                                                  invalid: options.invalidText, ws: ws)
+                    st?[i] = s
                     sink.set(i, ws.ids)
                 } catch {
+                    st?[i] = error.code.rawValue
                     errors.record(i, error.context("text \(i)"))
                 }
             }
@@ -207,8 +252,9 @@ extension StaticModel {
 
     /// One vector per effective token (weights applied, no mean, no normalization), flattened:
     /// returns (offsets of n+1 row counts, vectors of offsets[n] * dim floats).
-    public func encodeAsSequence(_ batch: TextBatch, options: EncodeOptions) throws(M2VError) -> (offsets: [Int], vectors: [Float]) {
-        let ids = try tokenize(batch, options: options)
+    public func encodeAsSequence(_ batch: TextBatch, options: EncodeOptions,
+                                 status: UnsafeMutablePointer<Int32>? = nil) throws(M2VError) -> (offsets: [Int], vectors: [Float]) {
+        let ids = try tokenize(batch, options: options, status: status)
         var offsets = [0]
         offsets.reserveCapacity(ids.count + 1)
         var total = 0

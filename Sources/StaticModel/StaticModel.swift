@@ -17,6 +17,8 @@ public enum ModelDefaults {
     public static let normalize = false
     /// Texts per batch of encode (between progress calls), as model2vec's `batch_size`.
     public static let batchSize = 1024
+    /// Load: map model.safetensors (true) or read it into memory (false). See m2v_load_params.mmap.
+    public static let mmap = true
 }
 
 /// How a model's default max_length is chosen at load.
@@ -134,15 +136,17 @@ public final class StaticModel: @unchecked Sendable {
     }
 
     /// Loads a model folder. `normalize` overrides config.json's "normalize"; `maxLength`
-    /// chooses encode's default truncation.
+    /// chooses encode's default truncation; `mmap` maps model.safetensors (the table is used in
+    /// place; truncating the file in place while loaded is fatal, SIGBUS) or reads it into
+    /// memory the model owns (later changes to the file cannot affect the model).
     public convenience init(path: String, normalize normalizeOverride: Bool? = nil,
-                            maxLength: MaxLengthChoice = .fromConfig) throws(M2VError) {
+                            maxLength: MaxLengthChoice = .fromConfig, mmap: Bool = ModelDefaults.mmap) throws(M2VError) {
         guard FileIO.isDirectory(path) else {
             if FileIO.exists(path) { throw .invalidArgument("\(path): not a folder (give the model folder)") }
             throw .notFound("\(path): no such model folder")
         }
         let layout = try ModelLayout.find(in: path)
-        let cfgBytes = try FileIO.read(layout.config, limit: 64 << 20)
+        let cfgBytes = try FileIO.read(layout.config, limit: Limits.configJSONBytes)
         var cfg: JSON
         do { cfg = try JSON.parse(cfgBytes) } catch { throw error.context(layout.config) }
         if cfg.object == nil { throw .format("\(layout.config): must hold a JSON object") }
@@ -150,7 +154,7 @@ public final class StaticModel: @unchecked Sendable {
         let tokenizer = try Tokenizer(path: layout.tokenizer)
         let file: SafeTensorsFile
         do {
-            file = try SafeTensorsFile(path: layout.weights)
+            file = try SafeTensorsFile(path: layout.weights, mapped: mmap)
         } catch {
             throw error.context(layout.weights)
         }
@@ -161,7 +165,7 @@ public final class StaticModel: @unchecked Sendable {
         }
         func view(_ t: TensorInfo) -> ModelTensor { ModelTensor(dtype: t.dtype, shape: t.shape, bytes: file.bytes(t)) }
         let card = FileIO.isRegularFile(FileIO.join(layout.folder, "README.md"))
-            ? ModelCard.metadata(readme: (try? FileIO.read(FileIO.join(layout.folder, "README.md"), limit: 16 << 20)) ?? [])
+            ? ModelCard.metadata(readme: (try? FileIO.read(FileIO.join(layout.folder, "README.md"), limit: Limits.readmeBytes)) ?? [])
             : ModelCard.Metadata()
         try self.init(tokenizer: tokenizer, config: cfg, configName: layout.config, tensorsName: stName,
                       embeddings: view(emb), weights: file.tensor(named: "weights").map(view),

@@ -351,32 +351,50 @@ public struct ByteVocab: Sendable {
 
 // MARK: - Shared helpers of the models
 
-/// id -> entry table built from a `ByteVocab` whose entries carry ids.
+/// id -> entry table built from a `ByteVocab` whose entries carry ids: a dense array when the
+/// ids are dense enough, else a hash map (HF accepts `{"[UNK]": 0, "a": 2147483647}`; its memory
+/// must follow the number of tokens, not the largest id: `Limits.denseIdSlotsPerToken`).
 struct IdTable: Sendable {
-    /// id -> entry index, -1 for an id with no token.
-    var entryForId: [Int32] = []
+    /// id -> entry index, -1 for an id with no token (dense form; empty when sparse).
+    private var dense: [Int32] = []
+    /// id -> entry index (sparse form).
+    private var sparse: [Int32: Int32] = [:]
+    /// One more than the largest id (0 for an empty vocabulary): every id is below it.
+    let idBound: Int
 
     /// Builds the table; two live entries with the same id are a format error.
     init(_ vocab: ByteVocab, what: String) throws(M2VError) {
         var maxId: Int32 = -1
-        for e in 0..<vocab.entryCount where vocab.entryId[e] > maxId { maxId = vocab.entryId[e] }
-        entryForId = [Int32](repeating: -1, count: Int(maxId) + 1)
+        var live = 0
+        for e in 0..<vocab.entryCount where vocab.entryId[e] >= 0 {
+            live += 1
+            if vocab.entryId[e] > maxId { maxId = vocab.entryId[e] }
+        }
+        idBound = Int(maxId) + 1
+        let useDense = idBound <= live * Limits.denseIdSlotsPerToken + Limits.denseIdSlack
+        if useDense { dense = [Int32](repeating: -1, count: idBound) }
         for e in 0..<vocab.entryCount {
             let id = vocab.entryId[e]
             if id < 0 { continue }
-            if entryForId[Int(id)] >= 0 {
-                let a = String(decoding: vocab.bytes(ofEntry: Int(entryForId[Int(id)])), as: UTF8.self)
+            let previous = useDense ? dense[Int(id)] : (sparse[id] ?? -1)
+            if previous >= 0 {
+                let a = String(decoding: vocab.bytes(ofEntry: Int(previous)), as: UTF8.self)
                 let b = String(decoding: vocab.bytes(ofEntry: e), as: UTF8.self)
                 throw .format("\(what): id \(id) is given to two tokens (\"\(a)\" and \"\(b)\")")
             }
-            entryForId[Int(id)] = Int32(e)
+            if useDense { dense[Int(id)] = Int32(e) } else { sparse[id] = Int32(e) }
         }
     }
 
+    /// The entry of `id`, or nil.
+    func entry(_ id: Int32) -> Int? {
+        guard id >= 0, Int(id) < idBound else { return nil }
+        let e = dense.isEmpty ? (sparse[id] ?? -1) : dense[Int(id)]
+        return e < 0 ? nil : Int(e)
+    }
+
     func token(_ vocab: ByteVocab, _ id: Int32) -> [UInt8]? {
-        guard id >= 0, Int(id) < entryForId.count else { return nil }
-        let e = entryForId[Int(id)]
-        return e < 0 ? nil : vocab.bytes(ofEntry: Int(e))
+        entry(id).map { vocab.bytes(ofEntry: $0) }
     }
 }
 
@@ -387,8 +405,8 @@ func loadDictVocab(_ json: JSON?, what: String) throws(M2VError) -> (ByteVocab, 
     guard let members = json.object else { throw .format("\(what): \"vocab\" must be an object of token -> id") }
     var vocab = ByteVocab()
     for m in members {
-        guard let id = m.value.int, id >= 0, id <= Int(Int32.max) else {
-            throw .format("\(what): vocab id of \"\(m.key)\" must be an integer in 0...\(Int32.max)")
+        guard let id = m.value.int, id >= 0, id <= Limits.maxTokenId else {
+            throw .format("\(what): vocab id of \"\(m.key)\" must be an integer in 0...\(Limits.maxTokenId)")
         }
         if let old = vocab.add(m.key, id: Int32(id)) { vocab.shadow(old) }
     }

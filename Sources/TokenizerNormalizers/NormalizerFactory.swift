@@ -21,7 +21,7 @@ public func makeNormalizer(_ json: JSON) throws(M2VError) -> (any Normalizer)? {
 func makeNormalizer(_ json: JSON, depth: Int) throws(M2VError) -> any Normalizer {
     let what = "normalizer"
     guard json.object != nil else { throw .format("\(what): expected an object") }
-    guard depth < 64 else { throw .format("\(what): Sequence nested too deeply") }
+    guard depth < Limits.normalizerNesting else { throw .format("\(what): Sequence nested too deeply") }
     let type = try json.requireString("type", in: what)
     let ctx = "normalizer \(type)"
     switch type {

@@ -37,6 +37,12 @@ public struct ReplaceNormalizer: Normalizer {
         self.content = content.unicodeScalars.map { $0.value }
     }
 
+    /// An expansion stops once its output holds this many scalars: the tokenizer rejects a
+    /// text that normalizes to more than `Limits.textCodePoints`, so the rest is never needed
+    /// and never allocated (a 1000-character replacement of every character of a long text
+    /// would otherwise ask for terabytes).
+    static let outputCap = Limits.textCodePoints + 1
+
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
         if text.isEmpty { return }
         if let p = literal { replaceLiteral(p, &text, &scratch) } else if let r = regex { replaceRegex(r.regex, &text, &scratch) }
@@ -45,10 +51,15 @@ public struct ReplaceNormalizer: Normalizer {
     private func replaceLiteral(_ p: [UInt32], _ text: inout [UInt32], _ out: inout [UInt32]) {
         out.removeAll(keepingCapacity: true)
         let n = text.count, m = p.count
+        let cap = Self.outputCap
         if m == 0 {
-            out.reserveCapacity(n * (content.count + 1) + content.count)
-            for c in text { out.append(contentsOf: content); out.append(c) }
-            out.append(contentsOf: content)
+            let (need, overflow) = n.multipliedReportingOverflow(by: content.count + 1)
+            out.reserveCapacity(overflow ? cap : min(cap, need &+ content.count))
+            for c in text {
+                if out.count >= cap { break }
+                out.append(contentsOf: content); out.append(c)
+            }
+            if out.count < cap { out.append(contentsOf: content) }
             swap(&text, &out)
             return
         }
@@ -60,7 +71,11 @@ public struct ReplaceNormalizer: Normalizer {
             if c == first && n - i >= m {
                 var k = 1
                 while k < m && text[i + k] == p[k] { k += 1 }
-                if k == m { out.append(contentsOf: content); i += m; changed = true; continue }
+                if k == m {
+                    out.append(contentsOf: content); i += m; changed = true
+                    if out.count >= cap { break }  // expanded past the limit: stop (see outputCap)
+                    continue
+                }
             }
             out.append(c)
             i += 1
@@ -91,6 +106,7 @@ public struct ReplaceNormalizer: Normalizer {
             copied = end
             lastEnd = end
             changed = true
+            if out.count >= Self.outputCap { swap(&text, &out); return }  // see outputCap
         }
         guard changed else { return }
         out.append(contentsOf: text[copied...])

@@ -1,4 +1,5 @@
 // Strip, Prepend, ByteLevel and Sequence.
+import M2VSupport
 import TokenizerCore
 
 /// HuggingFace `Strip`: removes leading and/or trailing White_Space (Rust `char::is_whitespace`).
@@ -59,6 +60,11 @@ public struct SequenceNormalizer: Normalizer {
     public init(_ normalizers: [any Normalizer]) { self.normalizers = normalizers }
 
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
-        for n in normalizers { n.normalize(&text, scratch: &scratch) }
+        for n in normalizers {
+            n.normalize(&text, scratch: &scratch)
+            // Too long already (the tokenizer rejects it): a later step must not shrink a text
+            // that a Replace stopped expanding (ReplaceNormalizer.outputCap) into a wrong result.
+            if text.count > Limits.textCodePoints { return }
+        }
     }
 }

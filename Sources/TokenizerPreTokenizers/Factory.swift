@@ -77,7 +77,7 @@ private func makePreTokenizer(_ json: JSON, depth: Int) throws(M2VError) -> any 
         guard n > 0 else { throw .format("\(what): \"length\" must be positive") }
         return FixedLength(length: n)
     case "Sequence":
-        guard depth < 32 else { throw .format("pre_tokenizer: Sequence nested too deeply") }
+        guard depth < Limits.preTokenizerNesting else { throw .format("pre_tokenizer: Sequence nested too deeply") }
         var items: [any PreTokenizer] = []
         for (i, item) in try json.requireArray("pretokenizers", in: what).enumerated() {
             do {

@@ -31,7 +31,7 @@ public final class Tokenizer: Sendable {
 
     /// Loads tokenizer.json from `path`.
     public convenience init(path: String) throws(M2VError) {
-        let bytes = try FileIO.read(path, limit: 1 << 30)
+        let bytes = try FileIO.read(path, limit: Limits.tokenizerJSONBytes)
         do { try self.init(jsonBytes: bytes) } catch { throw error.context(path) }
     }
 
@@ -110,9 +110,22 @@ public final class Tokenizer: Sendable {
                        maxTokens: Int = .max, into ids: inout [Int32],
                        workspace ws: TokenizerWorkspace) throws(M2VError) {
         ws.input.removeAll(keepingCapacity: true)
-        try UTF8Decoding.decode(text, into: &ws.input)
-        ws.input.withUnsafeBufferPointer { encode(scalars: $0, addSpecialTokens: addSpecialTokens,
-                                                  maxTokens: maxTokens, into: &ids, workspace: ws) }
+        try UTF8Decoding.decode(text, into: &ws.input, limit: Limits.textCodePoints + 1)
+        try Tokenizer.checkLength(ws.input.count, "")
+        try typed {
+            try ws.input.withUnsafeBufferPointer { (s: UnsafeBufferPointer<UInt32>) throws(M2VError) in
+                try encode(scalars: s, addSpecialTokens: addSpecialTokens, maxTokens: maxTokens, into: &ids, workspace: ws)
+            }
+        }
+    }
+
+    /// Rejects a text (`stage` "" = as given, else e.g. "normalized") longer than
+    /// `Limits.textCodePoints`; `count` may be that limit + 1 when the producer stopped there.
+    @inline(__always)
+    public static func checkLength(_ count: Int, _ stage: String) throws(M2VError) {
+        guard count <= Limits.textCodePoints else {
+            throw .invalidArgument("the text\(stage.isEmpty ? "" : " " + stage) has more than \(Limits.textCodePoints) code points, the most m2v tokenizes as one text")
+        }
     }
 
     /// Convenience for Swift callers and tests.
@@ -120,13 +133,19 @@ public final class Tokenizer: Sendable {
         let ws = TokenizerWorkspace()
         var ids: [Int32] = []
         let scalars = text.unicodeScalars.map { $0.value }
-        scalars.withUnsafeBufferPointer { encode(scalars: $0, addSpecialTokens: addSpecialTokens, into: &ids, workspace: ws) }
+        // Only a text beyond Limits.textCodePoints can fail; this convenience then returns [].
+        _ = try? typed {
+            try scalars.withUnsafeBufferPointer { (s: UnsafeBufferPointer<UInt32>) throws(M2VError) in
+                try encode(scalars: s, addSpecialTokens: addSpecialTokens, into: &ids, workspace: ws)
+            }
+        }
         return ids
     }
 
-    /// Tokenizes text given as Unicode scalar values (already validated).
+    /// Tokenizes text given as Unicode scalar values (already validated). Throws only
+    /// `.invalidArgument` for a text that normalizes to more than `Limits.textCodePoints`.
     public func encode(scalars text: UnsafeBufferPointer<UInt32>, addSpecialTokens: Bool = false,
-                       maxTokens: Int = .max, into ids: inout [Int32], workspace ws: TokenizerWorkspace) {
+                       maxTokens: Int = .max, into ids: inout [Int32], workspace ws: TokenizerWorkspace) throws(M2VError) {
         ids.removeAll(keepingCapacity: true)
         let limit = max(0, maxTokens)
         if limit > 0 {
@@ -142,6 +161,7 @@ public final class Tokenizer: Sendable {
                 ws.segment.removeAll(keepingCapacity: true)
                 ws.segment.append(contentsOf: UnsafeBufferPointer(rebasing: text[seg.start..<seg.end]))
                 normalizer?.normalize(&ws.segment, scratch: &ws.normScratch)
+                try Tokenizer.checkLength(ws.segment.count, "normalized")
                 ws.normSegments.removeAll(keepingCapacity: true)
                 ws.segment.withUnsafeBufferPointer { normalizedMatcher.split($0, base: 0, into: &ws.normSegments) }
                 for sub in ws.normSegments {
