@@ -77,6 +77,8 @@ public enum UTF8Decoding {
         let n = bytes.count
         var i = 0
         while i < n {
+            while i + 8 <= n && UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+            if i >= n { break }
             if p[i] < 0x80 { i += 1; continue }
             let (cp, len) = scalar(p, i, n)
             if cp < 0 { return false }

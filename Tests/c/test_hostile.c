@@ -995,6 +995,421 @@ static void g_model_create(void) {
     free(tj);
 }
 
+/* ---- issue 14: bounded allocations, mapped files, per-text handling ---- */
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define M2V_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define M2V_ASAN 1
+#endif
+#endif
+
+/* Limits this group's process (a forked child) to `gib` GiB of address space, as `ulimit -v`
+ * does in containers: an allocation sized by a file or an argument beyond it would be a Swift
+ * trap ("failed to allocate"), which is what these groups prove cannot happen. AddressSanitizer
+ * reserves terabytes of shadow memory, so under make test-asan the limit is not set (the cases
+ * still run). */
+static void limit_address_space(double gib) {
+#ifndef M2V_ASAN
+    struct rlimit r;
+    r.rlim_cur = r.rlim_max = (rlim_t)(gib * (double)(1u << 30));
+    CHECK(setrlimit(RLIMIT_AS, &r) == 0, "setrlimit(RLIMIT_AS, %.1f GiB): %s", gib, strerror(errno));
+    printf("  address space limited to %.1f GiB\n", gib);
+#else
+    (void)gib;
+    printf("  (AddressSanitizer: no address-space limit)\n");
+#endif
+}
+
+/* Tokenizes `text` with the tokenizer.json `json`; expects `want` and, when OK, the ids. */
+static void expect_ids(const char *json, const char *text, m2v_status want, const char *needle,
+                       const int32_t *ids_want, size_t n_want, const char *label) {
+    m2v_tokenizer *t = NULL;
+    EXPECT(m2v_tokenizer_load_from_memory(json, strlen(json), &t), M2V_OK, NULL, "load %s", label);
+    if (!t) return;
+    size_t len = strlen(text);
+    m2v_ids *ids = NULL;
+    EXPECT(m2v_tokenizer_encode(t, &text, &len, 1, 0, &ids), want, needle, "%s", label);
+    if (ids && want == M2V_OK) {
+        int same = ids->offsets[1] == n_want;
+        for (size_t i = 0; same && i < n_want; i++) same = ids->ids[i] == ids_want[i];
+        CHECK(same, "%s: ids as HF tokenizers gives them (%zu ids)", label, ids->offsets[1]);
+    }
+    m2v_ids_free(ids);
+    m2v_tokenizer_free(t);
+}
+
+/* Allocation sized by file contents (issue 14 case 1): sparse ids, and a normalizer whose
+ * expansion a file sets, under a 1 GiB address-space limit. */
+static void g_bounded_allocations(void) {
+    limit_address_space(1.0);
+    /* {"[UNK]": 0, "a": 2147483647}: HF tokenizers loads it (get_vocab_size() 2) and encodes
+     * "a" as 2147483647; m2v used to allocate 2^31 slots (8 GiB) and trap. */
+    const char *wl = "{\"version\":\"1.0\",\"added_tokens\":[],\"normalizer\":null,"
+                     "\"pre_tokenizer\":{\"type\":\"WhitespaceSplit\"},\"post_processor\":null,"
+                     "\"model\":{\"type\":\"WordLevel\",\"vocab\":{\"[UNK]\":0,\"a\":2147483647},\"unk_token\":\"[UNK]\"}}";
+    int32_t want_wl[] = {2147483647, 0, 0};
+    expect_ids(wl, "a ab x", M2V_OK, NULL, want_wl, 3, "WordLevel with id 2147483647");
+    m2v_tokenizer *t = NULL;
+    if (m2v_tokenizer_load_from_memory(wl, strlen(wl), &t) == M2V_OK) {
+        CHECK(m2v_tokenizer_vocab_size(t) == 2147483648u, "vocab_size is one more than the largest id (%zu)",
+              m2v_tokenizer_vocab_size(t));
+        m2v_tokenizer_free(t);
+    }
+    const char *wp = "{\"version\":\"1.0\",\"added_tokens\":[],\"normalizer\":null,"
+                     "\"pre_tokenizer\":{\"type\":\"WhitespaceSplit\"},\"post_processor\":null,"
+                     "\"model\":{\"type\":\"WordPiece\",\"vocab\":{\"[UNK]\":0,\"a\":2147483647,\"##b\":5},"
+                     "\"unk_token\":\"[UNK]\",\"continuing_subword_prefix\":\"##\",\"max_input_chars_per_word\":100}}";
+    int32_t want_wp[] = {2147483647, 2147483647, 5, 0};
+    expect_ids(wp, "a ab x", M2V_OK, NULL, want_wp, 4, "WordPiece with id 2147483647");
+    const char *bpe = "{\"version\":\"1.0\",\"added_tokens\":[],\"normalizer\":null,"
+                      "\"pre_tokenizer\":{\"type\":\"WhitespaceSplit\"},\"post_processor\":null,"
+                      "\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":2000000000,\"b\":1,\"ab\":2147483646},"
+                      "\"merges\":[\"a b\"]}}";
+    int32_t want_bpe[] = {2147483646, 2000000000};
+    expect_ids(bpe, "ab a", M2V_OK, NULL, want_bpe, 2, "BPE with ids near 2^31");
+    /* A model over a sparse tokenizer: the table would need 2^31 rows, FORMAT (no allocation). */
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/sparse-model", g_tmp);
+    mkdir(dir, 0700);
+    spits(dir, "config.json", "{}");
+    spits(dir, "tokenizer.json", wl);
+    float rows[2] = {1, 2};
+    size_t stn;
+    unsigned char *st = st_image("{\"embeddings\":{\"dtype\":\"F32\",\"shape\":[2,1],\"data_offsets\":[0,8]}}", rows, 8, &stn);
+    spit(dir, "model.safetensors", st, stn);
+    free(st);
+    EXPECT(load(dir), M2V_ERR_FORMAT, "2147483648", "model over a sparse vocabulary");
+
+    /* Replace with a 10,000-character content: a text of n "a"s normalizes to 10,000 n code
+     * points. Past m2v_max_text_code_points() that is INVALID_ARGUMENT, before any allocation
+     * of that size (it used to reserve n * 10,001 scalars: 40 GB for n = 10^6). */
+    size_t clen = 10000;
+    char *content = malloc(clen + 1);
+    memset(content, 'b', clen);
+    content[clen] = 0;
+    const char *patterns[] = {"{\"String\":\"a\"}", "{\"String\":\"\"}", "{\"Regex\":\"a\"}"};
+    for (int k = 0; k < 3; k++) {
+        size_t jn = clen + 600;
+        char *json = malloc(jn);
+        snprintf(json, jn, "{\"version\":\"1.0\",\"added_tokens\":[],\"normalizer\":{\"type\":\"Sequence\",\"normalizers\":"
+                 "[{\"type\":\"Replace\",\"pattern\":%s,\"content\":\"%s\"},{\"type\":\"Replace\",\"pattern\":{\"String\":\"b\"},\"content\":\"\"}]},"
+                 "\"pre_tokenizer\":null,\"post_processor\":null,\"model\":" WLM "}", patterns[k], content);
+        size_t n = 1000000;
+        char *text = malloc(n + 1);
+        memset(text, 'a', n);
+        text[n] = 0;
+        /* The second Replace would remove every "b" again: a capped expansion must not be
+         * shrunk into a wrong result, the text is rejected. */
+        expect_ids(json, text, M2V_ERR_INVALID_ARGUMENT, "16777216", NULL, 0, patterns[k]);
+        text[10] = 0; /* 10 "a"s: 100,000 code points, fine; the "b"s removed again */
+        int32_t unk[] = {0};
+        /* "a" -> content: no "a" is left; "" -> content between characters: the "a"s stay */
+        expect_ids(json, text, M2V_OK, NULL, unk, k == 1 ? 1 : 0, patterns[k]);
+        free(text);
+        free(json);
+    }
+    free(content);
+
+    /* A safetensors header claiming a 1 TB tensor in a small file: FORMAT, nothing allocated. */
+    snprintf(dir, sizeof dir, "%s/claims", g_tmp);
+    const char *d = model_dir("claims", WL);
+    st = st_image("{\"embeddings\":{\"dtype\":\"F32\",\"shape\":[268435456,1024],\"data_offsets\":[0,1099511627776]}}", rows, 8, &stn);
+    spit(d, "model.safetensors", st, stn);
+    free(st);
+    EXPECT(load(d), M2V_ERR_FORMAT, NULL, "header claiming 1 TB");
+}
+
+/* A 2.5 GiB text (issue 14 case 3: pieces over 2 GiB used to trap in Int32(...)), under a
+ * 4 GiB address-space limit: encode cuts it (only the kept code points are decoded, the rest
+ * is validated in place), calls without a cut reject it. The text is zero pages (NUL is valid
+ * UTF-8), so it costs no memory. */
+static void g_huge_text(void) {
+    if (!g_have_fixtures) { skipped++; return; }
+    limit_address_space(4.0);
+    size_t L = (size_t)5 << 29; /* 2.5 GiB */
+    char *big = mmap(NULL, L, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    CHECK(big != MAP_FAILED, "mmap 2.5 GiB");
+    if (big == MAP_FAILED) return;
+    memcpy(big, "the a b ", 8);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/models/%s", g_fix, WL);
+    m2v_model *m = NULL;
+    EXPECT(m2v_model_load(dir, NULL, &m), M2V_OK, NULL, "load");
+    if (m) {
+        const char *t = big;
+        size_t dim = m2v_model_dim(m);
+        float *out = calloc(dim, sizeof(float));
+        double t0 = now();
+        EXPECT(m2v_encode(m, &t, &L, 1, NULL, out, dim), M2V_OK, NULL, "encode 2.5 GiB (cut to max_length * median)");
+        printf("  2.5 GiB text: encode with the cut %.2f s\n", now() - t0);
+        m2v_encode_params p = m2v_encode_default_params();
+        p.max_length = 0;
+        EXPECT(m2v_encode(m, &t, &L, 1, &p, out, dim), M2V_ERR_INVALID_ARGUMENT, "16777216", "encode 2.5 GiB, no limit");
+        p = m2v_encode_default_params();
+        p.character_cut = 0;
+        m2v_ids *ids = (m2v_ids *)1;
+        EXPECT(m2v_tokenize(m, &t, &L, 1, &p, &ids), M2V_ERR_INVALID_ARGUMENT, "16777216", "tokenize 2.5 GiB without the cut");
+        CHECK(ids == NULL, "cleared");
+        /* An invalid byte at the very end is still found (strict mode validates everything). */
+        big[L - 1] = (char)0xff;
+        EXPECT(m2v_encode(m, &t, &L, 1, NULL, out, dim), M2V_ERR_INVALID_UTF8, "2684354559", "invalid last byte of 2.5 GiB");
+        p = m2v_encode_default_params();
+        p.invalid_text = M2V_INVALID_TEXT_REPLACE;
+        EXPECT(m2v_encode(m, &t, &L, 1, &p, out, dim), M2V_OK, NULL, "invalid last byte of 2.5 GiB, replace");
+        char tpath[700];
+        snprintf(tpath, sizeof tpath, "%s/tokenizer.json", dir);
+        m2v_tokenizer *tk = NULL;
+        if (m2v_tokenizer_load(tpath, &tk) == M2V_OK) {
+            big[L - 1] = 0;
+            ids = (m2v_ids *)1;
+            EXPECT(m2v_tokenizer_encode(tk, &t, &L, 1, 0, &ids), M2V_ERR_INVALID_ARGUMENT, "16777216", "tokenizer_encode 2.5 GiB");
+            CHECK(ids == NULL, "cleared");
+            m2v_tokenizer_free(tk);
+        }
+        free(out);
+        m2v_model_free(m);
+    }
+    munmap(big, L);
+}
+
+/* Encodes the texts with `m`; returns a malloc'd dim * n floats. */
+static float *encode_all(m2v_model *m, const char **texts, size_t n, const m2v_encode_params *p) {
+    size_t dim = m2v_model_dim(m);
+    size_t *lens = malloc(n * sizeof *lens);
+    for (size_t i = 0; i < n; i++) lens[i] = strlen(texts[i]);
+    float *out = calloc(n * dim + 1, sizeof(float));
+    m2v_status st = m2v_encode(m, texts, lens, n, p, out, n * dim);
+    free(lens);
+    if (st != M2V_OK) { free(out); return NULL; }
+    return out;
+}
+
+static m2v_model *load_mmap(const char *dir, int mmap_mode) {
+    m2v_load_params lp = m2v_load_default_params();
+    lp.mmap = mmap_mode;
+    m2v_model *m = NULL;
+    EXPECT(m2v_model_load(dir, &lp, &m), M2V_OK, NULL, "load %s with mmap %d", dir, mmap_mode);
+    return m;
+}
+
+/* The mapped file changes under a loaded model (issue 14 case 2). */
+static void g_mapped_files(void) {
+    if (!g_have_fixtures) { skipped++; return; }
+    const char *texts[] = {"the a b", "hello world", "zebra"};
+    size_t n = 3;
+    m2v_load_params lp = m2v_load_default_params();
+    CHECK(lp.mmap == 1, "mmap is on by default");
+    lp.mmap = 2;
+    m2v_model *m = (m2v_model *)1;
+    EXPECT(m2v_model_load("/nonexistent", &lp, &m), M2V_ERR_INVALID_ARGUMENT, "mmap", "mmap 2");
+    CHECK(m == NULL, "cleared");
+
+    for (int mode = 0; mode <= 1; mode++) {
+        const char *dir = model_dir(mode ? "mapped-rename" : "read-truncate", WL);
+        m = load_mmap(dir, mode);
+        if (!m) return;
+        float *before = encode_all(m, texts, n, NULL);
+        size_t bytes = n * m2v_model_dim(m) * sizeof(float);
+        char path[700], tmp[720];
+        snprintf(path, sizeof path, "%s/model.safetensors", dir);
+        /* Rename-replacement (what m2v's writers, install(1) and mv do): a new inode; the
+         * loaded model keeps the old one, in either mode. The new file is a different table. */
+        size_t stn;
+        unsigned char *img = slurp(path, &stn);
+        for (size_t i = stn - 4096; i < stn; i++) img[i] ^= 0x55;
+        snprintf(tmp, sizeof tmp, "%s.new", path);
+        fz_write(tmp, img, stn);
+        CHECK(rename(tmp, path) == 0, "rename over model.safetensors");
+        float *after = encode_all(m, texts, n, NULL);
+        CHECK(before && after && !memcmp(before, after, bytes), "mmap %d: rename-replacement while loaded: same vectors", mode);
+        free(after);
+        if (mode == 0) {
+            /* Read mode: truncating and overwriting in place cannot hurt either. */
+            CHECK(truncate(path, 0) == 0, "truncate");
+            after = encode_all(m, texts, n, NULL);
+            CHECK(before && after && !memcmp(before, after, bytes), "mmap 0: truncated while loaded: same vectors");
+            free(after);
+            fz_write(path, "garbage", 7);
+            after = encode_all(m, texts, n, NULL);
+            CHECK(before && after && !memcmp(before, after, bytes), "mmap 0: overwritten in place while loaded: same vectors");
+            free(after);
+        }
+        free(img);
+        free(before);
+        m2v_model_free(m);
+    }
+
+    /* The hazard m2v.h documents for map mode, shown: truncating the mapped file in place kills
+     * the process that encodes from it (SIGBUS; under AddressSanitizer its SIGBUS report and a
+     * non-zero exit). This is why the default writers replace by rename and why mmap 0 exists. */
+    const char *dir = model_dir("mapped-truncate", WL);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) dup2(devnull, 2);
+        m2v_model *mm = NULL;
+        if (m2v_model_load(dir, NULL, &mm) != M2V_OK) _exit(3);
+        char path[700];
+        snprintf(path, sizeof path, "%s/model.safetensors", dir);
+        if (truncate(path, 0) != 0) _exit(4);
+        float *v = encode_all(mm, texts, n, NULL);
+        (void)v;
+        _exit(0); /* survived: the hazard is not what m2v.h says */
+    }
+    int ws = 0;
+    waitpid(pid, &ws, 0);
+#ifndef M2V_ASAN
+    CHECK(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGBUS, "mmap 1: truncated in place while loaded: SIGBUS (status %d)", ws);
+#else
+    CHECK(WIFSIGNALED(ws) || (WIFEXITED(ws) && WEXITSTATUS(ws) != 0 && WEXITSTATUS(ws) < 3), "mmap 1: truncated in place: the process dies (status %d)", ws);
+#endif
+
+    /* Read mode of a file bigger than the address space: OUT_OF_MEMORY with the number, not a
+     * trap; map mode of it: IO (mmap fails). A sparse 3 GiB file, no disk used. */
+    const char *big = model_dir("huge-read", WL);
+    char path[700];
+    snprintf(path, sizeof path, "%s/model.safetensors", big);
+    size_t rows = ((size_t)3 << 30) / 4;
+    char header[200];
+    snprintf(header, sizeof header, "{\"embeddings\":{\"dtype\":\"F32\",\"shape\":[%zu,1],\"data_offsets\":[0,%zu]}}", rows, rows * 4);
+    size_t hl = strlen(header), pad = (8 - hl % 8) % 8;
+    FILE *f = fopen(path, "wb");
+    uint64_t h64 = hl + pad;
+    fwrite(&h64, 8, 1, f);
+    fwrite(header, 1, hl, f);
+    for (size_t i = 0; i < pad; i++) fputc(' ', f);
+    fclose(f);
+    CHECK(truncate(path, (off_t)(8 + hl + pad + rows * 4)) == 0, "sparse 3 GiB file");
+    limit_address_space(2.0);
+    lp = m2v_load_default_params();
+    lp.mmap = 0;
+    m = (m2v_model *)1;
+#ifndef M2V_ASAN
+    EXPECT(m2v_model_load(big, &lp, &m), M2V_ERR_OUT_OF_MEMORY, "3221225" , "read 3 GiB under a 2 GiB limit");
+    lp.mmap = 1;
+    EXPECT(m2v_model_load(big, &lp, &m), M2V_ERR_IO, "mmap", "map 3 GiB under a 2 GiB limit");
+#endif
+    CHECK(m == NULL || m == (m2v_model *)1, "no model");
+}
+
+/* One bad text in a batch (issue 14 case 5): error / replace / skip, with text_status. */
+static void g_invalid_text(void) {
+    if (!g_have_fixtures) { skipped++; return; }
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/models/%s", g_fix, WL);
+    m2v_model *m = NULL;
+    EXPECT(m2v_model_load(dir, NULL, &m), M2V_OK, NULL, "load");
+    if (!m) return;
+    size_t dim = m2v_model_dim(m);
+    const char *texts[] = {"the a b", "bad \xff text \xe2\x82 here", "hello world", "\xed\xa0\x80"};
+    const char *fixed[] = {"the a b", "bad \xef\xbf\xbd text \xef\xbf\xbd here", "hello world", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"};
+    size_t n = 4;
+    size_t lens[4];
+    for (size_t i = 0; i < n; i++) lens[i] = strlen(texts[i]);
+    float *out = calloc(n * dim, sizeof(float));
+    int32_t status[4] = {-1, -1, -1, -1};
+    m2v_encode_params p = m2v_encode_default_params();
+    CHECK(p.invalid_text == M2V_INVALID_TEXT_ERROR && p.text_status == NULL, "defaults");
+    p.text_status = status;
+    EXPECT(m2v_encode(m, texts, lens, n, &p, out, n * dim), M2V_ERR_INVALID_UTF8, "text 1", "error mode");
+    CHECK(status[1] == M2V_ERR_INVALID_UTF8, "error mode: status[1] %d", status[1]);
+
+    p.invalid_text = M2V_INVALID_TEXT_SKIP;
+    p.n_threads = 1;
+    EXPECT(m2v_encode(m, texts, lens, n, &p, out, n * dim), M2V_OK, NULL, "skip mode");
+    CHECK(status[0] == 0 && status[1] == M2V_ERR_INVALID_UTF8 && status[2] == 0 && status[3] == M2V_ERR_INVALID_UTF8,
+          "skip: status %d %d %d %d", status[0], status[1], status[2], status[3]);
+    float *good = encode_all(m, fixed, n, NULL);
+    int zero = 1;
+    for (size_t j = 0; j < dim; j++) zero &= out[dim + j] == 0 && out[3 * dim + j] == 0;
+    CHECK(zero, "skip: zero vectors for the bad texts");
+    CHECK(good && !memcmp(out, good, dim * sizeof(float)) && !memcmp(out + 2 * dim, good + 2 * dim, dim * sizeof(float)),
+          "skip: the good texts as alone");
+
+    p.invalid_text = M2V_INVALID_TEXT_REPLACE;
+    p.n_threads = 0;
+    memset(status, 0x7f, sizeof status);
+    EXPECT(m2v_encode(m, texts, lens, n, &p, out, n * dim), M2V_OK, NULL, "replace mode");
+    CHECK(good && !memcmp(out, good, n * dim * sizeof(float)), "replace: as the texts with U+FFFD (maximal subparts)");
+    CHECK(status[0] == 0 && status[1] == M2V_ERR_INVALID_UTF8 && status[2] == 0 && status[3] == M2V_ERR_INVALID_UTF8,
+          "replace: status %d %d %d %d", status[0], status[1], status[2], status[3]);
+
+    /* tokenize and encode_as_sequence follow the same option. */
+    p.invalid_text = M2V_INVALID_TEXT_SKIP;
+    m2v_ids *ids = NULL;
+    EXPECT(m2v_tokenize(m, texts, lens, n, &p, &ids), M2V_OK, NULL, "tokenize, skip");
+    CHECK(ids && ids->offsets[2] == ids->offsets[1] && ids->offsets[1] > 0 && ids->offsets[4] == ids->offsets[3], "skip: no ids for bad texts");
+    m2v_ids_free(ids);
+    m2v_sequence *seq = NULL;
+    EXPECT(m2v_encode_as_sequence(m, texts, lens, n, &p, &seq), M2V_OK, NULL, "sequence, skip");
+    CHECK(seq && seq->offsets[2] == seq->offsets[1], "skip: no rows for the bad text");
+    m2v_sequence_free(seq);
+    /* A text longer than the limit without a cut is skipped too, with its own status. */
+    size_t L = m2v_max_text_code_points() + 1;
+    char *longtext = malloc(L);
+    memset(longtext, 'a', L);
+    const char *two[] = {longtext, "the"};
+    size_t twol[] = {L, 3};
+    p.max_length = 0;
+    EXPECT(m2v_encode(m, two, twol, 2, &p, out, 2 * dim), M2V_OK, NULL, "skip an over-long text");
+    CHECK(status[0] == M2V_ERR_INVALID_ARGUMENT && status[1] == 0, "over-long: status %d %d", status[0], status[1]);
+    p.invalid_text = M2V_INVALID_TEXT_REPLACE;
+    EXPECT(m2v_encode(m, two, twol, 2, &p, out, 2 * dim), M2V_ERR_INVALID_ARGUMENT, "16777216", "replace does not cover over-long texts");
+    free(longtext);
+
+    p.invalid_text = 3;
+    EXPECT(m2v_encode(m, texts, lens, n, &p, out, n * dim), M2V_ERR_INVALID_ARGUMENT, "invalid_text", "invalid_text 3");
+
+    /* A 0.2 caller: struct_size 56, padding bytes where reserved0 now is (garbage): read as 0.2. */
+    m2v_encode_params old;
+    memset(&old, 0x5a, sizeof old);
+    m2v_encode_params d = m2v_encode_default_params();
+    memcpy(&old, &d, 52);
+    old.struct_size = 56;
+    EXPECT(m2v_encode(m, texts, lens, 1, &old, out, dim), M2V_OK, NULL, "0.2 encode params with garbage padding");
+    EXPECT(m2v_encode(m, texts, lens, n, &old, out, n * dim), M2V_ERR_INVALID_UTF8, "text 1", "0.2 params: error mode");
+    m2v_load_params lold;
+    memset(&lold, 0x5a, sizeof lold);
+    m2v_load_params ld = m2v_load_default_params();
+    memcpy(&lold, &ld, 20);
+    lold.struct_size = 24;
+    m2v_model *m2 = NULL;
+    EXPECT(m2v_model_load(dir, &lold, &m2), M2V_OK, NULL, "0.2 load params with garbage padding");
+    m2v_model_free(m2);
+    free(good);
+    free(out);
+    m2v_model_free(m);
+}
+
+/* Distill's arguments: sizes above PTRDIFF_MAX rejected before use (issue 14 case 3). */
+static void g_distill_params(void) {
+    m2v_distill_params p = m2v_distill_default_params();
+    const char *words[] = {"hello"};
+    size_t lens[] = {SIZE_MAX};
+    p.vocabulary = words;
+    p.vocabulary_lengths = lens;
+    p.n_vocabulary = 1;
+    char out[600];
+    snprintf(out, sizeof out, "%s/distilled", g_tmp);
+    EXPECT(m2v_distill("/nonexistent-teacher", &p, out), M2V_ERR_INVALID_ARGUMENT, "vocabulary_lengths[0]", "length SIZE_MAX");
+    lens[0] = 5;
+    p.n_vocabulary = SIZE_MAX;
+    EXPECT(m2v_distill("/nonexistent-teacher", &p, out), M2V_ERR_INVALID_ARGUMENT, "n_vocabulary", "n_vocabulary SIZE_MAX");
+    p.n_vocabulary = 1;
+    EXPECT(m2v_distill("/nonexistent-teacher", &p, out), M2V_ERR_NOT_FOUND, NULL, "valid params, no teacher");
+    p.struct_size = 3;
+    EXPECT(m2v_distill("/nonexistent-teacher", &p, out), M2V_ERR_INVALID_ARGUMENT, "struct_size", "struct_size 3");
+}
+
 static void run_group(const char *name, void (*fn)(void)) {
     printf("[%s]\n", name);
     fflush(stdout);
@@ -1058,6 +1473,11 @@ int main(int argc, char **argv) {
         {"big-text", g_big_text},
         {"fuzz-regressions", g_regressions},
         {"model-create", g_model_create},
+        {"bounded-allocations", g_bounded_allocations},
+        {"huge-text", g_huge_text},
+        {"mapped-files", g_mapped_files},
+        {"invalid-text", g_invalid_text},
+        {"distill-params", g_distill_params},
     };
     const char *only = argc > 1 ? argv[1] : NULL;
     for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
