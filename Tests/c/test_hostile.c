@@ -1223,13 +1223,22 @@ static void g_mapped_files(void) {
          * loaded model keeps the old one, in either mode. The new file is a different table. */
         size_t stn;
         unsigned char *img = slurp(path, &stn);
-        for (size_t i = stn - 4096; i < stn; i++) img[i] ^= 0x55;
+        uint64_t hlen;
+        memcpy(&hlen, img, 8);
+        for (size_t i = 8 + hlen + 3; i < stn; i += 4) img[i] ^= 0x80; /* every float negated */
         snprintf(tmp, sizeof tmp, "%s.new", path);
         fz_write(tmp, img, stn);
         CHECK(rename(tmp, path) == 0, "rename over model.safetensors");
         float *after = encode_all(m, texts, n, NULL);
         CHECK(before && after && !memcmp(before, after, bytes), "mmap %d: rename-replacement while loaded: same vectors", mode);
         free(after);
+        m2v_model *fresh = load_mmap(dir, mode);
+        if (fresh) {
+            after = encode_all(fresh, texts, n, NULL);
+            CHECK(before && after && after[0] == -before[0] && after[1] == -before[1], "mmap %d: a new load sees the new table", mode);
+            free(after);
+            m2v_model_free(fresh);
+        }
         if (mode == 0) {
             /* Read mode: truncating and overwriting in place cannot hurt either. */
             CHECK(truncate(path, 0) == 0, "truncate");

@@ -166,6 +166,32 @@ _DTYPES: dict[int, str] = {0: "<f4", 1: "<f2", 2: "<f8", 3: "|i1", 5: "|u1", 6: 
 _DTYPE_CODES: dict[str, int] = {np.dtype(v).name: k for k, v in _DTYPES.items()}
 # m2v_quantize codes.
 _QUANTIZE = {"float16": 0, "float32": 1, "float64": 2, "int8": 3}
+# m2v_invalid_text codes, by the names encode's `invalid_text` takes.
+_INVALID_TEXT = {"error": _core.INVALID_TEXT_ERROR, "replace": _core.INVALID_TEXT_REPLACE, "skip": _core.INVALID_TEXT_SKIP}
+DEFAULT_INVALID_TEXT: str = next(k for k, v in _INVALID_TEXT.items() if v == _core.DEFAULT_INVALID_TEXT)
+"""encode's default `invalid_text`, read from libm2v ("error")."""
+MAX_TEXT_CODE_POINTS: int = _core.MAX_TEXT_CODE_POINTS
+"""The most code points of one sentence tokenized as a whole (m2v_max_text_code_points())."""
+
+
+def _invalid_text_arg(value: Any) -> int:
+    code = _INVALID_TEXT.get(value) if isinstance(value, str) else None
+    if code is None:
+        raise ValueError(f"invalid_text must be one of {', '.join(map(repr, _INVALID_TEXT))}, not {value!r}")
+    return code
+
+
+class _Status:
+    """The per-sentence status array of an encode-like call (m2v_encode_params.text_status):
+    int32 m2v status codes, 0 = fine (see StaticModel.encode's return_status)."""
+
+    def __init__(self, wanted: bool, n: int) -> None:
+        self.array = np.zeros(n, dtype=np.int32) if wanted else None
+
+    def address(self, offset: int = 0) -> int | None:
+        if self.array is None or self.array.size == 0:
+            return None
+        return self.array.__array_interface__["data"][0] + 4 * offset
 
 
 class _TensorView:
@@ -338,6 +364,7 @@ class StaticModel:
         vocabulary_quantization: int | None = None,
         max_length: int | None = _UNSET,
         force_download: bool = True,
+        mmap: bool = bool(_core.DEFAULT_MMAP),
     ) -> StaticModel:
         """Load a model2vec model from a local folder or a HuggingFace hub id, as model2vec does.
 
@@ -353,6 +380,14 @@ class StaticModel:
         :param max_length: encode's default truncation; not passed = config "max_length"
             (512 when absent); None = no truncation.
         :param force_download: as model2vec (True: ask the hub even when the id is cached).
+        :param mmap: m2v only. True (default): model.safetensors is mapped and used in place
+            (no copy; pages shared between processes). False: it is read into memory the model
+            owns, so nothing done to the file later can affect this process. The hazard of
+            True, as with SQLite's and LMDB's mmap modes: truncating or overwriting the file in
+            place while the model is loaded (``cp new.safetensors model.safetensors``) kills the
+            process with SIGBUS at the next encode. Replace model files by rename (write
+            elsewhere, then ``mv`` / ``os.replace``), never in place; save_pretrained and
+            distill always do.
         :raises FileNotFoundError: (NotFoundError) the folder, id or a required file is missing.
         :raises ValueError: (FormatError, UnsupportedError) corrupt or unsupported files.
         """
@@ -363,7 +398,7 @@ class StaticModel:
         flag = -1 if normalize is None else int(bool(normalize))
         ml = -1 if max_length is _UNSET else _max_length_flag(max_length)
         try:
-            core = _core.Model(folder, flag, ml)
+            core = _core.Model(folder, flag, ml, int(bool(mmap)))
         except NotFoundError as e:
             if not os.path.isdir(folder):
                 raise
@@ -521,8 +556,10 @@ class StaticModel:
         multiprocessing_threshold: int = 10_000,
         n_threads: int = 0,
         reference_dtype: bool = False,
+        invalid_text: str = DEFAULT_INVALID_TEXT,
+        return_status: bool = False,
         **kwargs: Any,
-    ) -> np.ndarray:
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
         """One vector per sentence: (n, dim) float32, or (dim,) for a single str.
 
         :param sentences: a str or a list (or tuple) of str.
@@ -537,6 +574,13 @@ class StaticModel:
         :param n_threads: m2v only: worker threads, 0 = all cores. The result does not depend on it.
         :param reference_dtype: m2v only: return model2vec's dtype (the table's float dtype;
             float32 for integer tables) instead of float32.
+        :param invalid_text: m2v only: what a sentence that cannot be tokenized does to the call.
+            "error" (default): raise for the first one (InvalidUTF8Error for a str holding lone
+            surrogates, ValueError beyond MAX_TEXT_CODE_POINTS without a cut); "replace": each
+            lone surrogate becomes U+FFFD (other errors still raise); "skip": its row is zeros.
+        :param return_status: m2v only: also return an int32 array with each sentence's status
+            (0 = fine; 8 = M2V_ERR_INVALID_UTF8 (a lone surrogate, also when replaced or skipped);
+            1 = M2V_ERR_INVALID_ARGUMENT (too long)): ``vectors, status = model.encode(...)``.
         :param kwargs: ignored, as in model2vec.
         """
         texts, single = _sentences_arg(sentences)
@@ -550,13 +594,19 @@ class StaticModel:
         )
         # libm2v writes straight into this array (its address and size in floats; no copy).
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        mode = _invalid_text_arg(invalid_text)
+        status = _Status(return_status, len(texts))
         with _Progress(show_progress_bar, len(texts), "Encoding") as progress:
-            self._core.encode(texts, *args, progress.callback(), out.__array_interface__["data"][0], out.size)
+            self._core.encode(texts, *args, progress.callback(), out.__array_interface__["data"][0], out.size,
+                              mode, status.address())
         if reference_dtype:
             dt = self.embedding.dtype
             if dt.kind == "f" and dt != np.float32:
                 out = out.astype(dt)
-        return out[0] if single else out
+        result = out[0] if single else out
+        if return_status:
+            return result, (status.array[0] if single else status.array)
+        return result
 
     def encode_as_sequence(
         self,
@@ -569,24 +619,29 @@ class StaticModel:
         multiprocessing_threshold: int = 10_000,
         n_threads: int = 0,
         reference_dtype: bool = False,
-    ) -> list[np.ndarray] | np.ndarray:
+        invalid_text: str = DEFAULT_INVALID_TEXT,
+        return_status: bool = False,
+    ) -> list[np.ndarray] | np.ndarray | tuple[Any, np.ndarray]:
         """One (n_tokens, dim) float32 array of token vectors per sentence (weights applied, no
         mean, no normalization); one array for a single str. max_length None (default) = no
         truncation, as model2vec (independent of the model's max_length).
         m2v only: reference_dtype=True gives model2vec's dtypes (the table's dtype promoted by
-        the weights' as numpy does; float64 for a text without tokens)."""
+        the weights' as numpy does; float64 for a text without tokens); invalid_text and
+        return_status as for encode (a skipped sentence has no rows)."""
         texts, single = _sentences_arg(sentences)
         texts = self._texts_for(texts, max_length)
         ml = _max_length_flag(max_length)
         threads = _int_arg("n_threads", n_threads, 0)
         step = _int_arg("batch_size", batch_size, 1)
+        mode = _invalid_text_arg(invalid_text)
+        status = _Status(return_status, len(texts))
         out: list[np.ndarray] = []
         # libm2v 0.1 does not call the progress callback from m2v_encode_as_sequence, so the
         # batches are made here: the bar advances, and Ctrl-C is handled, between them.
         with _Progress(show_progress_bar, len(texts), "Encoding") as progress:
             for lo in range(0, len(texts), step):
                 chunk = texts[lo : lo + step]
-                buf, offsets = self._core.encode_as_sequence(chunk, ml, threads, step, None)
+                buf, offsets = self._core.encode_as_sequence(chunk, ml, threads, step, None, mode, status.address(lo))
                 flat = np.frombuffer(buf, dtype=np.float32).reshape(-1, self.dim)  # a bytearray
                 out.extend(flat[offsets[i] : offsets[i + 1]] for i in range(len(chunk)))
                 if progress.bar is not None:
@@ -595,14 +650,28 @@ class StaticModel:
             w = self.weights
             dt = self.embedding.dtype if w is None else np.result_type(self.embedding.dtype, w.dtype)
             out = [a.astype(dt) if len(a) else np.zeros((0, self.dim)) for a in out]
-        return out[0] if single else out
+        result = out[0] if single else out
+        if return_status:
+            return result, (status.array[0] if single else status.array)
+        return result
 
-    def tokenize(self, sentences: str | Sequence[str], *, max_length: int | None = _UNSET) -> list[list[int]]:
+    def tokenize(
+        self,
+        sentences: str | Sequence[str],
+        *,
+        max_length: int | None = _UNSET,
+        invalid_text: str = DEFAULT_INVALID_TEXT,
+        return_status: bool = False,
+    ) -> list[list[int]] | tuple[list[list[int]], np.ndarray]:
         """The token ids of each sentence, as model2vec's tokenize: no special tokens, truncated
         to the model's `max_length` tokens (no character cut), the unknown token removed.
-        m2v only: `max_length` overrides the truncation (None = none)."""
+        m2v only: `max_length` overrides the truncation (None = none); invalid_text and
+        return_status as for encode (a skipped sentence has no ids)."""
         texts, _ = _sentences_arg(sentences)
-        return self._core.tokenize(self._texts_for(texts, max_length), self._max_length_for(max_length), 0)
+        status = _Status(return_status, len(texts))
+        ids = self._core.tokenize(self._texts_for(texts, max_length), self._max_length_for(max_length), 0,
+                                  _invalid_text_arg(invalid_text), status.address())
+        return (ids, status.array) if return_status else ids
 
     # ---- persistence ------------------------------------------------------------------------
 

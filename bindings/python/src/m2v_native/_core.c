@@ -228,6 +228,8 @@ typedef struct {
                            released */
     const char **ptrs;  /* n borrowed pointers into owners[i] */
     size_t *lens;       /* n byte lengths */
+    int invalid_text;   /* an m2v_invalid_text: how a str with lone surrogates is passed */
+    int32_t *glue_status; /* n statuses the glue decided (lone surrogates), or NULL */
 } text_batch;
 
 static void batch_clear(text_batch *b) {
@@ -237,14 +239,30 @@ static void batch_clear(text_batch *b) {
     PyMem_Free(b->owners);
     PyMem_Free((void *)b->ptrs);
     PyMem_Free(b->lens);
+    PyMem_Free(b->glue_status);
     memset(b, 0, sizeof(*b));
 }
 
+/* A str with lone surrogates under M2V_INVALID_TEXT_REPLACE: each lone surrogate becomes one
+ * U+FFFD (a UTF-16 round trip, whose decoder replaces a lone code unit), as UTF-8 bytes. */
+static PyObject *utf8_replacing_surrogates(PyObject *s) {
+    PyObject *u16 = PyUnicode_AsEncodedString(s, "utf-16-le", "surrogatepass");
+    if (!u16) return NULL;
+    PyObject *fixed = PyUnicode_Decode(PyBytes_AsString(u16), PyBytes_Size(u16), "utf-16-le", "replace");
+    Py_DECREF(u16);
+    if (!fixed) return NULL;
+    PyObject *bytes = PyUnicode_AsUTF8String(fixed);
+    Py_DECREF(fixed);
+    return bytes;
+}
+
 /* Fills `b` from a list or tuple of str. Returns 0, or -1 with an exception set (TypeError for a
- * non-list or a non-str item, InvalidUTF8Error for a str holding lone surrogates). On failure
- * `b` still needs batch_clear(). */
-static int batch_init(text_batch *b, PyObject *seq) {
+ * non-list or a non-str item, InvalidUTF8Error for a str holding lone surrogates unless
+ * `invalid_text` replaces them (one U+FFFD each) or skips the text (passed as ""); either way
+ * glue_status[i] records M2V_ERR_INVALID_UTF8). On failure `b` still needs batch_clear(). */
+static int batch_init_mode(text_batch *b, PyObject *seq, int invalid_text) {
     memset(b, 0, sizeof(*b));
+    b->invalid_text = invalid_text;
     int is_list = PyList_Check(seq);
     if (!is_list && !PyTuple_Check(seq)) {
         PyObject *tn = type_name(seq);
@@ -284,12 +302,21 @@ static int batch_init(text_batch *b, PyObject *seq) {
          * whose data is already UTF-8, from the others). Measured: ~1% of an encode call. */
         PyObject *bytes = PyUnicode_AsUTF8String(s);
         if (!bytes) {
-            if (PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
-                PyErr_Clear();
+            if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return -1;
+            PyErr_Clear();
+            if (invalid_text == M2V_INVALID_TEXT_ERROR) {
                 PyErr_Format(InvalidUTF8Error,
                              "sentences[%zd] cannot be encoded as UTF-8 (it holds a lone surrogate)", i);
+                return -1;
             }
-            return -1;
+            if (!b->glue_status && !(b->glue_status = PyMem_Calloc(cap, sizeof(int32_t)))) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            b->glue_status[i] = M2V_ERR_INVALID_UTF8;
+            bytes = invalid_text == M2V_INVALID_TEXT_REPLACE ? utf8_replacing_surrogates(s)
+                                                             : PyBytes_FromStringAndSize("", 0);
+            if (!bytes) return -1;
         }
         b->owners[i] = bytes; /* the batch now owns the bytes instead of the str */
         Py_DECREF(s);
@@ -300,6 +327,30 @@ static int batch_init(text_batch *b, PyObject *seq) {
         b->lens[i] = (size_t)len;
     }
     return 0;
+}
+
+static int batch_init(text_batch *b, PyObject *seq) { return batch_init_mode(b, seq, M2V_INVALID_TEXT_ERROR); }
+
+/* The optional per-text status output of encode-like calls: `address` is 0 (none) or the
+ * address of n int32 (a numpy array the caller keeps alive). Returns 0 or -1 with ValueError. */
+static int status_out(PyObject *address, int32_t **out) {
+    *out = NULL;
+    if (address == NULL || address == Py_None) return 0;
+    void *ptr = PyLong_AsVoidPtr(address);
+    if (!ptr && PyErr_Occurred()) return -1;
+    if (ptr && ((uintptr_t)ptr % _Alignof(int32_t)) != 0) {
+        PyErr_SetString(PyExc_ValueError, "status_address must be int32-aligned");
+        return -1;
+    }
+    *out = (int32_t *)ptr;
+    return 0;
+}
+
+/* After the call: statuses the glue decided (lone surrogates) win over the library's. */
+static void merge_status(const text_batch *b, int32_t *status) {
+    if (!status || !b->glue_status) return;
+    for (Py_ssize_t i = 0; i < b->n; i++)
+        if (b->glue_status[i]) status[i] = b->glue_status[i];
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -386,21 +437,22 @@ typedef struct {
 static PyTypeObject *ModelType; /* owned by the module (PyInit__core) */
 
 static PyObject *Model_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
-    static char *kwlist[] = {"path", "normalize", "max_length", NULL};
+    static char *kwlist[] = {"path", "normalize", "max_length", "mmap", NULL};
     PyObject *path = NULL; /* owned bytes from PyUnicode_FSConverter */
-    int normalize = -1, max_length = -1;
+    int normalize = -1, max_length = -1, mmap = -1;
     ModelObject *self = NULL;
     PyObject *result = NULL;
     m2v_model *model = NULL;
     m2v_status st;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|ii:Model", kwlist, PyUnicode_FSConverter,
-                                     &path, &normalize, &max_length))
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|iii:Model", kwlist, PyUnicode_FSConverter,
+                                     &path, &normalize, &max_length, &mmap))
         return NULL;
     const char *cpath = PyBytes_AsString(path); /* borrowed from path */
     if (!cpath) goto done;
     m2v_load_params params = m2v_load_default_params();
     params.normalize = normalize;
     params.max_length = max_length;
+    if (mmap != -1) params.mmap = mmap; /* -1: the library's default */
     Py_BEGIN_ALLOW_THREADS
     st = m2v_model_load(cpath, &params, &model);
     Py_END_ALLOW_THREADS
@@ -460,7 +512,8 @@ static PyObject *Model_tokens(PyObject *op, PyObject *noargs) {
     return out;
 }
 
-/* encode(texts, max_length, normalize, n_threads, batch_size, progress[, out_address, out_floats])
+/* encode(texts, max_length, normalize, n_threads, batch_size, progress[, out_address, out_floats,
+ *        invalid_text, status_address])
  *   With out_address (an int, e.g. numpy's arr.__array_interface__["data"][0]): libm2v writes
  *   the (n, dim) float32 rows there directly and this returns None. out_floats must be exactly
  *   len(texts) * dim (a different count means the array was sized for another list, or the list
@@ -471,6 +524,9 @@ static PyObject *Model_encode(PyObject *op, PyObject *args) {
     ModelObject *self = (ModelObject *)op;
     PyObject *texts, *progress;       /* borrowed arguments */
     PyObject *address = Py_None;      /* borrowed argument */
+    PyObject *status_address = Py_None; /* borrowed argument */
+    int32_t *status = NULL;           /* borrowed: the caller's int32 array, or NULL */
+    int invalid_text = M2V_INVALID_TEXT_ERROR;
     Py_ssize_t out_floats = -1;
     int max_length, normalize, n_threads;
     Py_ssize_t batch_size;
@@ -480,10 +536,12 @@ static PyObject *Model_encode(PyObject *op, PyObject *args) {
     float *out = NULL;                /* borrowed: the caller's memory or bytes_out's */
     PyObject *result = NULL;
     m2v_status st;
-    if (!PyArg_ParseTuple(args, "OiiinO|On:encode", &texts, &max_length, &normalize, &n_threads,
-                          &batch_size, &progress, &address, &out_floats))
+    if (!PyArg_ParseTuple(args, "OiiinO|OniO:encode", &texts, &max_length, &normalize, &n_threads,
+                          &batch_size, &progress, &address, &out_floats, &invalid_text, &status_address))
         return NULL;
-    if (check_batch_size(batch_size) < 0 || batch_init(&batch, texts) < 0) goto done;
+    if (check_batch_size(batch_size) < 0 || status_out(status_address, &status) < 0 ||
+        batch_init_mode(&batch, texts, invalid_text) < 0)
+        goto done;
     size_t dim = m2v_model_dim(self->model);
     Py_ssize_t nbytes = float_bytes((size_t)batch.n, dim);
     if (nbytes < 0) goto done;
@@ -515,11 +573,14 @@ static PyObject *Model_encode(PyObject *op, PyObject *args) {
     p.batch_size = (size_t)batch_size;
     p.progress = progress_trampoline;
     p.progress_user_data = &ctx;
+    p.invalid_text = invalid_text;
+    p.text_status = status;
     ctx.callback = progress == Py_None ? NULL : progress;
     Py_BEGIN_ALLOW_THREADS
     st = m2v_encode(self->model, batch.ptrs, batch.lens, (size_t)batch.n, &p, out,
                     (size_t)batch.n * dim);
     Py_END_ALLOW_THREADS
+    merge_status(&batch, status);
     if (finish_call(st, &ctx) < 0) goto done;
     if (bytes_out) {
         result = bytes_out;
@@ -534,13 +595,17 @@ done:
     return result;
 }
 
-/* encode_as_sequence(texts, max_length, n_threads, batch_size, progress)
+/* encode_as_sequence(texts, max_length, n_threads, batch_size, progress[, invalid_text,
+ *                    status_address])
  *   -> (bytearray of total_tokens * dim float32 values, tuple of n+1 offsets): text i owns rows
  *      offsets[i] .. offsets[i+1]-1 of the (total_tokens, dim) array. One copy, out of the
  *      library-allocated m2v_sequence, so the arrays are writable and owned by Python. */
 static PyObject *Model_encode_as_sequence(PyObject *op, PyObject *args) {
     ModelObject *self = (ModelObject *)op;
     PyObject *texts, *progress; /* borrowed arguments */
+    PyObject *status_address = Py_None; /* borrowed argument */
+    int32_t *status = NULL;          /* borrowed: the caller's int32 array, or NULL */
+    int invalid_text = M2V_INVALID_TEXT_ERROR;
     int max_length, n_threads;
     Py_ssize_t batch_size;
     text_batch batch = {0};
@@ -550,13 +615,17 @@ static PyObject *Model_encode_as_sequence(PyObject *op, PyObject *args) {
     PyObject *offsets = NULL;        /* owned until returned */
     PyObject *result = NULL;
     m2v_status st;
-    if (!PyArg_ParseTuple(args, "OiinO:encode_as_sequence", &texts, &max_length, &n_threads,
-                          &batch_size, &progress))
+    if (!PyArg_ParseTuple(args, "OiinO|iO:encode_as_sequence", &texts, &max_length, &n_threads,
+                          &batch_size, &progress, &invalid_text, &status_address))
         return NULL;
-    if (check_batch_size(batch_size) < 0 || batch_init(&batch, texts) < 0) goto done;
+    if (check_batch_size(batch_size) < 0 || status_out(status_address, &status) < 0 ||
+        batch_init_mode(&batch, texts, invalid_text) < 0)
+        goto done;
     m2v_encode_params p = m2v_encode_default_params();
     p.max_length = max_length;
     p.n_threads = n_threads;
+    p.invalid_text = invalid_text;
+    p.text_status = status;
     p.batch_size = (size_t)batch_size;
     p.progress = progress_trampoline;
     p.progress_user_data = &ctx;
@@ -564,6 +633,7 @@ static PyObject *Model_encode_as_sequence(PyObject *op, PyObject *args) {
     Py_BEGIN_ALLOW_THREADS
     st = m2v_encode_as_sequence(self->model, batch.ptrs, batch.lens, (size_t)batch.n, &p, &seq);
     Py_END_ALLOW_THREADS
+    merge_status(&batch, status);
     if (finish_call(st, &ctx) < 0) goto done;
     size_t rows = seq->offsets[seq->n_texts];
     Py_ssize_t nbytes = float_bytes(rows, seq->dim);
@@ -583,23 +653,32 @@ done:
     return result;
 }
 
-/* tokenize(texts, max_length) -> list of lists of the ids encode uses */
+/* tokenize(texts, max_length[, character_cut, invalid_text, status_address]) -> list of lists of
+ * the ids encode uses */
 static PyObject *Model_tokenize(PyObject *op, PyObject *args) {
     ModelObject *self = (ModelObject *)op;
     PyObject *texts; /* borrowed */
+    PyObject *status_address = Py_None; /* borrowed argument */
+    int32_t *status = NULL;             /* borrowed: the caller's int32 array, or NULL */
+    int invalid_text = M2V_INVALID_TEXT_ERROR;
     int max_length, character_cut = 1;
     text_batch batch = {0};
     m2v_ids *ids = NULL; /* owned: m2v_ids_free */
     PyObject *result = NULL;
     m2v_status st;
-    if (!PyArg_ParseTuple(args, "Oi|i:tokenize", &texts, &max_length, &character_cut)) return NULL;
-    if (batch_init(&batch, texts) < 0) goto done;
+    if (!PyArg_ParseTuple(args, "Oi|iiO:tokenize", &texts, &max_length, &character_cut, &invalid_text,
+                          &status_address))
+        return NULL;
+    if (status_out(status_address, &status) < 0 || batch_init_mode(&batch, texts, invalid_text) < 0) goto done;
     m2v_encode_params p = m2v_encode_default_params();
     p.max_length = max_length;
     p.character_cut = character_cut;
+    p.invalid_text = invalid_text;
+    p.text_status = status;
     Py_BEGIN_ALLOW_THREADS
     st = m2v_tokenize(self->model, batch.ptrs, batch.lens, (size_t)batch.n, &p, &ids);
     Py_END_ALLOW_THREADS
+    merge_status(&batch, status);
     if (st != M2V_OK) {
         raise_status(st);
         goto done;
@@ -1173,7 +1252,13 @@ PyMODINIT_FUNC PyInit__core(void) {
         PyModule_AddStringConstant(m, "HEADER_VERSION", M2V_VERSION_STRING) < 0 ||
         PyModule_AddIntConstant(m, "HEADER_VERSION_NUMBER", M2V_VERSION_NUMBER) < 0 ||
         PyModule_AddIntConstant(m, "DEFAULT_MAX_LENGTH", m2v_default_max_length()) < 0 ||
-        PyModule_AddIntConstant(m, "DEFAULT_BATCH_SIZE", (long)m2v_encode_default_params().batch_size) < 0)
+        PyModule_AddIntConstant(m, "DEFAULT_BATCH_SIZE", (long)m2v_encode_default_params().batch_size) < 0 ||
+        PyModule_AddIntConstant(m, "DEFAULT_MMAP", m2v_load_default_params().mmap) < 0 ||
+        PyModule_AddIntConstant(m, "DEFAULT_INVALID_TEXT", m2v_encode_default_params().invalid_text) < 0 ||
+        PyModule_AddIntConstant(m, "INVALID_TEXT_ERROR", M2V_INVALID_TEXT_ERROR) < 0 ||
+        PyModule_AddIntConstant(m, "INVALID_TEXT_REPLACE", M2V_INVALID_TEXT_REPLACE) < 0 ||
+        PyModule_AddIntConstant(m, "INVALID_TEXT_SKIP", M2V_INVALID_TEXT_SKIP) < 0 ||
+        PyModule_AddIntConstant(m, "MAX_TEXT_CODE_POINTS", (long)m2v_max_text_code_points()) < 0)
         goto fail;
     if (!(M2VError = add_exception(m, "M2VError", Py_NewRef(PyExc_Exception),
                                    "Base class of the errors libm2v reports (attributes: status, code).")))
