@@ -80,9 +80,9 @@ extern "C" {
 /* The single source of the version: the library, m2v.pc, the SONAME and m2v_native.__version__
  * are derived from these lines. */
 #define M2V_VERSION_MAJOR 0
-#define M2V_VERSION_MINOR 2
+#define M2V_VERSION_MINOR 3
 #define M2V_VERSION_PATCH 0
-#define M2V_VERSION_STRING "0.2.0"
+#define M2V_VERSION_STRING "0.3.0"
 #define M2V_VERSION_NUMBER (M2V_VERSION_MAJOR * 10000 + M2V_VERSION_MINOR * 100 + M2V_VERSION_PATCH)
 
 /* The library's version as MAJOR*10000 + MINOR*100 + PATCH. Thread-safe. Compare with
@@ -178,7 +178,8 @@ M2V_API m2v_load_params m2v_load_default_params(void);
  * Errors: M2V_ERR_NOT_FOUND (no such folder or required file; for a hub id not in the cache the
  * message names the cache and every path tried), M2V_ERR_FORMAT (malformed or
  * inconsistent files: the message says which file and what), M2V_ERR_UNSUPPORTED (a tokenizer
- * component or dtype m2v does not implement), M2V_ERR_INVALID_ARGUMENT (NULL path/out).
+ * component or dtype m2v does not implement), M2V_ERR_INVALID_ARGUMENT (NULL path/out, bad
+ * params), M2V_ERR_IO (mmap failed), M2V_ERR_OUT_OF_MEMORY (mmap 0 and the file does not fit).
  * Thread-safe (loads of different models may run concurrently). */
 M2V_API M2V_NODISCARD m2v_status m2v_model_load(const char *path, const m2v_load_params *params,
                                                 m2v_model **out);
@@ -190,7 +191,9 @@ M2V_API void m2v_model_free(m2v_model *model);
 /* Embedding width (floats per vector); 0 for NULL. Thread-safe. */
 M2V_API size_t m2v_model_dim(const m2v_model *model);
 
-/* Number of token ids the tokenizer can produce (vocabulary incl. added tokens); 0 for NULL. */
+/* Number of token ids the tokenizer can produce: one more than the largest id of the vocabulary
+ * and the added tokens (the table's rows); 0 for NULL. Equal to HF's get_vocab_size() unless the
+ * ids have gaps (HF counts tokens). */
 M2V_API size_t m2v_model_vocab_size(const m2v_model *model);
 
 /* Whether encode normalizes by default (1) or not (0), after load params; -1 for NULL. */
@@ -488,14 +491,19 @@ M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_load_from_memory(const char *json
 /* Release a tokenizer. NULL is a no-op. */
 M2V_API void m2v_tokenizer_free(m2v_tokenizer *tokenizer);
 
-/* Vocabulary size including added tokens; 0 for NULL. Thread-safe. */
+/* One more than the largest token id (vocabulary and added tokens); 0 for NULL. HF's
+ * get_vocab_size() counts tokens instead: they differ only for a vocabulary whose ids have gaps,
+ * e.g. {"[UNK]": 0, "a": 2147483647} gives 2147483648 here, 2 in HF (memory follows the tokens,
+ * not the largest id). Thread-safe. */
 M2V_API size_t m2v_tokenizer_vocab_size(const m2v_tokenizer *tokenizer);
 
 /* Tokenize a batch as HuggingFace `tokenizers` does with encode_batch(texts, add_special_tokens),
  * with no truncation and no padding.
  *   add_special_tokens: non-zero to apply the post-processor ([CLS] ... [SEP], <s> ...).
  *   out: receives a new m2v_ids (free with m2v_ids_free()), NULL on failure.
- * Errors: M2V_ERR_INVALID_ARGUMENT, M2V_ERR_INVALID_UTF8, M2V_ERR_OUT_OF_MEMORY. Thread-safe. */
+ * Errors: M2V_ERR_INVALID_ARGUMENT (also a text of more than m2v_max_text_code_points() code
+ * points, before or after the normalizer), M2V_ERR_INVALID_UTF8, M2V_ERR_OUT_OF_MEMORY.
+ * Thread-safe. */
 M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_encode(const m2v_tokenizer *tokenizer,
                                                       const char *const *texts,
                                                       const size_t *lengths, size_t n_texts,

@@ -364,6 +364,7 @@ class StaticModel:
         vocabulary_quantization: int | None = None,
         max_length: int | None = _UNSET,
         force_download: bool = True,
+        *,
         mmap: bool = bool(_core.DEFAULT_MMAP),
     ) -> StaticModel:
         """Load a model2vec model from a local folder or a HuggingFace hub id, as model2vec does.
