@@ -128,6 +128,8 @@ setup(
         Extension(
             "m2v_native._core",
             sources=["src/m2v_native/_core.c"],
+            # Rebuild when the header changes (a new field or version), not only the .c file.
+            depends=[str(Path(d) / "m2v.h") for d in cfg["include_dirs"]],
             define_macros=[("Py_LIMITED_API", LIMITED_API)],
             py_limited_api=True,
             # Anything outside the limited API is undeclared: fail instead of linking to it.
