@@ -41,7 +41,7 @@ extension DistillVocabulary {
         var byId: [(id: Int, token: String)] = []
         byId.reserveCapacity(vocabObj.count)
         for m in vocabObj {
-            guard let id = m.value.int, id >= 0, id < 1 << 31 else { throw .format("\(what): bad id for token \(m.key)") }
+            guard let id = m.value.int, id >= 0, id <= Limits.maxTokenId else { throw .format("\(what): bad id for token \(m.key)") }
             byId.append((id, m.key))
         }
         byId.sort { $0.id < $1.id }
@@ -53,7 +53,7 @@ extension DistillVocabulary {
         let padding = json["padding"]
         let padToken = padding?["pad_token"]?.string
         let padId = padding?["pad_id"]?.int ?? 0
-        guard padId >= 0, padId < 1 << 31 else { throw .format("\(what): bad padding pad_id \(padId)") }
+        guard padId >= 0, padId <= Limits.maxTokenId else { throw .format("\(what): bad padding pad_id \(padId)") }
         // Added tokens: the unk and pad tokens are kept, the others are pruned.
         var kept: [JSON] = []
         var pruned: [[UInt8]] = []

@@ -26,7 +26,7 @@ public struct UnigramModel: TokenizerModel {
         var v = ByteVocab()
         var sc: [Double] = []
         sc.reserveCapacity(items.count)
-        guard items.count <= Int(Int32.max) else { throw .format("\(what): vocabulary too large") }
+        guard items.count <= Limits.maxTokenId else { throw .format("\(what): vocabulary too large") }
         var minS = Double.infinity
         for (i, item) in items.enumerated() {
             guard let pair = item.array, pair.count == 2, let piece = pair[0].string, let score = pair[1].double else {

@@ -53,7 +53,7 @@ public final class Tokenizer: Sendable {
             for (i, t) in arr.enumerated() {
                 let what = "added_tokens[\(i)]"
                 let id = try t.requireInt("id", in: what)
-                guard id >= 0, id < Int(Int32.max) else { throw .format("\(what): id \(id) out of range") }
+                guard id >= 0, id <= Limits.maxTokenId else { throw .format("\(what): id \(id) is outside 0...\(Limits.maxTokenId)") }
                 let content = try t.requireString("content", in: what)
                 let special = try t.optionalBool("special", default: false, in: what)
                 added.append(AddedToken(

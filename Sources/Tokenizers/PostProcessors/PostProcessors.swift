@@ -38,7 +38,7 @@ func makePostProcessor(_ json: JSON) throws(M2VError) -> (any PostProcessor)? {
     case "BertProcessing", "RobertaProcessing":
         func pair(_ key: String) throws(M2VError) -> Int32 {
             let a = try json.requireArray(key, in: "\(what) \(type)")
-            guard a.count == 2, let id = a[1].int, id >= 0, id <= Int(Int32.max) else {
+            guard a.count == 2, let id = a[1].int, id >= 0, id <= Limits.maxTokenId else {
                 throw .format("\(what) \(type): \"\(key)\" must be [token, id]")
             }
             return Int32(id)
@@ -57,7 +57,7 @@ func makePostProcessor(_ json: JSON) throws(M2VError) -> (any PostProcessor)? {
             }
             var out: [Int32] = []
             for v in try entry.requireArray("ids", in: "\(what) special token \"\(name)\"") {
-                guard let i = v.int, i >= 0, i <= Int(Int32.max) else {
+                guard let i = v.int, i >= 0, i <= Limits.maxTokenId else {
                     throw .format("\(what) special token \"\(name)\": ids must be non-negative integers")
                 }
                 out.append(Int32(i))
