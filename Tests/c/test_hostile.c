@@ -261,12 +261,24 @@ static void g_null_arguments(void) {
     m2v_model_free(m);
 }
 
+/* The WordLevel fixture model's folder, and the model loaded from it (NULL, counted as a
+ * failure, when it does not load). */
+static const char *wl_dir(void) {
+    static char dir[600];
+    snprintf(dir, sizeof dir, "%s/models/%s", g_fix, WL);
+    return dir;
+}
+
+static m2v_model *load_wl(void) {
+    m2v_model *m = NULL;
+    EXPECT(m2v_model_load(wl_dir(), NULL, &m), M2V_OK, NULL, "load %s", wl_dir());
+    return m;
+}
+
 static void g_params_and_buffers(void) {
     if (!g_have_fixtures) { skipped++; return; }
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s/models/%s", g_fix, WL);
-    m2v_model *m = NULL;
-    EXPECT(m2v_model_load(dir, NULL, &m), M2V_OK, NULL, "load");
+    const char *dir = wl_dir();
+    m2v_model *m = load_wl();
     if (!m) return;
     size_t dim = m2v_model_dim(m);
     const char *texts[] = {"the a", "of to"};
@@ -788,10 +800,8 @@ static double now(void) {
 
 static void g_big_text(void) {
     if (!g_have_fixtures) { skipped++; return; }
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s/models/%s", g_fix, WL);
-    m2v_model *m = NULL;
-    EXPECT(m2v_model_load(dir, NULL, &m), M2V_OK, NULL, "load");
+    const char *dir = wl_dir();
+    m2v_model *m = load_wl();
     if (!m) return;
     size_t L = 100u << 20;
     char *big = malloc(L);
@@ -1313,10 +1323,8 @@ static void g_mapped_files(void) {
 /* One bad text in a batch (issue 14 case 5): error / replace / skip, with text_status. */
 static void g_invalid_text(void) {
     if (!g_have_fixtures) { skipped++; return; }
-    char dir[600];
-    snprintf(dir, sizeof dir, "%s/models/%s", g_fix, WL);
-    m2v_model *m = NULL;
-    EXPECT(m2v_model_load(dir, NULL, &m), M2V_OK, NULL, "load");
+    const char *dir = wl_dir();
+    m2v_model *m = load_wl();
     if (!m) return;
     size_t dim = m2v_model_dim(m);
     const char *texts[] = {"the a b", "bad \xff text \xe2\x82 here", "hello world", "\xed\xa0\x80"};
