@@ -70,7 +70,7 @@ public enum AtomicFolder {
             let e = errno
             guard e == ENOENT else { throw .io("\(folder): cannot save here: \(FileIO.errnoText(e))") }
             let name = FileIO.lastComponent(folder)
-            guard !name.isEmpty, name != ".", name != ".." else { throw .io("\(folder): no such folder") }
+            guard !name.isEmpty, name != ".", name != ".." else { throw .io("\"\(folder)\": no such folder") }
             let parent = FileIO.parentFolder(folder)
             try FileIO.makeDirectories(parent)
             return Target(parent: parent, name: name, existing: nil)
@@ -157,14 +157,14 @@ public enum AtomicFolder {
             let e = errno
             // A folder we may write into whose parent we may not: save file by file, as before.
             if old != nil, e == EACCES || e == EPERM || e == EROFS { return try fileByFile(files, folder) }
-            throw .io("\(FileIO.join(t.parent, tmp.display)): cannot create the temporary folder: \(FileIO.errnoText(e))")
+            throw .io("\(folder): cannot create the temporary folder \(tmp.display) beside it: \(FileIO.errnoText(e))")
         }
         let tmpPath = FileIO.join(t.parent, tmp.display)
         let tfd = FileIO.openDirectory(in: pfd, tmp)
         if tfd < 0 {
             let e = errno
             FileIO.removeTree(in: pfd, tmp)
-            throw .io("\(tmpPath): cannot open the temporary folder: \(FileIO.errnoText(e))")
+            throw .io("\(folder): cannot open the temporary folder \(tmp.display) beside it: \(FileIO.errnoText(e))")
         }
         var published = false
         defer {
@@ -172,14 +172,17 @@ public enum AtomicFolder {
             if !published { FileIO.removeTree(in: pfd, tmp) }
         }
 
-        for f in files { try FileIO.createFile(in: tfd, FileIO.Name(f.name), f.bytes, folder: tmpPath) }
+        for f in files {
+            try FileIO.createFile(in: tfd, FileIO.Name(f.name), f.bytes,
+                                  label: "\(FileIO.join(folder, f.name)) (in the temporary folder \(tmp.display))")
+        }
         if let old {
             for e in keep {
                 guard try carry(e, from: old, to: tfd, folder) else { return try fileByFile(files, folder) }
             }
         }
         if let s = oldStat { setOwnerAndMode(tfd, s) }
-        try FileIO.syncDirectory(tfd, tmpPath)
+        try FileIO.syncDirectory(tfd, "\(folder) (the temporary folder \(tmp.display))")
 
         // A missing or empty target: rename(2) replaces an empty folder atomically.
         if oldIsEmpty {

@@ -138,10 +138,9 @@ public enum FileIO {
 
     /// Creates the new file `name` in the open folder `fd` (O_EXCL: never an existing file),
     /// writes all of `bytes` (short writes and EINTR retried), fsyncs and closes it. On failure
-    /// the file is removed and the error names `folder/name` and errno.
-    public static func createFile(in fd: Int32, _ name: Name, _ bytes: [UInt8], folder: String) throws(M2VError) {
+    /// the file is removed and the error names `label` (the file's path) and errno.
+    public static func createFile(in fd: Int32, _ name: Name, _ bytes: [UInt8], label: String) throws(M2VError) {
         let f = openNew(in: fd, name)
-        let label = join(folder, name.display)
         if f < 0 { throw .io("\(label): cannot create: \(errnoText())") }
         try fill(f, in: fd, name, bytes, label: label)
     }
