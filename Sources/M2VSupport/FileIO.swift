@@ -251,7 +251,11 @@ public enum FileIO {
                 if errno != 0 { throw .io("\(folder): cannot list the folder: \(errnoText())") }
                 return out
             }
-            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
+            // Read the name in place, up to its NUL: a record is only d_reclen bytes long, so
+            // copying the whole d_name array would read past it.
+            guard let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name) else { continue }
+            let name = UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self)
+            let bytes = Array(UnsafeRawBufferPointer(start: name, count: strlen(name)))
             if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
             out.append(Name(bytes: bytes))
         }
