@@ -3,7 +3,8 @@
 //
 // Targets, one per concern (see README "Architecture"):
 //   CM2V                 the hand-written C header include/m2v.h as a Clang module (types only)
-//   M2VSupport           errors, JSON, file I/O shared by all modules
+//   CLinuxFS             renameat2(2) (RENAME_EXCHANGE), which Swift's Glibc module does not show
+//   M2VSupport           errors, JSON, file I/O (durable, atomic saves) shared by all modules
 //   UnicodeNormalization NFC/NFD/NFKC/NFKD from generated Unicode tables
 //   SafeTensors          mmap'd safetensors reading and writing
 //   TokenizerCore        the protocols and buffers shared by the tokenizer stages
@@ -50,7 +51,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CM2V", path: "Sources/CM2V"),
-        .target(name: "M2VSupport", swiftSettings: coreSwift),
+        .systemLibrary(name: "CLinuxFS", path: "Sources/CLinuxFS"),
+        .target(name: "M2VSupport", dependencies: ["CLinuxFS"], swiftSettings: coreSwift),
         .target(name: "UnicodeNormalization", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
         .target(name: "SafeTensors", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
         .target(name: "TokenizerCore", dependencies: ["M2VSupport"], swiftSettings: coreSwift),

@@ -442,10 +442,38 @@ M2V_API M2V_NODISCARD m2v_status m2v_tokenize(const m2v_model *model, const char
                                               const size_t *lengths, size_t n_texts,
                                               const m2v_encode_params *params, m2v_ids **out);
 
-/* Write the model to the folder `path` (created if missing; existing files of the same names
- * are replaced) in model2vec's format: config.json, model.safetensors, tokenizer.json,
- * modules.json and a README.md model card. model2vec's StaticModel.from_pretrained loads it.
- * Errors: M2V_ERR_INVALID_ARGUMENT, M2V_ERR_IO. Thread-safe with respect to other readers. */
+/* Write the model to the folder `path` (created with missing parents) in model2vec's format:
+ * config.json, model.safetensors, tokenizer.json, modules.json and a README.md model card.
+ * model2vec's StaticModel.from_pretrained loads it.
+ * The save is atomic and durable (docs/SAFETY.md, "Durable, atomic saves"):
+ *   - the new folder is built beside `path` as `.<name>.m2v-tmp-<pid>-<random>`, every file and
+ *     the folder fsync'ed, then renamed onto `path` (missing or empty) or swapped with it by
+ *     renameat2(RENAME_EXCHANGE) (Linux >= 3.15); the parent is fsync'ed, then the old folder's
+ *     remains are removed. A reader, or the disk after a crash or power cut at any point, sees
+ *     the complete old folder or the complete new one, never a mix or a short file.
+ *   - entries of an existing `path` other than the five files (.gitattributes, subfolders, ...)
+ *     are kept: hard links, subfolders rebuilt with the same mode holding hard links. The new
+ *     folder gets the old one's mode (and owner, when run as root). A symlink `path` stays and
+ *     the folder it points to is replaced.
+ *   - no file is ever written in place (new inodes): a model loaded from `path` keeps its
+ *     mapped model.safetensors valid.
+ *   - on an error nothing changes: the old folder is as it was and the attempt's temporary
+ *     folder is removed (one exception: the parent's fsync failing after the swap is reported
+ *     with the new folder in place). A killed or crashed save can leave its temporary folder
+ *     beside `path`; the next save into `path` removes those whose process no longer runs.
+ *   - file by file instead (each file still replaced atomically and durably, all written before
+ *     the first rename, model.safetensors renamed last; a crash, or a failing rename, between
+ *     the renames can leave old and new files mixed): on file systems without RENAME_EXCHANGE
+ *     (EINVAL, ENOSYS: e.g. NFS, some FUSE, old kernels, a seccomp filter), when the old
+ *     folder's other entries cannot be hard-linked (another user's files under
+ *     fs.protected_hardlinks, a mount point inside), when the parent of an existing `path` is
+ *     not writable, and when `path` is "/", the current directory or one of its ancestors (a
+ *     swap would strand this process in the removed old folder).
+ *   - concurrent saves into one folder: each is complete, the last to publish wins. Processes
+ *     whose current directory is inside the old folder keep the removed old one.
+ * Errors: M2V_ERR_INVALID_ARGUMENT, M2V_ERR_IO (naming the path and errno; e.g. a file where the
+ * folder should be, a folder where the save writes a file, no space). Thread-safe with respect
+ * to other readers. */
 M2V_API M2V_NODISCARD m2v_status m2v_model_save(const m2v_model *model, const char *path);
 
 /* since 0.2: options of m2v_model_save_v2(), model2vec's save_pretrained(path, model_name,
@@ -465,7 +493,10 @@ typedef struct m2v_save_params {
 /* since 0.2: defaults for m2v_model_save_v2() (same as m2v_model_save). Thread-safe. */
 M2V_API m2v_save_params m2v_save_default_params(void);
 
-/* since 0.2: m2v_model_save() with options (NULL params = m2v_model_save()). Errors:
+/* since 0.2: m2v_model_save() with options (NULL params = m2v_model_save()), with the same
+ * guarantees (atomic, durable, never in place, other entries kept, stale temporaries removed,
+ * file by file without RENAME_EXCHANGE: see m2v_model_save()). With `subfolder`, the folder that
+ * appears at once is path/subfolder: entries of `path` itself are not touched. Errors:
  * M2V_ERR_INVALID_ARGUMENT (NULL model/path, malformed config/metadata JSON), M2V_ERR_IO. */
 M2V_API M2V_NODISCARD m2v_status m2v_model_save_v2(const m2v_model *model, const char *path,
                                                    const m2v_save_params *params);
@@ -583,9 +614,11 @@ typedef struct m2v_distill_params {
 M2V_API m2v_distill_params m2v_distill_default_params(void);
 
 /* Distill a static model from a transformer, as model2vec 0.10's distill() does, and write it
- * to the folder `out_path` (created if needed; existing files of the same names are replaced):
- * config.json, model.safetensors, tokenizer.json, modules.json, README.md. The result loads with
- * m2v_model_load() and with model2vec's StaticModel.from_pretrained().
+ * to the folder `out_path` (created if needed): config.json, model.safetensors, tokenizer.json,
+ * modules.json, README.md, by the writer of m2v_model_save() and with its guarantees (the
+ * folder appears all at once, durably; other entries of an existing folder are kept; a crash
+ * leaves the old folder or the new one; file by file without RENAME_EXCHANGE). The result loads
+ * with m2v_model_load() and with model2vec's StaticModel.from_pretrained().
  *   teacher_path: NUL-terminated UTF-8 path of a Hugging Face model folder with config.json
  *                 (model_type "bert"), model.safetensors (float32/16, bfloat16) and a WordPiece
  *                 tokenizer.json (e.g. sentence-transformers/all-MiniLM-L6-v2).

@@ -2,7 +2,8 @@
 // (StaticModel.save) and by the distiller: model.safetensors ("embeddings", plus "weights" and
 // "mapping" when present), tokenizer.json, config.json (the config with "embedding_dtype" and
 // "vocabulary_quantization" set as model2vec 0.10's save_pretrained sets them, indent 4),
-// modules.json (a Normalize module when config "normalize" is true) and the README.md model card.
+// modules.json (a Normalize module when config "normalize" is true) and the README.md model card,
+// published all at once and durably by M2VSupport's AtomicFolder.
 import M2VSupport
 import SafeTensors
 
@@ -50,12 +51,10 @@ public enum ModelFolder {
             .setting("vocabulary_quantization", c.mapping == nil ? nil : .number(Double(c.embeddings.shape.first ?? 0)))
     }
 
-    /// Writes the folder `dir` (or `dir/subfolder`), created if needed; existing files of the
-    /// same names are replaced.
-    public static func write(_ c: Contents, to dir: String, subfolder: String? = nil) throws(M2VError) {
-        var folder = dir
-        if let s = subfolder, !s.isEmpty { folder = FileIO.join(dir, s) }
-        try FileIO.makeDirectories(folder)
+    /// The files of the folder, in the order a file-by-file save renames them into place:
+    /// model.safetensors last, so that a reader of a folder that had no model sees none until
+    /// every other file is in place.
+    public static func files(_ c: Contents, folderName: String) throws(M2VError) -> [FileIO.Content] {
         var writer = SafeTensorsWriter()
         func add(_ name: String, _ t: ModelTensor) throws(M2VError) {
             try writer.add(name: name, dtype: t.dtype, shape: t.shape, bytes: Array(t.bytes))
@@ -63,20 +62,31 @@ public enum ModelFolder {
         try add("embeddings", c.embeddings)
         if let w = c.weights { try add("weights", w) }
         if let m = c.mapping { try add("mapping", m) }
-        try writer.write(to: FileIO.join(folder, "model.safetensors"))
-        try FileIO.write(FileIO.join(folder, "tokenizer.json"), c.tokenizerJSON)
         let config = savedConfig(c)
-        try FileIO.write(FileIO.join(folder, "config.json"), string: config.serialized(indent: 4))
-
         var modules: [JSON] = [.object([("idx", .number(0)), ("name", .string("0")), ("path", .string(".")),
                                         ("type", .string("sentence_transformers.models.StaticEmbedding"))])]
         if config["normalize"]?.bool == true {
             modules.append(.object([("idx", .number(1)), ("name", .string("1")), ("path", .string("1_Normalize")),
                                     ("type", .string("sentence_transformers.models.Normalize"))]))
         }
-        try FileIO.write(FileIO.join(folder, "modules.json"), string: JSON.array(modules).serialized(indent: 4))
-        let name = c.modelName ?? FileIO.lastComponent(folder)
-        try FileIO.write(FileIO.join(folder, "README.md"),
-                         string: ModelCard.render(baseModel: c.baseModel, language: c.language, name: name))
+        let name = c.modelName ?? folderName
+        return [
+            FileIO.Content(name: "README.md", bytes: Array(ModelCard.render(baseModel: c.baseModel, language: c.language, name: name).utf8)),
+            FileIO.Content(name: "modules.json", bytes: Array(JSON.array(modules).serialized(indent: 4).utf8)),
+            FileIO.Content(name: "config.json", bytes: Array(config.serialized(indent: 4).utf8)),
+            FileIO.Content(name: "tokenizer.json", bytes: c.tokenizerJSON),
+            FileIO.Content(name: "model.safetensors", bytes: writer.serialize()),
+        ]
+    }
+
+    /// Writes the folder `dir` (or `dir/subfolder`; missing parents are created) all at once
+    /// (AtomicFolder): a crash or a failure at any point leaves the old folder or the new one,
+    /// every file complete and fsync'ed, never a file rewritten in place. The old folder's other
+    /// entries (user files, subfolders) are kept. Returns how the folder was published.
+    @discardableResult
+    public static func write(_ c: Contents, to dir: String, subfolder: String? = nil) throws(M2VError) -> AtomicFolder.Method {
+        var folder = dir
+        if let s = subfolder, !s.isEmpty { folder = FileIO.join(dir, s) }
+        return try AtomicFolder.write(files(c, folderName: FileIO.lastComponent(folder)), to: folder)
     }
 }

@@ -27,8 +27,10 @@ extension StaticModel {
     /// numpy's dtype name for a table dtype, as model2vec writes "embedding_dtype".
     static func numpyName(_ d: DType) -> String { ModelFolder.numpyName(d) }
 
-    /// Writes the model to `dir` (created if needed) as model2vec's save_pretrained does.
-    public func save(to dir: String, options: SaveOptions = SaveOptions()) throws(M2VError) {
+    /// Writes the model to `dir` (created if needed) as model2vec's save_pretrained does, all at
+    /// once and durably (ModelFolder.write); returns how the folder was published.
+    @discardableResult
+    public func save(to dir: String, options: SaveOptions = SaveOptions()) throws(M2VError) -> AtomicFolder.Method {
         if let c = options.config, c.object == nil { throw .invalidArgument("config must be a JSON object") }
         let contents = ModelFolder.Contents(
             embeddings: embeddingTensor, weights: weightsTensor, mapping: mappingTensor,
@@ -36,7 +38,7 @@ extension StaticModel {
             baseModel: options.replaceMetadata ? options.baseModelName : baseModelName,
             language: options.replaceMetadata ? options.language : language,
             modelName: options.modelName)
-        try ModelFolder.write(contents, to: dir, subfolder: options.subfolder)
+        return try ModelFolder.write(contents, to: dir, subfolder: options.subfolder)
     }
 }
 

@@ -93,7 +93,19 @@ final class DistillPipelineTests: XCTestCase {
         let m = try Distiller.finish(raw: full, vocabulary: v, hidden: 384, options: DistillOptions(),
                                      baseModelName: "all-MiniLM-L6-v2")
         let dir = "/tmp/m2v-distill-test-\(getpid())/minilm-default"
+        // The distiller writes through the atomic model-folder writer: an existing folder is
+        // swapped (a new inode), its other files kept, no temporary left beside it.
+        try FileIO.makeDirectories(dir)
+        try FileIO.write(dir + "/keep.txt", string: "user file")
+        var before = stat(), after = stat()
+        XCTAssertEqual(stat(dir, &before), 0)
         try Distiller.write(m, to: dir)
+        XCTAssertEqual(stat(dir, &after), 0)
+        XCTAssertNotEqual(before.st_ino, after.st_ino)
+        XCTAssertEqual(try FileIO.read(dir + "/keep.txt"), Array("user file".utf8))
+        let parent = try FileIO.openDirectory("/tmp/m2v-distill-test-\(getpid())")
+        XCTAssertEqual(try FileIO.entries(of: parent, folder: "").map(\.display), ["minilm-default"])
+        close(parent)
         for file in ["config.json", "modules.json", "README.md", "tokenizer.json"] {
             let ours = try FileIO.read(dir + "/" + file)
             let ref = try FileIO.read(Fixtures.path("models/minilm-default/" + file))

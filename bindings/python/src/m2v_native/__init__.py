@@ -680,7 +680,12 @@ class StaticModel:
         """Write the model as model2vec's save_pretrained does (config.json from `config`,
         model.safetensors, tokenizer.json, modules.json, README.md model card with
         `model_name`, default the folder's name) into `path` or `path/subfolder` (created if
-        missing). model2vec.StaticModel.from_pretrained loads it."""
+        missing). model2vec.StaticModel.from_pretrained loads it.
+
+        The folder appears all at once and durably: it is built beside the target, fsync'ed and
+        swapped in, so a crash leaves the old model or the new one, never a mix; other files of
+        an existing folder are kept; no file is overwritten in place (a model loaded from the
+        folder keeps working). See m2v_model_save in m2v.h and docs/SAFETY.md."""
         meta = json.dumps({"base_model": self.base_model_name, "language": self.language}).encode()
         self._core.save(os.fspath(path), json.dumps(self.config).encode(), model_name, subfolder, meta)
 
