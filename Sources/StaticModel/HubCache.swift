@@ -225,17 +225,14 @@ public enum HubCache {
 
     /// Up to `listLimit` snapshot folder names (sorted), for the "not found" message.
     static func listSnapshots(_ dir: String) -> [String] {
-        guard let d = opendir(dir) else { return [] }
-        defer { closedir(d) }
+        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        // The one folder lister (FileIO.entries reads each name in place, never past its record).
+        guard let entries = try? FileIO.entries(of: fd, folder: dir) else { return [] }
         var names: [String] = []
-        var seen = 0
-        while let entry = readdir(d), seen < 10_000 {
-            seen += 1
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> String in
-                let bytes = raw.prefix(while: { $0 != 0 })
-                return String(decoding: bytes, as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
+        for e in entries.prefix(10_000) {
+            let name = e.display
             guard FileIO.isDirectory(FileIO.join(dir, name)) else { continue }
             names.append(name)
         }
