@@ -145,7 +145,7 @@ FUZZ_JOBS      ?= 2
 FUZZ_MALLOC_MB ?= 256
 FUZZ_RSS_MB    ?= 2048
 # 1 = `make fuzz` also runs the atheris fuzzer of the Python binding (needs the venv)
-FUZZ_PYTHON    ?= 0
+FUZZ_PYTHON    ?= 1
 FUZZ_LIBDIR  := $(CURDIR)/.build-fuzz/debug
 WL_MODEL     ?= ../shared/fixtures/models/trained-wordlevel-5k-nonorm
 
