@@ -45,7 +45,7 @@ rc=0
 for t in "$@"; do
     echo "-- fuzz_$t"
     log=build/fuzz/fuzz_$t.log
-    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|^#[0-9]+.*DONE|ERROR|SUMMARY|contract violated|Test unit written|Uncaught Python exception' "$log"
+    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|^#[0-9]+.*DONE|ERROR|SUMMARY|contract violated|Test unit written|Uncaught Python exception|soft finding' "$log"
     status=$(cat "build/fuzz/fuzz_$t.rc" 2>/dev/null || echo missing)
     if [ "$status" != 0 ] || grep -qE 'Test unit written|ERROR: libFuzzer|ERROR: AddressSanitizer|contract violated' "$log"; then
         echo "fuzz_$t: FAILED (exit $status; see $log)"
