@@ -50,6 +50,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -142,13 +145,32 @@ static const char *const fz_model_names[] = {
 
 static void m2v_fuzz_fini(void);
 static void m2v_fuzz_fini_atexit(void) { m2v_fuzz_fini(); }
+static void fz_rm_rf(const char *path);
+
+/* A crash or an out-of-memory ends the process without exit handlers, leaving its folder:
+ * remove those of earlier runs (m2v-fuzz-<pid>-*) whose process is gone. */
+static void fz_remove_stale(const char *base) {
+    DIR *d = opendir(base);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        long pid;
+        char rest[64], p[512];
+        if (sscanf(e->d_name, "m2v-fuzz-%ld-%63s", &pid, rest) != 2 || pid <= 0) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+        snprintf(p, sizeof p, "%s/%s", base, e->d_name);
+        fz_rm_rf(p);
+    }
+    closedir(d);
+}
 
 /* Creates the temp folder (in /dev/shm when there is one) and loads the fixture models.
  * `load_models` 0 skips the models (for the safetensors and tokenizer targets). */
 static int m2v_fuzz_init(int load_models) {
     if (fz_dir[0]) return 0;
     const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(fz_dir, sizeof fz_dir, "%s/m2v-fuzz-XXXXXX", base);
+    fz_remove_stale(base);
+    snprintf(fz_dir, sizeof fz_dir, "%s/m2v-fuzz-%ld-XXXXXX", base, (long)getpid());
     if (!mkdtemp(fz_dir)) { perror("mkdtemp"); return -1; }
     /* libFuzzer ends with exit() (after -max_total_time / -runs): remove the folder then too. */
     static int registered;
