@@ -122,18 +122,30 @@ bench:
 # test-asan:    the C tests built with AddressSanitizer+UBSan against the release library,
 #   valgrind memcheck of test_api, and 10,000 load/encode/free cycles with flat RSS (~1-2 min;
 #   part of `make test`).
-# fuzz:         libFuzzer targets (fuzz/fuzz_*.c) against a coverage+ASan instrumented debug build
-#   of libm2v (.build-fuzz); each runs FUZZ_SECONDS; crashes land in fuzz/regressions/.
-#   `make test` runs each target for CI_FUZZ_SECONDS (20 s) and fails on any finding.
-.PHONY: test-hostile test-asan test-tsan fuzz fuzz-lib fuzz-build
+# fuzz:         libFuzzer targets (fuzz/fuzz_*.c, bodies in fuzz/fuzz_targets.h) against a
+#   coverage+ASan instrumented build of libm2v (.build-fuzz), then the Python binding under
+#   atheris (fuzz-python); each runs FUZZ_SECONDS, FUZZ_JOBS at a time, with a malloc limit
+#   (one allocation of FUZZ_MALLOC_MB or more is a finding) and an RSS limit (FUZZ_RSS_MB). A
+#   finding (crash, contract violation, over-allocation, timeout) fails the run and its input
+#   lands in fuzz/findings-pending/<target>-*; once the bug is fixed, move it to fuzz/regressions/
+#   (make test-hostile replays those). `make test` runs each for CI_FUZZ_SECONDS (30 s).
+.PHONY: test-hostile test-asan test-tsan fuzz fuzz-lib fuzz-build fuzz-python fuzz-python-deps
 CLANG        ?= $(shell command -v clang 2>/dev/null || echo /opt/swift/usr/bin/clang)
 SWIFT_RT     := $(abspath $(dir $(realpath $(shell command -v swift)))/../lib/swift/linux)
 FUZZ_SECONDS ?= 60
 # seconds of the 16-thread stress run under TSan in `make test`
 TSAN_SECONDS ?= 10
 # seconds per fuzz target in `make test`
-CI_FUZZ_SECONDS ?= 20
-FUZZ_TARGETS ?= safetensors tokenizer encode
+CI_FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?= safetensors tokenizer encode config params model_create
+# fuzzers running at once; libFuzzer limits: one malloc of FUZZ_MALLOC_MB or more is a finding,
+# and so is a process above FUZZ_RSS_MB (legitimate work: single mallocs < 32 MB, peak RSS
+# ~0.7 GB under ASan)
+FUZZ_JOBS      ?= 2
+FUZZ_MALLOC_MB ?= 256
+FUZZ_RSS_MB    ?= 2048
+# 1 = `make fuzz` also runs the atheris fuzzer of the Python binding (needs the venv)
+FUZZ_PYTHON    ?= 1
 FUZZ_LIBDIR  := $(CURDIR)/.build-fuzz/debug
 WL_MODEL     ?= ../shared/fixtures/models/trained-wordlevel-5k-nonorm
 
@@ -164,18 +176,17 @@ fuzz-build: fuzz-lib
 	    -Wl,-rpath,$(FUZZ_LIBDIR) -Wl,-rpath,$(SWIFT_RT) -lm -o build/fuzz/fuzz_$$t || exit 1; \
 	done
 
-fuzz: fuzz-build
-	@mkdir -p fuzz/regressions
-	@rc=0; for t in $(FUZZ_TARGETS); do \
-	  mkdir -p build/fuzz/corpus-$$t; \
-	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
-	  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -timeout=20 -rss_limit_mb=4096 -max_len=$$( [ $$t = encode ] && echo 8192 || echo 65536 ) \
-	    $$( [ -f fuzz/$$t.dict ] && echo -dict=fuzz/$$t.dict ) \
-	    -artifact_prefix=fuzz/regressions/$$t- build/fuzz/corpus-$$t fuzz/corpus/$$t \
-	    > build/fuzz/fuzz_$$t.log 2>&1 || rc=1; \
-	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|^#[0-9]+.*DONE|ERROR|SUMMARY|Test unit written' build/fuzz/fuzz_$$t.log; \
-	done; ls fuzz/regressions; exit $$rc
+fuzz: fuzz-build $(if $(filter 1,$(FUZZ_PYTHON)),fuzz-python-deps)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_JOBS=$(FUZZ_JOBS) FUZZ_MALLOC_MB=$(FUZZ_MALLOC_MB) FUZZ_RSS_MB=$(FUZZ_RSS_MB) \
+	  VENV=$(VENV) fuzz/run.sh $(FUZZ_TARGETS) $(if $(filter 1,$(FUZZ_PYTHON)),python)
+
+# The Python binding alone under atheris (bindings/python/fuzz/fuzz_python.py), FUZZ_SECONDS.
+fuzz-python: fuzz-python-deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RSS_MB=$(FUZZ_RSS_MB) VENV=$(VENV) fuzz/run.sh python
+
+# atheris (a binary wheel: 3.0 has them for CPython 3.11) into the venv with the built binding.
+fuzz-python-deps: python
+	$(VENV)/bin/python -c 'import atheris' 2>/dev/null || $(VENV)/bin/pip install -q --only-binary=atheris 'atheris>=2.3'
 
 # ---- Scaling out: Spark and Ray Data (issue 10; bindings/python/README.md "Scaling out") ----
 # test-scaling: installs pyspark, pandas, pyarrow and ray[data] into $(VENV) (about 50 s cold),

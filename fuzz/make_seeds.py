@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the fuzzers' seed corpora into fuzz/corpus/{safetensors,tokenizer,encode}/ from the
-fixtures (python3 stdlib only; run once, the output is committed, < 2 MB in all).
+"""Writes the fuzzers' seed corpora into fuzz/corpus/<target>/ (python3 stdlib only; run once,
+the output is committed, < 2 MB in all).
 
-  python3 fuzz/make_seeds.py [FIXTURES]      (default ../shared/fixtures)
+  python3 fuzz/make_seeds.py [FIXTURES] [TARGET...]   (default ../shared/fixtures, all targets)
 
 safetensors: small valid images for the 8-token tokenizer of fuzz_targets.h (every table
 dtype, mapping, weights, metadata) and the headers of the fixture models' files.
@@ -11,6 +11,9 @@ tokenizer:   each fixture tokenizer.json with its vocabulary cut to a few hundre
 normalizer, pre-tokenizer and post-processor type.
 encode:      texts from corpus/edge_dev.json and dev_texts.json, prefixed with the 3 option bytes
 (model, options, text count) that m2v_fuzz_encode reads.
+config, params, model_create (need no fixtures): the option bytes m2v_fuzz_config /
+m2v_fuzz_params / m2v_fuzz_model_create read (see fuzz_targets.h) followed by configs and model
+card metadata, params overlays (zero = the defaults) with valid strings, and small tokenizers.
 """
 import json
 import os
@@ -18,7 +21,10 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FIX = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "shared", "fixtures")
+TARGETS = ["safetensors", "tokenizer", "encode", "config", "params", "model_create"]
+ARGS = [a for a in sys.argv[1:] if a not in TARGETS]
+ONLY = [a for a in sys.argv[1:] if a in TARGETS] or TARGETS
+FIX = ARGS[0] if ARGS else os.path.join(HERE, "..", "..", "shared", "fixtures")
 OUT = os.path.join(HERE, "corpus")
 
 
@@ -142,6 +148,10 @@ def hand_tokenizers():
         i += 1
     put("tokenizer", "hand-wordpiece", '{"model":{"type":"WordPiece","vocab":{"[UNK]":0,"un":1,"##aff":2,"##able":3,"a":4},"unk_token":"[UNK]","continuing_subword_prefix":"##","max_input_chars_per_word":5}}')
     put("tokenizer", "hand-bpe-fallback", '{"model":{"type":"BPE","vocab":{"<unk>":0,"<0x41>":1,"a":2,"b":3,"ab":4},"merges":[["a","b"]],"unk_token":"<unk>","fuse_unk":true,"byte_fallback":true,"dropout":null,"continuing_subword_prefix":null,"end_of_word_suffix":"</w>","ignore_merges":true}}')
+    # Sparse ids (fine here: 4097 and 2^25 slots): the fuzzer's mutations of the numbers reach the
+    # ids whose table would exceed -malloc_limit_mb (fuzz/findings-pending/tokenizer-oom-*).
+    put("tokenizer", "hand-wordlevel-sparse", '{"model":{"type":"WordLevel","vocab":{"b":4096,"[UNK]":0,"a":1},"unk_token":"[UNK]"}}')
+    put("tokenizer", "hand-wordlevel-sparse-2", '{"model":{"type":"WordPiece","vocab":{"##b":33554431,"[UNK]":0,"a":1},"unk_token":"[UNK]"}}')
     put("tokenizer", "hand-unigram", '{"model":{"type":"Unigram","vocab":[["<unk>",0.0],["a",-1.5],["b",-2.0],["ab",-1.0],["\\u2581",-3.0]],"unk_id":0,"byte_fallback":false}}')
 
 
@@ -179,10 +189,126 @@ def encode_seeds():
         put("encode", "dev-%04d" % i, bytes([i % 8, (i * 13) % 256, i % 4]) + t)
 
 
+# ---- config: option byte, config.json, NUL, metadata JSON (create) / README.md (load) ----
+CONFIGS = [
+    '{"model_type":"model2vec","normalize":true,"max_length":512}',
+    '{}',
+    '{"normalize":null,"max_length":null}',
+    '{"max_length":2147483648,"normalize":false}',
+    '{"max_length":1,"max_length":2,"normalize":true,"normalize":false}',
+    '{"model_type":"model2vec","architectures":["StaticModel"],"tokenizer_name":"sentence-transformers/all-MiniLM-L6-v2",'
+    '"apply_pca":256,"apply_zipf":null,"sif_coefficient":0.0001,"hidden_dim":256,"seq_length":1000000,'
+    '"normalize":true,"embedding_dtype":"float16","vocabulary_quantization":null}',
+    '{"nested":{"max_length":3,"normalize":"x"},"list":[1,{"a":[]}],"max_length":7}',
+    '{"max_length":1e3,"normalize":true,"\\u006dax_length":9}',
+    '{"pooling":"mean","max_length":0}',
+]
+METAS = [
+    '{"base_model":"org/name","language":["en","fr"]}',
+    '{"base_model":null,"language":null}',
+    '{"language":"en"}',
+    '{"base_model":"it\'s: a \\"quote\\" # not a comment","language":["yes","1.5","-x","","null"]}',
+    '{"base_model":"\\u00e9t\\u00e9","language":["\\u65e5\\u672c"]}',
+]
+READMES = [
+    '---\nbase_model: org/x\nlanguage:\n- en\n- de\nlibrary_name: model2vec\n---\n# card\n',
+    '---\nbase_model: \'it\'\'s\'\nlanguage: en\n---\n',
+    '---\r\nlanguage:\r\n  - "fr"\r\n---\r\n',
+    '# no front matter\n',
+]
+
+
+def config_seeds():
+    k = 0
+    for i, c in enumerate(CONFIGS):
+        for opt in (0x00, 0x01, 0x03, 0x14, 0x26):
+            tail = METAS[i % len(METAS)] if opt & 3 != 1 else READMES[i % len(READMES)]
+            put("config", "c%02d" % k, bytes([opt]) + c.encode() + b"\0" + tail.encode())
+            k += 1
+
+
+# ---- params: which, struct_size mode and byte, sizeof(T) bytes XORed over the defaults, selectors ----
+SIZES = {"load": 24, "encode": 56, "spec": 120, "quantize": 24, "save": 56, "distill": 112}
+
+
+def cstr(s):
+    b = s.encode() if isinstance(s, str) else s
+    return bytes([len(b)]) + b
+
+
+def params_seeds():
+    for which, name in enumerate(["load", "encode", "spec", "quantize", "save", "distill"]):
+        n = SIZES[name]
+        for mode in (0, 3, 4, 5):
+            put("params", "%s-m%d" % (name, mode), bytes([which, mode, 12]) + bytes(n) + bytes([0x0F, 3]))
+    # encode with a progress callback that cancels on the first call
+    put("params", "encode-progress", bytes([1, 0, 0]) + bytes(56) + bytes([0x0B, 3]))
+    # quantize: int8, 2 dims, 3 clusters (XOR over -1 / 0 / 0)
+    q = bytearray(24)
+    q[8:12] = (3 ^ 0xFFFFFFFF).to_bytes(4, "little")
+    q[12] = 2
+    q[16] = 3
+    put("params", "quantize-int8", bytes([3, 0, 0]) + bytes(q))
+    # save with every field
+    put("params", "save-all", bytes([4, 0, 0]) + bytes(56) + bytes([0x0F, 1, 1, 2]) + cstr("my-model"))
+    # distill: pattern, words, base name, each teacher
+    for t in range(4):
+        d = bytearray(112)
+        d[88] = 3  # n_vocabulary
+        body = bytes([0x3F]) + cstr("org/teacher") + cstr(r"(?x) c a t | \[unused\d+\]") + bytes([3])
+        body += cstr("hello") + cstr("new york") + cstr("dogs") + bytes([0, t])
+        put("params", "distill-t%d" % t, bytes([5, 0, 0]) + bytes(d) + body)
+    d = bytearray(112)
+    d[8:12] = (256 ^ 4).to_bytes(4, "little")  # pca_dims 4
+    d[32] = 3  # int8
+    d[96] = 4  # vocabulary_quantization 4
+    put("params", "distill-vq", bytes([5, 0, 0]) + bytes(d) + bytes([0x08]) + cstr("") + cstr(r"\[(?:unused|PAD)") + bytes([0, 0, 3]))
+
+
+# ---- model_create: 17 option bytes, then a tokenizer.json ----
+TINY_WL = ('{"model":{"type":"WordLevel","vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2,"a":3,"b":4,"the":5,"##s":6},'
+           '"unk_token":"[UNK]"},"pre_tokenizer":{"type":"Whitespace"}}')
+PAYLOADS = [
+    (7, TINY_WL),
+    (5, '{"model":{"type":"WordPiece","vocab":{"[UNK]":0,"un":1,"##aff":2,"##able":3,"a":4},"unk_token":"[UNK]",'
+        '"continuing_subword_prefix":"##","max_input_chars_per_word":5}}'),
+    (5, '{"model":{"type":"BPE","vocab":{"<unk>":0,"<0x41>":1,"a":2,"b":3,"ab":4},"merges":[["a","b"]],'
+        '"unk_token":"<unk>","fuse_unk":true,"byte_fallback":true,"dropout":null}}'),
+    (5, '{"model":{"type":"Unigram","vocab":[["<unk>",0.0],["a",-1.5],["b",-2.0],["ab",-1.0],["\\u2581",-3.0]],'
+        '"unk_id":0,"byte_fallback":false},"pre_tokenizer":{"type":"Metaspace","replacement":"\\u2581",'
+        '"prepend_scheme":"always","split":true}}'),
+    (4, '{"added_tokens":[{"id":3,"content":"hello world","special":false,"normalized":true}],'
+        '"model":{"type":"WordLevel","vocab":{"[UNK]":0,"a":1,"b":2},"unk_token":"[UNK]"}}'),
+    (3, '{"model":{"type":"WordLevel","vocab":{"[UNK]":0,"a":1,"b":2},"unk_token":"[UNK]"}}'),
+]
+
+
+def mc(edt, flags, rows, dim, wdt=0, wn=0, mdt=0, mn=0, mmode=0, vmode=0, seed=1, tok=0, lie=0, lp=0):
+    return bytes([edt + 1, flags, rows, dim, lie, lp, wdt + 1, wn, mdt + 1, mn, mmode, vmode]) + \
+        seed.to_bytes(4, "little") + bytes([tok])
+
+
+def model_create_seeds():
+    k = 0
+    for edt in (0, 1, 2, 3, 4, 5):  # F32 F16 F64 I8 BF16 U8
+        put("model_create", "tiny-dt%d" % edt, mc(edt, 0x0C, 8, 4, tok=1, seed=edt))
+        put("model_create", "teacher-dt%d" % edt, mc(edt, 0x15, 16, 8, wdt=0, wn=16, tok=2, seed=edt + 7))
+    put("model_create", "tiny-map", mc(0, 0x06, 3, 4, mdt=7, mn=8, mmode=3, tok=1))
+    put("model_create", "tiny-map-i64-w64", mc(3, 0x27, 2, 4, wdt=2, wn=8, mdt=8, mn=8, tok=1))
+    put("model_create", "tiny-nan", mc(0, 0x01, 8, 4, wdt=1, wn=8, vmode=7, tok=1))
+    put("model_create", "tiny-wide-f16", mc(1, 0x80, 8, 16, vmode=6, tok=1))
+    for lie in (4, 5, 6, 7):
+        put("model_create", "tiny-lie%d" % lie, mc(0, 0, 8, 4, tok=1, lie=lie, lp=1))
+    for n, tok in PAYLOADS:
+        put("model_create", "payload-%d" % k, mc(0, 0x0C, n, 4, seed=k) + tok.encode())
+        put("model_create", "payload-map-%d" % k, mc(1, 0x02, 2, 3, mdt=5, mn=n, seed=k) + tok.encode())
+        k += 1
+
+
 if __name__ == "__main__":
-    safetensors_seeds()
-    tokenizer_seeds()
-    encode_seeds()
+    for t in ONLY:
+        {"safetensors": safetensors_seeds, "tokenizer": tokenizer_seeds, "encode": encode_seeds,
+         "config": config_seeds, "params": params_seeds, "model_create": model_create_seeds}[t]()
     total = 0
     for root, _, files in os.walk(OUT):
         total += sum(os.path.getsize(os.path.join(root, f)) for f in files)

@@ -778,6 +778,8 @@ class Tokenizer:
     @classmethod
     def from_str(cls, json_text: str) -> Tokenizer:
         """Load a tokenizer from tokenizer.json text (as tokenizers.Tokenizer.from_str)."""
+        if not isinstance(json_text, str):
+            raise TypeError(f"json_text must be a str, not {type(json_text).__name__}")
         return cls._from_json(json_text.encode("utf-8"))
 
     @classmethod

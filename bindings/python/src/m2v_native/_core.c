@@ -705,7 +705,9 @@ static int optional_bytes(PyObject *obj, const char **ptr, size_t *len, const ch
     return 0;
 }
 
-/* Optional str argument as UTF-8 (borrowed from `obj`), or NULL for None. */
+/* Optional str argument as UTF-8 (borrowed from `obj`), or NULL for None. A str holding NUL is
+ * refused (ValueError, as os functions do): the C API takes NUL-terminated strings, which would
+ * silently end at it (a subfolder "a\0b" would be written as "a"). */
 static int optional_utf8(PyObject *obj, const char **out, const char *what) {
     *out = NULL;
     if (obj == Py_None) return 0;
@@ -713,8 +715,15 @@ static int optional_utf8(PyObject *obj, const char **out, const char *what) {
         PyErr_Format(PyExc_TypeError, "%s must be a str or None", what);
         return -1;
     }
-    *out = PyUnicode_AsUTF8AndSize(obj, NULL); /* owned by obj */
-    return *out ? 0 : -1;
+    Py_ssize_t len = 0;
+    const char *s = PyUnicode_AsUTF8AndSize(obj, &len); /* owned by obj */
+    if (!s) return -1;
+    if ((size_t)len != strlen(s)) {
+        PyErr_Format(PyExc_ValueError, "%s: embedded null character", what);
+        return -1;
+    }
+    *out = s;
+    return 0;
 }
 
 /* save(path[, config_json, model_name, subfolder, metadata_json]) -> None: m2v_model_save_v2.
