@@ -40,7 +40,7 @@ func tensor(_ t: m2v_tensor, _ what: String, ndim: Int32) throws(M2VError) -> Mo
 func jsonArgument(_ p: UnsafePointer<CChar>?, _ len: Int, _ what: String) throws(M2VError) -> JSON? {
     guard let p else { return nil }
     guard len >= 0 else { throw .invalidArgument("\(what) length is larger than PTRDIFF_MAX") }
-    do { return try JSON.parse(UnsafeRawBufferPointer(start: p, count: len)) } catch {
+    do { return try JSON.parse(UnsafeRawBufferPointer(start: p, count: len)).deduplicatingKeys() } catch {
         throw .invalidArgument("\(what): \(error.message)")
     }
 }

@@ -31,11 +31,35 @@ public enum JSON: Sendable {
         return Int(d)
     }
 
-    /// Member lookup by key (byte-wise comparison); nil when not an object or absent.
+    /// Member lookup by key (byte-wise comparison); nil when not an object or absent. A key
+    /// given twice has its last value, as Python's json and serde_json's maps take it.
     public subscript(key: String) -> JSON? {
         guard case .object(let members) = self else { return nil }
-        for m in members where m.key.utf8.elementsEqual(key.utf8) { return m.value }
+        for m in members.reversed() where m.key.utf8.elementsEqual(key.utf8) { return m.value }
         return nil
+    }
+
+    /// The document as Python's `json.loads` holds it: in every object a repeated key appears
+    /// once, at its first position, with its last value (quadratic per object: for small
+    /// documents such as config.json, not vocabularies).
+    public func deduplicatingKeys() -> JSON {
+        switch self {
+        case .object(let members):
+            var out: [(key: String, value: JSON)] = []
+            for m in members {
+                let v = m.value.deduplicatingKeys()
+                if let i = out.firstIndex(where: { $0.key.utf8.elementsEqual(m.key.utf8) }) {
+                    out[i].value = v
+                } else {
+                    out.append((m.key, v))
+                }
+            }
+            return .object(out)
+        case .array(let items):
+            return .array(items.map { $0.deduplicatingKeys() })
+        default:
+            return self
+        }
     }
 
     /// This object with `key` set to `value`: replaced in place when present (its position
@@ -224,8 +248,11 @@ struct JSONParser {
             if peek() == UInt8(ascii: "I") { try expectLiteral("Infinity"); return -.infinity }
         }
         var digits = 0
+        let first = pos
         while pos < end, b[pos] >= 0x30, b[pos] <= 0x39 { pos += 1; digits += 1 }
         guard digits > 0 else { throw error("invalid number") }
+        // RFC 8259 (and Python's json, serde_json): no leading zeros ("022", "00", "01.5").
+        guard digits == 1 || b[first] != UInt8(ascii: "0") else { throw error("invalid number (leading zero)") }
         if pos < end, b[pos] == UInt8(ascii: ".") {
             pos += 1
             var frac = 0

@@ -139,6 +139,26 @@ public enum ModelCard {
             && !["true", "false", "null", "yes", "no", "on", "off", "~"].contains(s.lowercased())
             && Double(s) == nil
         if plain { return s }
+        // Control characters (a newline would end the line the reader sees): double-quoted with
+        // escapes, as PyYAML dumps such strings; everything else single-quoted.
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0.value == 0x85
+                                               || $0.value == 0x2028 || $0.value == 0x2029 }) {
+            var out = "\""
+            for c in s.unicodeScalars {
+                switch c.value {
+                case 0x22: out += "\\\""
+                case 0x5C: out += "\\\\"
+                case 0x0A: out += "\\n"
+                case 0x09: out += "\\t"
+                case 0x0D: out += "\\r"
+                case 0..<0x20, 0x7F, 0x85, 0x2028, 0x2029:
+                    let h = String(c.value, radix: 16, uppercase: true)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                default: out.unicodeScalars.append(c)
+                }
+            }
+            return out + "\""
+        }
         return "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
     }
 
@@ -178,13 +198,51 @@ public enum ModelCard {
         return out
     }
 
+    /// The string a YAML scalar stands for: single-quoted ('' = '), double-quoted (escapes
+    /// \\ \" \n \t \r \0 \xHH \uHHHH \UHHHHHHHH), or plain. Works on Unicode scalars, not
+    /// Characters: a quote followed by a combining mark is still a quote.
     static func unquote(_ s: String) -> String {
-        let t = s.trimmingSpaces()
-        if t.count >= 2, t.hasPrefix("'"), t.hasSuffix("'") {
-            return String(t.dropFirst().dropLast()).split(separator: "''", omittingEmptySubsequences: false).joined(separator: "'")
+        let t = Array(s.trimmingSpaces().unicodeScalars)
+        guard t.count >= 2, let q = t.first, q == t.last, q == "'" || q == "\"" else {
+            var plain = String(); plain.unicodeScalars.append(contentsOf: t); return plain
         }
-        if t.count >= 2, t.hasPrefix("\""), t.hasSuffix("\"") { return String(t.dropFirst().dropLast()) }
-        return t
+        let body = t[1..<(t.count - 1)]
+        var out = String()
+        if q == "'" {
+            var i = body.startIndex
+            while i < body.endIndex {
+                out.unicodeScalars.append(body[i])
+                if body[i] == "'", i + 1 < body.endIndex, body[i + 1] == "'" { i += 1 }
+                i += 1
+            }
+            return out
+        }
+        var i = body.startIndex
+        while i < body.endIndex {
+            let c = body[i]
+            i += 1
+            guard c == "\\", i < body.endIndex else { out.unicodeScalars.append(c); continue }
+            let e = body[i]
+            i += 1
+            switch e {
+            case "n": out += "\n"
+            case "t": out += "\t"
+            case "r": out += "\r"
+            case "0": out += "\u{0}"
+            case "x", "u", "U":
+                let n = e == "x" ? 2 : (e == "u" ? 4 : 8)
+                let digits = body[i..<min(body.endIndex, i + n)]
+                if digits.count == n, let v = UInt32(String(String.UnicodeScalarView(digits)), radix: 16),
+                   let u = Unicode.Scalar(v) {
+                    out.unicodeScalars.append(u)
+                    i += n
+                } else {
+                    out.unicodeScalars.append("\\"); out.unicodeScalars.append(e)
+                }
+            default: out.unicodeScalars.append(e)  // \\ \" \/ and the rest: the character itself
+            }
+        }
+        return out
     }
 }
 

@@ -210,7 +210,7 @@ public final class StaticModel: @unchecked Sendable {
                  normalize normalizeOverride: Bool?, maxLength maxLengthChoice: MaxLengthChoice, path: String,
                  baseModelName: String?, language: [String]?) throws(M2VError) {
         self.tokenizer = tokenizer
-        self.config = cfg
+        self.config = cfg.deduplicatingKeys()  // as model2vec's json.load holds it
         self.file = file
         self.path = path
         self.baseModelName = baseModelName
@@ -332,7 +332,7 @@ public final class StaticModel: @unchecked Sendable {
         }
         table = embeddingTensor.bytes.baseAddress!
         self.owned = owned
-        let effective = cfg.setting("max_length", maxLength.map { .number(Double($0)) } ?? .null)
+        let effective = config.setting("max_length", maxLength.map { .number(Double($0)) } ?? .null)
             .setting("normalize", .bool(normalize))
         configArena = Array(effective.serialized().utf8).map { CChar(bitPattern: $0) } + [0]
         let meta: JSON = .object([("base_model", baseModelName.map { .string($0) } ?? .null),

@@ -19,6 +19,25 @@ final class JSONTests: XCTestCase {
         XCTAssertEqual(j["e\u{301}"]?.int, 2)
     }
 
+    func testNumbersWithLeadingZerosAreRejected() throws {
+        // RFC 8259, Python's json and serde_json: "0" alone, never "00", "022", "-01", "01.5".
+        for bad in ["00", "022", "-01", "01.5", "[1, 05]"] {
+            XCTAssertThrowsError(try JSON.parse(bad), bad)
+        }
+        for good in ["0", "-0", "0.5", "-0.0e1", "10", "100.001", "0e5"] {
+            XCTAssertNoThrow(try JSON.parse(good), good)
+        }
+    }
+
+    func testRepeatedKeysAsPython() throws {
+        // Lookup: the last value (json.loads, serde maps). deduplicatingKeys: once, at the first
+        // position, with the last value, at every level.
+        let j = try JSON.parse(#"{"a": 1, "b": {"x": 1, "x": [2]}, "a": 3}"#)
+        XCTAssertEqual(j["a"]?.int, 3)
+        let d = j.deduplicatingKeys()
+        XCTAssertEqual(d.serialized(), #"{"a":3,"b":{"x":[2]}}"#)
+    }
+
     func testMalformedInputThrowsFormat() {
         for bad in ["", "{", "[1,]", "{\"a\" 1}", "tru", "\"abc", "01x", "[1] 2", "{\"a\":1,}", "\"\\x\"", "-"] {
             XCTAssertThrowsError(try JSON.parse(bad), bad) { e in

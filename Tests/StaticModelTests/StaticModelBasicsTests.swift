@@ -49,3 +49,20 @@ final class StaticModelBasicsTests: XCTestCase {
         }
     }
 }
+
+/// The model card's YAML (issue 14 fuzz findings config-card-*): what render writes, metadata
+/// reads back, for strings with newlines, quotes, backslashes and leading combining marks.
+final class ModelCardRoundTripTests: XCTestCase {
+    func testMetadataSurvivesTheCard() {
+        let cases: [(String, [String])] = [
+            ("a\nb", ["\u{301}en", "x\"y\\z"]), ("it's", ["fr", "tab\there", "\u{2028}"]),
+            ("org/name", ["en"]), (" spaced ", ["yes", "1.5", "null", "\u{7F}", ""]),
+        ]
+        for (base, language) in cases {
+            let card = ModelCard.render(baseModel: base, language: language, name: "m")
+            let back = ModelCard.metadata(readme: Array(card.utf8))
+            XCTAssertEqual(back.baseModel, base, card)
+            XCTAssertEqual(back.language, language, card)
+        }
+    }
+}

@@ -552,10 +552,27 @@ static void g_config(void) {
         {"{\"normalize\": \"yes\"}", M2V_ERR_FORMAT, "normalize", "normalize a string"},
         {"{}", M2V_OK, NULL, "empty object"},
         {"{\"a\":\"\xff\"}", M2V_ERR_FORMAT, "config.json", "invalid UTF-8"},
+        /* Numbers with leading zeros: Python's json and serde_json reject them (0.2 accepted). */
+        {"{\"max_length\": 0512}", M2V_ERR_FORMAT, "leading zero", "max_length 0512"},
+        {"{\"a\": 00}", M2V_ERR_FORMAT, "leading zero", "00"},
+        {"{\"a\": -01.5}", M2V_ERR_FORMAT, "leading zero", "-01.5"},
+        {"{\"a\": [0, -0, 0.5, -0.0e1, 10]}", M2V_OK, NULL, "zeros that are valid JSON"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         spits(dir, "config.json", cases[i].json);
         EXPECT(load(dir), cases[i].want, cases[i].needle, "config.json %s", cases[i].label);
+    }
+    /* A repeated key: its last value, once, at its first position (Python's json.load; 0.2 used
+     * the first and kept both in m2v_model_config_json). */
+    spits(dir, "config.json", "{\"max_length\": 7, \"x\": 1, \"max_length\": 9}");
+    m2v_model *dm = NULL;
+    EXPECT(m2v_model_load(dir, NULL, &dm), M2V_OK, NULL, "duplicate max_length");
+    if (dm) {
+        CHECK(m2v_model_max_length(dm) == 9, "the last max_length wins (%lld)", (long long)m2v_model_max_length(dm));
+        const char *cj = m2v_model_config_json(dm, NULL);
+        CHECK(cj && strstr(cj, "\"max_length\":9") && !strstr(strstr(cj, "\"max_length\"") + 1, "\"max_length\""),
+              "config_json holds max_length once: %s", cj ? cj : "(null)");
+        m2v_model_free(dm);
     }
     /* 10,000 levels of nesting. */
     size_t depth = 10000;

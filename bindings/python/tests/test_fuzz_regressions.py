@@ -51,3 +51,43 @@ def test_tensor_name_with_nul(tiny):
     with pytest.raises(ValueError, match="null"):
         tiny._core.tensor("embeddings\0x")
     assert tiny._core.tensor("embeddings") is not None
+
+
+# Found by the config fuzz target (fuzz/regressions/config-card-*, config-duplicate-keys).
+CARD_CASES = [
+    ("a\nb", ["\u0301en", 'x"y\\z']),   # a newline; a leading combining mark; quote and backslash
+    ("it's", ["fr", "tab\there", "\u2028"]),
+    ("org/name", ["en"]),
+    (" spaced ", ["yes", "1.5", "null"]),  # strings YAML would read as other types unquoted
+]
+
+
+@pytest.mark.parametrize("base_model,language", CARD_CASES)
+def test_model_card_round_trip(tiny, tmp_path, base_model, language):
+    """base_model / language survive save_pretrained -> from_pretrained, in m2v_native and in
+    model2vec (which reads the card with huggingface_hub's YAML parser)."""
+    from model2vec import StaticModel
+
+    tiny.base_model_name, tiny.language = base_model, language
+    tiny.save_pretrained(tmp_path)
+    back = m2v_native.StaticModel.from_pretrained(tmp_path)
+    assert (back.base_model_name, back.language) == (base_model, language)
+    ref = StaticModel.from_pretrained(str(tmp_path))
+    assert (ref.base_model_name, ref.language) == (base_model, language)
+
+
+def test_config_duplicate_keys_as_json_load(tmp_path):
+    """A repeated key in config.json: the last value, once, at the first position, as model2vec's
+    json.load holds it."""
+    from model2vec import StaticModel
+
+    table = (np.arange(32, dtype=np.float32).reshape(8, 4) - 16) / 8
+    m2v_native.StaticModel(table, m2v_native.Tokenizer.from_str(TOKENIZER)).save_pretrained(tmp_path)
+    cfg = tmp_path / "config.json"
+    text = cfg.read_text().rstrip().rstrip("}") + ', "max_length": 3, "normalize": true, "max_length": 2}'
+    cfg.write_text(text)
+    ours, ref = m2v_native.StaticModel.from_pretrained(tmp_path), StaticModel.from_pretrained(str(tmp_path))
+    assert ours.max_length == ref.max_length == 2
+    assert ours.config == ref.config
+    assert list(ours.config) == list(ref.config)
+    np.testing.assert_allclose(ours.encode(["a b the dog"]), ref.encode(["a b the dog"]), rtol=1e-6)
