@@ -17,6 +17,33 @@ public protocol Normalizer: Sendable {
     /// implementation may use freely (its contents are undefined on return); a typical
     /// implementation writes into `scratch` and then `swap(&text, &scratch)`.
     func normalize(_ text: inout [UInt32], scratch: inout [UInt32])
+
+    /// Whether normalizing `text` removes its first scalar with nothing left in its place, so
+    /// that (in HF's alignments) the normalized text no longer starts at original offset 0.
+    /// Metaspace's "first" prepend scheme depends on it. Default: false.
+    func dropsFirst(_ text: [UInt32]) -> Bool
+
+    /// `normalize`, also clearing `startsAtOrigin` when the first scalar is dropped (a
+    /// Sequence checks each step on its own input). Default: `dropsFirst` then `normalize`.
+    func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool)
+}
+
+extension Normalizer {
+    public func dropsFirst(_ text: [UInt32]) -> Bool { false }
+
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) {
+        if startsAtOrigin && !text.isEmpty && dropsFirst(text) { startsAtOrigin = false }
+        normalize(&text, scratch: &scratch)
+    }
+
+    /// For normalizers that treat each scalar on its own: the first is dropped when it
+    /// normalizes to nothing.
+    public func dropsFirstAlone(_ text: [UInt32]) -> Bool {
+        guard let first = text.first else { return false }
+        var one: [UInt32] = [first], scratch: [UInt32] = []
+        normalize(&one, scratch: &scratch)
+        return one.isEmpty
+    }
 }
 
 /// One pre-tokenizer of the pipeline (BertPreTokenizer, ByteLevel, Metaspace, Sequence, ...).
@@ -24,6 +51,13 @@ public protocol Normalizer: Sendable {
 public protocol PreTokenizer: Sendable {
     /// Splits (and possibly rewrites) every current piece of `s` into sub-pieces, in order.
     func preTokenize(_ s: inout PreTokenizedString)
+    /// Whether the result depends on a piece starting at original offset 0 (Metaspace's
+    /// "first" scheme); only then does the tokenizer track it through the normalizer.
+    var consultsTextStart: Bool { get }
+}
+
+extension PreTokenizer {
+    public var consultsTextStart: Bool { false }
 }
 
 /// A tokenization model (WordPiece, BPE, Unigram, WordLevel). Immutable after loading;
@@ -38,8 +72,14 @@ public protocol TokenizerModel: Sendable {
     func token(forId id: Int32) -> [UInt8]?
     /// Number of ids in the model's vocabulary (max id + 1).
     var vocabSize: Int { get }
+    /// Number of tokens (HF's `get_vocab_size()`): equal to `vocabSize` unless ids have gaps.
+    var tokenCount: Int { get }
     /// The id of the unknown token (`unk_token` / `unk_id`), nil when the model has none.
     var unkId: Int32? { get }
+}
+
+extension TokenizerModel {
+    public var tokenCount: Int { vocabSize }
 }
 
 /// A post-processor (TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel, Sequence).

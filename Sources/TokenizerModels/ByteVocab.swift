@@ -361,6 +361,8 @@ struct IdTable: Sendable {
     private var sparse: [Int32: Int32] = [:]
     /// One more than the largest id (0 for an empty vocabulary): every id is below it.
     let idBound: Int
+    /// Number of tokens (live entries).
+    let count: Int
 
     /// Builds the table; two live entries with the same id are a format error.
     init(_ vocab: ByteVocab, what: String) throws(M2VError) {
@@ -371,6 +373,7 @@ struct IdTable: Sendable {
             if vocab.entryId[e] > maxId { maxId = vocab.entryId[e] }
         }
         idBound = Int(maxId) + 1
+        count = live
         let useDense = idBound <= live * Limits.denseIdSlotsPerToken + Limits.denseIdSlack
         if useDense { dense = [Int32](repeating: -1, count: idBound) }
         for e in 0..<vocab.entryCount {

@@ -28,6 +28,7 @@ public struct WordPieceModel: TokenizerModel {
     }
 
     public var vocabSize: Int { ids.idBound }
+    public var tokenCount: Int { ids.count }
     public var unkId: Int32? { unk }
     public func id(forToken utf8: UnsafeBufferPointer<UInt8>) -> Int32? { vocab.id(utf8) }
     public func token(forId id: Int32) -> [UInt8]? { ids.token(vocab, id) }

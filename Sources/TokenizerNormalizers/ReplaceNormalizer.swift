@@ -43,6 +43,18 @@ public struct ReplaceNormalizer: Normalizer {
     /// would otherwise ask for terabytes).
     static let outputCap = Limits.textCodePoints + 1
 
+    /// With an empty content, a non-empty match at the start removes the first scalar (with a
+    /// non-empty content the replacement takes its place, aligned to it).
+    public func dropsFirst(_ text: [UInt32]) -> Bool {
+        guard content.isEmpty, !text.isEmpty else { return false }
+        if let p = literal { return !p.isEmpty && text.starts(with: p) }
+        guard let r = regex else { return false }
+        var s = String()
+        s.unicodeScalars.append(contentsOf: text.lazy.map { Unicode.Scalar($0) ?? "\u{FFFD}" })
+        guard let m = s.prefixMatch(of: r.regex) else { return false }
+        return m.range.lowerBound != m.range.upperBound
+    }
+
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
         if text.isEmpty { return }
         if let p = literal { replaceLiteral(p, &text, &scratch) } else if let r = regex { replaceRegex(r.regex, &text, &scratch) }

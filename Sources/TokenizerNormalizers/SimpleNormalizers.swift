@@ -16,6 +16,10 @@ public struct StripNormalizer: Normalizer {
         if end < text.count { text.removeSubrange(end...) }
         if start > 0 { text.removeSubrange(0..<start) }
     }
+
+    public func dropsFirst(_ text: [UInt32]) -> Bool {
+        left && text.first.map(isRustWhitespace) == true
+    }
 }
 
 /// HuggingFace `Prepend`: puts `prepend` in front of the text, unless the text is empty.
@@ -58,6 +62,13 @@ public struct ByteLevelNormalizer: Normalizer {
 public struct SequenceNormalizer: Normalizer {
     public let normalizers: [any Normalizer]
     public init(_ normalizers: [any Normalizer]) { self.normalizers = normalizers }
+
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) {
+        for n in normalizers {
+            n.normalize(&text, scratch: &scratch, startsAtOrigin: &startsAtOrigin)
+            if text.count > Limits.textCodePoints { return }  // as in normalize(_:scratch:)
+        }
+    }
 
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
         for n in normalizers {

@@ -56,6 +56,7 @@ public struct StripAccentsNormalizer: Normalizer {
         }
         if w < text.count { text.removeSubrange(w...) }
     }
+    public func dropsFirst(_ text: [UInt32]) -> Bool { dropsFirstAlone(text) }
 }
 
 /// HuggingFace `Nmt`: drops some control characters and maps others (and a few spaces) to U+0020.
@@ -77,4 +78,5 @@ public struct NmtNormalizer: Normalizer {
         }
         if w < text.count { text.removeSubrange(w...) }
     }
+    public func dropsFirst(_ text: [UInt32]) -> Bool { dropsFirstAlone(text) }
 }

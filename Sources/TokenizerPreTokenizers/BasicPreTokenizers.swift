@@ -128,4 +128,5 @@ public struct SequencePreTokenizer: PreTokenizer {
     public func preTokenize(_ s: inout PreTokenizedString) {
         for p in preTokenizers { p.preTokenize(&s) }
     }
+    public var consultsTextStart: Bool { preTokenizers.contains { $0.consultsTextStart } }
 }

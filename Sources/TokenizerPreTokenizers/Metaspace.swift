@@ -25,6 +25,9 @@ public struct MetaspacePreTokenizer: PreTokenizer {
         self.split = split
     }
 
+    /// "first" asks whether a piece starts at original offset 0 (HF: `offsets_original().0 == 0`).
+    public var consultsTextStart: Bool { prependScheme == .first }
+
     public func preTokenize(_ s: inout PreTokenizedString) {
         let r = replacement, scheme = prependScheme, split = split
         s.refine { piece, out in

@@ -28,6 +28,8 @@ public final class Tokenizer: Sendable {
     let addedById: [Int32: Int]                // id -> index in addedTokens
     /// The model when it is WordPiece: its batch entry point prefetches ahead across pieces.
     let wordPiece: WordPieceModel?
+    /// The pre-tokenizer asks whether a piece starts at original offset 0 (Metaspace "first").
+    let consultsTextStart: Bool
 
     /// Loads tokenizer.json from `path`.
     public convenience init(path: String) throws(M2VError) {
@@ -46,22 +48,45 @@ public final class Tokenizer: Sendable {
         postProcessor = try makePostProcessor(json["post_processor"] ?? .null)
         unkId = model.unkId
         wordPiece = model as? WordPieceModel
+        consultsTextStart = preTokenizer?.consultsTextStart ?? false
 
         var added: [AddedToken] = []
         if let list = json["added_tokens"], !list.isNull {
             guard let arr = list.array else { throw .format("tokenizer.json: \"added_tokens\" must be an array") }
+            // Ids as HF's deserializer gives them (AddedVocabulary::add_tokens): the file's "id"
+            // is only checked, never used. A content the model (or an earlier added token) has
+            // keeps that id; a new content gets the next id from the model's token count on;
+            // an empty content is ignored; a repeated content replaces the earlier properties.
+            let m0 = model
+            var nextId = m0.tokenCount
+            var indexOfContent: [String: Int] = [:]
             for (i, t) in arr.enumerated() {
                 let what = "added_tokens[\(i)]"
-                let id = try t.requireInt("id", in: what)
-                guard id >= 0, id <= Limits.maxTokenId else { throw .format("\(what): id \(id) is outside 0...\(Limits.maxTokenId)") }
+                let fileId = try t.requireInt("id", in: what)
+                guard fileId >= 0, fileId <= Limits.maxTokenId else { throw .format("\(what): id \(fileId) is outside 0...\(Limits.maxTokenId)") }
                 let content = try t.requireString("content", in: what)
                 let special = try t.optionalBool("special", default: false, in: what)
-                added.append(AddedToken(
+                if content.isEmpty { continue }
+                let id: Int
+                if let k = indexOfContent[content] {
+                    id = Int(added[k].id)
+                } else if let m = Array(content.utf8).withUnsafeBufferPointer({ m0.id(forToken: $0) }) {
+                    id = Int(m)
+                } else {
+                    guard nextId <= Limits.maxTokenId else { throw .format("\(what): no token id left for \"\(content)\"") }
+                    id = nextId
+                    nextId += 1
+                }
+                let token = AddedToken(
                     id: Int32(id), content: content, special: special,
                     singleWord: try t.optionalBool("single_word", default: false, in: what),
                     lstrip: try t.optionalBool("lstrip", default: false, in: what),
                     rstrip: try t.optionalBool("rstrip", default: false, in: what),
-                    normalized: try t.optionalBool("normalized", default: !special, in: what)))
+                    normalized: try t.optionalBool("normalized", default: !special, in: what))
+                if let k = indexOfContent[content] { added[k] = token } else {
+                    indexOfContent[content] = added.count
+                    added.append(token)
+                }
             }
         }
         addedTokens = added
@@ -160,7 +185,16 @@ public final class Tokenizer: Sendable {
                 // Normalize this run of plain text on its own, as HF does.
                 ws.segment.removeAll(keepingCapacity: true)
                 ws.segment.append(contentsOf: UnsafeBufferPointer(rebasing: text[seg.start..<seg.end]))
-                normalizer?.normalize(&ws.segment, scratch: &ws.normScratch)
+                // Metaspace "first" asks whether a piece starts at *original* offset 0: track
+                // whether the normalizer dropped the segment's first scalar (HF's alignments).
+                var startsAtOrigin = seg.start == 0
+                if let n = normalizer {
+                    if consultsTextStart {
+                        n.normalize(&ws.segment, scratch: &ws.normScratch, startsAtOrigin: &startsAtOrigin)
+                    } else {
+                        n.normalize(&ws.segment, scratch: &ws.normScratch)
+                    }
+                }
                 try Tokenizer.checkLength(ws.segment.count, "normalized")
                 ws.normSegments.removeAll(keepingCapacity: true)
                 ws.segment.withUnsafeBufferPointer { normalizedMatcher.split($0, base: 0, into: &ws.normSegments) }
@@ -171,7 +205,7 @@ public final class Tokenizer: Sendable {
                         continue
                     }
                     tokenizePlain(ws: ws, range: sub.start..<sub.end,
-                                  atTextStart: seg.start == 0 && sub.start == 0, ids: &ids)
+                                  atTextStart: startsAtOrigin && sub.start == 0, ids: &ids)
                     if ids.count >= limit { break outer }
                 }
             }
