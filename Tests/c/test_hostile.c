@@ -698,7 +698,20 @@ static void g_tokenizer_json(void) {
     free(deep);
     /* Huge ids, many tokens. */
     char *added = tok_json("null", "null", WLM, "null", "[{\"id\":2147483646,\"content\":\"far\",\"special\":true}]");
-    expect_tok_s(added, M2V_OK, NULL, "added token with id 2^31-2 (vocab_size 2^31-1)");
+    expect_tok_s(added, M2V_OK, NULL, "added token with id 2^31-2");
+    /* As HF's deserializer: the file's id is checked, not used; "far" gets the next id after the
+     * model's 3 tokens. */
+    m2v_tokenizer *far = NULL;
+    if (m2v_tokenizer_load_from_memory(added, strlen(added), &far) == M2V_OK) {
+        const char *t = "far";
+        size_t l = 3;
+        m2v_ids *ids = NULL;
+        EXPECT(m2v_tokenizer_encode(far, &t, &l, 1, 0, &ids), M2V_OK, NULL, "encode far");
+        CHECK(ids && ids->offsets[1] == 1 && ids->ids[0] == 3, "far is id 3 (as HF), not 2147483646");
+        CHECK(m2v_tokenizer_vocab_size(far) == 4, "vocab_size 4 (%zu)", m2v_tokenizer_vocab_size(far));
+        m2v_ids_free(ids);
+        m2v_tokenizer_free(far);
+    }
     free(added);
 
     if (!g_have_fixtures) { skipped++; return; }
