@@ -41,8 +41,3 @@ extension StaticModel {
         return try ModelFolder.write(contents, to: dir, subfolder: options.subfolder)
     }
 }
-
-/// The package version, as in include/m2v.h (kept equal by a test).
-public enum M2VVersion {
-    public static let string = "0.2.0"
-}
