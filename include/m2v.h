@@ -528,8 +528,10 @@ M2V_API void m2v_tokenizer_free(m2v_tokenizer *tokenizer);
  * not the largest id). Thread-safe. */
 M2V_API size_t m2v_tokenizer_vocab_size(const m2v_tokenizer *tokenizer);
 
-/* Tokenize a batch as HuggingFace `tokenizers` does with encode_batch(texts, add_special_tokens),
- * with no truncation and no padding.
+/* Tokenize a batch as HuggingFace `tokenizers` does with encode_batch(texts, add_special_tokens):
+ * since 0.3 with tokenizer.json's own "truncation" and "padding" applied as HF applies them (0.2
+ * ignored them; all-mpnet-base-v2's tokenizer.json, for one, pads every text to 128 ids). Same as
+ * m2v_tokenizer_encode_v2() with default params and this add_special_tokens.
  *   add_special_tokens: non-zero to apply the post-processor ([CLS] ... [SEP], <s> ...).
  *   out: receives a new m2v_ids (free with m2v_ids_free()), NULL on failure.
  * Errors: M2V_ERR_INVALID_ARGUMENT (also a text of more than m2v_max_text_code_points() code
@@ -539,6 +541,42 @@ M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_encode(const m2v_tokenizer *token
                                                       const char *const *texts,
                                                       const size_t *lengths, size_t n_texts,
                                                       int add_special_tokens, m2v_ids **out);
+
+/* since 0.3: options of m2v_tokenizer_encode_v2(): HF's Tokenizer.no_truncation() /
+ * enable_truncation() / no_padding() / enable_padding() for one call, without changing the
+ * (immutable, shared) tokenizer. -1 means "as tokenizer.json says" throughout. */
+typedef struct m2v_tokenizer_encode_params {
+    size_t struct_size;           /* sizeof(m2v_tokenizer_encode_params); set by
+                                   * m2v_tokenizer_encode_default_params()                          */
+    int32_t add_special_tokens;   /* 1 = apply the post-processor (default, HF's default), 0 = not  */
+    int32_t truncation;           /* -1 = tokenizer.json's "truncation" (default; none when null);
+                                   * 0 = none (no_truncation); > 0 = at most this many ids,
+                                   * special tokens included (enable_truncation(max_length))       */
+    int32_t truncation_direction; /* -1 = the file's, right when it has none (default); 0 = keep the
+                                   * first ids (right); 1 = keep the last ids (left)                 */
+    int32_t padding;              /* -1 = tokenizer.json's "padding" (default; none when null);
+                                   * 0 = none (no_padding); 1 = pad as the four fields below say    */
+    int32_t pad_length;           /* padding 1: 0 = to the batch's longest (default), > 0 = to this
+                                   * fixed length (longer sequences are not cut)                      */
+    int32_t pad_id;               /* padding 1: the id added (default 0)                            */
+    int32_t pad_to_multiple_of;   /* padding 1: round the length up to a multiple; 0 = no (default) */
+    int32_t pad_direction;        /* padding 1: 0 = append (right, default), 1 = prepend (left)     */
+} m2v_tokenizer_encode_params;
+
+/* since 0.3: defaults for m2v_tokenizer_encode_v2(): add_special_tokens 1, everything else as
+ * tokenizer.json says. Thread-safe. */
+M2V_API m2v_tokenizer_encode_params m2v_tokenizer_encode_default_params(void);
+
+/* since 0.3: the ids HF's encode_batch gives, with `params` (NULL = defaults). For each text:
+ * tokenize; truncate to max_length minus the special tokens the post-processor adds (when
+ * add_special_tokens); post-process; then pad the whole batch. Texts, out, errors and
+ * thread-safety as m2v_tokenizer_encode(); M2V_ERR_INVALID_ARGUMENT for a bad params field
+ * (the message names it; pad_length and pad_to_multiple_of at most m2v_max_text_code_points()). */
+M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_encode_v2(const m2v_tokenizer *tokenizer,
+                                                         const char *const *texts,
+                                                         const size_t *lengths, size_t n_texts,
+                                                         const m2v_tokenizer_encode_params *params,
+                                                         m2v_ids **out);
 
 /* ------------------------------------------------------------------------------------------ */
 /* Distillation                                                                               */

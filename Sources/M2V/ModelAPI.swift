@@ -318,14 +318,89 @@ public func m2v_tokenizer_vocab_size(_ t: OpaquePointer?) -> Int {
 public func m2v_tokenizer_encode(_ t: OpaquePointer?, _ texts: UnsafePointer<UnsafePointer<CChar>?>?,
                                  _ lengths: UnsafePointer<Int>?, _ n: Int, _ addSpecial: Int32,
                                  _ out: UnsafeMutablePointer<UnsafeMutablePointer<m2v_ids>?>?) -> m2v_status {
-    guard let out else { return fail(.invalidArgument, "m2v_tokenizer_encode: out is NULL") }
+    var p = m2v_tokenizer_encode_default_params()
+    p.add_special_tokens = addSpecial != 0 ? 1 : 0
+    return tokenizerEncode(t, texts, lengths, n, p, "m2v_tokenizer_encode", out)
+}
+
+@_cdecl("m2v_tokenizer_encode_default_params")
+public func m2v_tokenizer_encode_default_params() -> m2v_tokenizer_encode_params {
+    let pad = Padding()
+    return m2v_tokenizer_encode_params(struct_size: MemoryLayout<m2v_tokenizer_encode_params>.size, add_special_tokens: 1,
+                                       truncation: -1, truncation_direction: -1, padding: -1, pad_length: 0,
+                                       pad_id: pad.padId, pad_to_multiple_of: 0,
+                                       pad_direction: pad.direction == .right ? 0 : 1)
+}
+
+@_cdecl("m2v_tokenizer_encode_v2")
+public func m2v_tokenizer_encode_v2(_ t: OpaquePointer?, _ texts: UnsafePointer<UnsafePointer<CChar>?>?,
+                                    _ lengths: UnsafePointer<Int>?, _ n: Int,
+                                    _ params: UnsafePointer<m2v_tokenizer_encode_params>?,
+                                    _ out: UnsafeMutablePointer<UnsafeMutablePointer<m2v_ids>?>?) -> m2v_status {
+    guard let params else {
+        return tokenizerEncode(t, texts, lengths, n, m2v_tokenizer_encode_default_params(), "m2v_tokenizer_encode_v2", out)
+    }
+    do {
+        let v = try readParams(params, defaults: m2v_tokenizer_encode_default_params(),
+                               minimum: MemoryLayout<Int>.size + 4, "m2v_tokenizer_encode_params")
+        return tokenizerEncode(t, texts, lengths, n, v, "m2v_tokenizer_encode_v2", out)
+    } catch {
+        out?.pointee = nil
+        return fail(error)
+    }
+}
+
+/// The truncation and padding `v` asks for, on top of the tokenizer's own.
+func batchSettings(_ v: m2v_tokenizer_encode_params, _ tok: Tokenizer) throws(M2VError) -> BatchSettings {
+    let w = "m2v_tokenizer_encode_params"
+    var s = tok.fileSettings
+    func side(_ x: Int32, _ field: String) throws(M2VError) -> SequenceSide {
+        try flag(x, "\(w).\(field)") ? .left : .right
+    }
+    switch v.truncation {
+    case -1: break
+    case 0: s.truncation = nil
+    case let m where m > 0:
+        var t = s.truncation ?? Truncation(maxLength: Int(m))
+        t.maxLength = Int(m)
+        s.truncation = t
+    default: throw .invalidArgument("\(w).truncation must be -1, 0 or > 0 (got \(v.truncation))")
+    }
+    if v.truncation_direction != -1 {
+        let d = try side(v.truncation_direction, "truncation_direction")
+        s.truncation?.direction = d
+    }
+    switch v.padding {
+    case -1: break
+    case 0: s.padding = nil
+    case 1:
+        let cap = Limits.textCodePoints
+        guard v.pad_length >= 0, Int(v.pad_length) <= cap else { throw .invalidArgument("\(w).pad_length must be in 0...\(cap) (got \(v.pad_length))") }
+        guard v.pad_to_multiple_of >= 0, Int(v.pad_to_multiple_of) <= cap else {
+            throw .invalidArgument("\(w).pad_to_multiple_of must be in 0...\(cap) (got \(v.pad_to_multiple_of))")
+        }
+        guard v.pad_id >= 0 else { throw .invalidArgument("\(w).pad_id must be >= 0 (got \(v.pad_id))") }
+        s.padding = Padding(length: v.pad_length == 0 ? nil : Int(v.pad_length),
+                            direction: try side(v.pad_direction, "pad_direction"),
+                            padToMultipleOf: v.pad_to_multiple_of == 0 ? nil : Int(v.pad_to_multiple_of), padId: v.pad_id)
+    default: throw .invalidArgument("\(w).padding must be -1, 0 or 1 (got \(v.padding))")
+    }
+    return s
+}
+
+func tokenizerEncode(_ t: OpaquePointer?, _ texts: UnsafePointer<UnsafePointer<CChar>?>?,
+                     _ lengths: UnsafePointer<Int>?, _ n: Int, _ v: m2v_tokenizer_encode_params, _ fn: String,
+                     _ out: UnsafeMutablePointer<UnsafeMutablePointer<m2v_ids>?>?) -> m2v_status {
+    guard let out else { return fail(.invalidArgument, "\(fn): out is NULL") }
     out.pointee = nil
     return guarded { () throws(M2VError) in
-        guard let t else { throw .invalidArgument("m2v_tokenizer_encode: tokenizer is NULL") }
+        guard let t else { throw .invalidArgument("\(fn): tokenizer is NULL") }
         let tok = borrow(t, as: Tokenizer.self)
+        let addSpecial = try flag(v.add_special_tokens, "m2v_tokenizer_encode_params.add_special_tokens")
+        let settings = try batchSettings(v, tok)
         var lists: [[Int32]] = []
         if let batch = try textBatch(texts, lengths, n) {
-            lists = try tok.encodeBatch(batch, addSpecialTokens: addSpecial != 0)
+            lists = try tok.encodeBatch(batch, addSpecialTokens: addSpecial, settings: settings)
         }
         out.pointee = try CResult.ids(lists)
     }

@@ -22,6 +22,9 @@ public final class Tokenizer: Sendable {
     public let unkId: Int32?
     /// The tokenizer.json bytes this tokenizer was loaded from (written back by `save`).
     public let sourceJSON: [UInt8]
+    /// tokenizer.json's "truncation" and "padding" (applied by `encodeBatch` only).
+    public let truncation: Truncation?
+    public let padding: Padding?
 
     let rawMatcher: AddedTokenMatcher          // added tokens with normalized == false
     let normalizedMatcher: AddedTokenMatcher   // added tokens with normalized == true
@@ -46,6 +49,8 @@ public final class Tokenizer: Sendable {
         preTokenizer = try makePreTokenizer(json["pre_tokenizer"] ?? .null)
         model = try makeModel(try json.require("model", in: "tokenizer.json"))
         postProcessor = try makePostProcessor(json["post_processor"] ?? .null)
+        truncation = try Truncation.parse(json["truncation"])
+        padding = try Padding.parse(json["padding"])
         unkId = model.unkId
         wordPiece = model as? WordPieceModel
         consultsTextStart = preTokenizer?.consultsTextStart ?? false
@@ -251,8 +256,11 @@ public final class TokenizerWorkspace: @unchecked Sendable {  // used by one thr
 }
 
 extension Tokenizer {
-    /// Tokenizes a batch on all cores (`threads` 0 = all), as `encode_batch` does.
-    public func encodeBatch(_ batch: TextBatch, addSpecialTokens: Bool, threads: Int = 0) throws(M2VError) -> [[Int32]] {
+    /// Tokenizes a batch on all cores (`threads` 0 = all), as HF's `encode_batch` does, with
+    /// `settings`' truncation and padding (nil = tokenizer.json's own, as HF applies them).
+    public func encodeBatch(_ batch: TextBatch, addSpecialTokens: Bool, settings: BatchSettings? = nil,
+                            threads: Int = 0) throws(M2VError) -> [[Int32]] {
+        let s = settings ?? fileSettings
         let n = Parallel.threads(requested: threads, work: batch.count)
         let errors = ErrorSlot()
         let sink = ResultSink(count: batch.count)
@@ -262,7 +270,8 @@ extension Tokenizer {
             var ids: [Int32] = []
             for i in range {
                 do throws(M2VError) {
-                    try self.encode(utf8: batch.text(i), addSpecialTokens: addSpecialTokens, into: &ids, workspace: ws)
+                    try self.encodeTruncated(utf8: batch.text(i), addSpecialTokens: addSpecialTokens,
+                                             truncation: s.truncation, into: &ids, workspace: ws)
                     sink.set(i, ids)
                 } catch {
                     errors.record(i, error.context("text \(i)"))
@@ -270,6 +279,8 @@ extension Tokenizer {
             }
         }
         if let e = errors.error { throw e.error }
-        return (0..<batch.count).map { sink.values[$0] }
+        var lists = (0..<batch.count).map { sink.values[$0] }
+        if let p = s.padding { Tokenizer.applyPadding(&lists, p) }
+        return lists
     }
 }

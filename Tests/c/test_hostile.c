@@ -1463,6 +1463,66 @@ static void g_distill_params(void) {
     EXPECT(m2v_distill("/nonexistent-teacher", &p, out), M2V_ERR_INVALID_ARGUMENT, "struct_size", "struct_size 3");
 }
 
+/* tokenizer.json truncation/padding and m2v_tokenizer_encode_v2's overrides (issue 15). */
+static void g_tokenizer_settings(void) {
+    const char *json = "{\"version\":\"1.0\",\"truncation\":{\"max_length\":3,\"stride\":0,\"strategy\":\"LongestFirst\",\"direction\":\"Right\"},"
+                       "\"padding\":{\"strategy\":\"BatchLongest\",\"direction\":\"Right\",\"pad_to_multiple_of\":null,\"pad_id\":9,\"pad_type_id\":0,\"pad_token\":\"[PAD]\"},"
+                       "\"added_tokens\":[],\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"WhitespaceSplit\"},\"post_processor\":null,"
+                       "\"model\":" WLM "}";
+    m2v_tokenizer *t = NULL;
+    EXPECT(m2v_tokenizer_load_from_memory(json, strlen(json), &t), M2V_OK, NULL, "load");
+    if (!t) return;
+    const char *texts[] = {"a b a b a", "b"};
+    size_t lens[] = {9, 1};
+    m2v_ids *ids = NULL;
+    EXPECT(m2v_tokenizer_encode(t, texts, lens, 2, 1, &ids), M2V_OK, NULL, "the file's settings");
+    CHECK(ids && ids->offsets[1] == 3 && ids->offsets[2] == 6 && ids->ids[3] == 2 && ids->ids[4] == 9,
+          "truncated to 3, the second padded with 9 to 3");
+    m2v_ids_free(ids);
+    m2v_tokenizer_encode_params p = m2v_tokenizer_encode_default_params();
+    CHECK(p.add_special_tokens == 1 && p.truncation == -1 && p.padding == -1, "defaults");
+    p.truncation = 0;
+    p.padding = 0;
+    EXPECT(m2v_tokenizer_encode_v2(t, texts, lens, 2, &p, &ids), M2V_OK, NULL, "no truncation, no padding");
+    CHECK(ids && ids->offsets[1] == 5 && ids->offsets[2] == 6, "5 and 1 ids");
+    m2v_ids_free(ids);
+    p = m2v_tokenizer_encode_default_params();
+    p.truncation = 2;
+    p.truncation_direction = 1;
+    p.padding = 1;
+    p.pad_length = 4;
+    p.pad_direction = 1;
+    EXPECT(m2v_tokenizer_encode_v2(t, texts, lens, 2, &p, &ids), M2V_OK, NULL, "left truncation, fixed left padding");
+    CHECK(ids && ids->offsets[1] == 4 && ids->ids[0] == 0 && ids->ids[2] == 2 && ids->ids[3] == 1, "[0 0 b a]");
+    m2v_ids_free(ids);
+    EXPECT(m2v_tokenizer_encode_v2(t, texts, lens, 2, NULL, &ids), M2V_OK, NULL, "NULL params = defaults");
+    CHECK(ids && ids->offsets[1] == 3, "defaults truncate");
+    m2v_ids_free(ids);
+    struct { int field; int value; const char *needle; } bad[] = {
+        {0, 2, "add_special_tokens"}, {1, -2, "truncation"}, {2, 3, "truncation_direction"}, {3, 2, "padding"},
+        {4, -1, "pad_length"}, {4, 1 << 30, "pad_length"}, {5, -1, "pad_id"}, {6, -3, "pad_to_multiple_of"}, {7, 2, "pad_direction"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        p = m2v_tokenizer_encode_default_params();
+        p.padding = bad[i].field >= 4 ? 1 : p.padding;
+        int32_t *f = &p.add_special_tokens;
+        f[bad[i].field] = bad[i].value;
+        ids = (m2v_ids *)1;
+        EXPECT(m2v_tokenizer_encode_v2(t, texts, lens, 2, &p, &ids), M2V_ERR_INVALID_ARGUMENT, bad[i].needle, "bad %s", bad[i].needle);
+        CHECK(ids == NULL, "cleared");
+    }
+    p = m2v_tokenizer_encode_default_params();
+    p.struct_size = 3;
+    EXPECT(m2v_tokenizer_encode_v2(t, texts, lens, 2, &p, &ids), M2V_ERR_INVALID_ARGUMENT, "struct_size", "struct_size 3");
+    const char *badjson[] = {
+        "{\"truncation\":{\"stride\":0},\"model\":" WLM "}",
+        "{\"padding\":{\"strategy\":{\"Fixed\":1099511627776}},\"model\":" WLM "}",
+        "{\"padding\":{\"pad_to_multiple_of\":-1},\"model\":" WLM "}",
+    };
+    for (size_t i = 0; i < 3; i++) expect_tok_s(badjson[i], M2V_ERR_FORMAT, "tokenizer.json", badjson[i]);
+    m2v_tokenizer_free(t);
+}
+
 static void run_group(const char *name, void (*fn)(void)) {
     printf("[%s]\n", name);
     fflush(stdout);
@@ -1531,6 +1591,7 @@ int main(int argc, char **argv) {
         {"mapped-files", g_mapped_files},
         {"invalid-text", g_invalid_text},
         {"distill-params", g_distill_params},
+        {"tokenizer-settings", g_tokenizer_settings},
     };
     const char *only = argc > 1 ? argv[1] : NULL;
     for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)

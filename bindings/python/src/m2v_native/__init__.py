@@ -760,14 +760,103 @@ def quantize_model(
 # --------------------------------------------------------------------------------------------
 
 
+def _snake(name: str) -> str:
+    """HF's serialized enum names ("LongestFirst") as its Python API spells them."""
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
 class Tokenizer:
-    """A HuggingFace tokenizer.json run by libm2v: the same ids as tokenizers.Tokenizer
-    (no truncation, no padding). Immutable and thread-safe."""
+    """A HuggingFace tokenizer.json run by libm2v: the same ids as tokenizers.Tokenizer, with
+    tokenizer.json's truncation and padding applied as HF applies them (change them for this
+    object with no_truncation / enable_truncation / no_padding / enable_padding, as in HF).
+    Encoding is thread-safe; the settings methods change this Python object only."""
 
     def __init__(self, core: _core.Tokenizer, path: str) -> None:
         self._core = core
         self._path = path
         self._json: bytes | None = None
+        # Overrides of tokenizer.json's settings: None = the file's; else the
+        # m2v_tokenizer_encode_params fields (truncation, truncation_direction) and
+        # (padding, pad_length, pad_id, pad_to_multiple_of, pad_direction).
+        self._trunc: tuple[int, int] | None = None
+        self._pad: tuple[int, int, int, int, int] | None = None
+        self._pad_token: str = "[PAD]"
+
+    # ---- truncation and padding, as tokenizers.Tokenizer ---------------------------------
+
+    def _file_settings(self) -> dict[str, Any]:
+        doc = json.loads(self.to_str())
+        return {"truncation": doc.get("truncation"), "padding": doc.get("padding")}
+
+    @property
+    def truncation(self) -> dict[str, Any] | None:
+        """The truncation in effect, as tokenizers.Tokenizer.truncation (None = none)."""
+        if self._trunc is not None:
+            if self._trunc[0] == 0:
+                return None
+            return {"max_length": self._trunc[0], "stride": self._stride, "strategy": self._strategy,
+                    "direction": "left" if self._trunc[1] == 1 else "right"}
+        t = self._file_settings()["truncation"]
+        if not t:
+            return None
+        return {"max_length": t["max_length"], "stride": t.get("stride", 0),
+                "strategy": _snake(t.get("strategy", "LongestFirst")), "direction": t.get("direction", "Right").lower()}
+
+    @property
+    def padding(self) -> dict[str, Any] | None:
+        """The padding in effect, as tokenizers.Tokenizer.padding (None = none)."""
+        if self._pad is not None:
+            if self._pad[0] == 0:
+                return None
+            _, length, pad_id, multiple, direction = self._pad
+            return {"length": length or None, "pad_to_multiple_of": multiple or None, "pad_id": pad_id,
+                    "pad_token": self._pad_token, "pad_type_id": 0, "direction": "left" if direction else "right"}
+        p = self._file_settings()["padding"]
+        if not p:
+            return None
+        strategy = p.get("strategy", "BatchLongest")
+        return {"length": strategy.get("Fixed") if isinstance(strategy, dict) else None,
+                "pad_to_multiple_of": p.get("pad_to_multiple_of"), "pad_id": p.get("pad_id", 0),
+                "pad_token": p.get("pad_token", "[PAD]"), "pad_type_id": p.get("pad_type_id", 0),
+                "direction": p.get("direction", "Right").lower()}
+
+    def no_truncation(self) -> None:
+        """Encode without truncation (tokenizers.Tokenizer.no_truncation)."""
+        self._trunc = (0, -1)
+
+    def enable_truncation(self, max_length: int, stride: int = 0, strategy: str = "longest_first",
+                          direction: str = "right") -> None:
+        """At most max_length ids per text, special tokens included, keeping the first ids
+        ("right") or the last ("left"), as tokenizers.Tokenizer.enable_truncation. stride and
+        strategy only matter for overflowing encodings and pairs, which this API does not
+        return; they are checked and reported by `truncation`."""
+        if direction not in ("right", "left"):
+            raise ValueError(f"direction must be 'right' or 'left', not {direction!r}")
+        if strategy not in ("longest_first", "only_first", "only_second"):
+            raise ValueError(f"unknown truncation strategy {strategy!r}")
+        self._trunc = (_int_arg("max_length", max_length, 1), 1 if direction == "left" else 0)
+        self._stride, self._strategy = _int_arg("stride", stride, 0), strategy
+
+    def no_padding(self) -> None:
+        """Encode without padding (tokenizers.Tokenizer.no_padding)."""
+        self._pad = (0, 0, 0, 0, 0)
+
+    def enable_padding(self, direction: str = "right", pad_id: int = 0, pad_type_id: int = 0,
+                       pad_token: str = "[PAD]", length: int | None = None,
+                       pad_to_multiple_of: int | None = None) -> None:
+        """Pad each batch to its longest text (or to `length`), rounded up to a multiple of
+        pad_to_multiple_of, with pad_id, as tokenizers.Tokenizer.enable_padding."""
+        if direction not in ("right", "left"):
+            raise ValueError(f"direction must be 'right' or 'left', not {direction!r}")
+        self._pad = (1, 0 if length is None else _int_arg("length", length, 0), _int_arg("pad_id", pad_id, 0),
+                     0 if pad_to_multiple_of is None else _int_arg("pad_to_multiple_of", pad_to_multiple_of, 0),
+                     1 if direction == "left" else 0)
+        self._pad_token = str(pad_token)
+
+    def _settings(self) -> tuple[int, ...]:
+        trunc = self._trunc if self._trunc is not None else (-1, -1)
+        pad = self._pad if self._pad is not None else (-1, 0, 0, 0, 0)
+        return (*trunc, *pad)
 
     @classmethod
     def from_file(cls, path: PathLike) -> Tokenizer:
@@ -805,13 +894,13 @@ class Tokenizer:
         gives them (`[e.ids for e in ...]`)."""
         if not isinstance(texts, (list, tuple)):
             raise TypeError(f"texts must be a list of str, not {type(texts).__name__}")
-        return self._core.encode_batch(texts, bool(add_special_tokens))
+        return self._core.encode_batch(texts, bool(add_special_tokens), *self._settings())
 
     def encode(self, text: str, add_special_tokens: bool = False) -> list[int]:
-        """The ids of one text."""
+        """The ids of one text (padding to the batch's longest leaves one text as it is)."""
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, not {type(text).__name__}")
-        return self._core.encode_batch([text], bool(add_special_tokens))[0]
+        return self._core.encode_batch([text], bool(add_special_tokens), *self._settings())[0]
 
     def __reduce__(self) -> tuple[Any, ...]:
         if not self._path:

@@ -964,11 +964,17 @@ static PyObject *Tokenizer_encode_batch(PyObject *op, PyObject *args) {
     m2v_ids *ids = NULL; /* owned: m2v_ids_free */
     PyObject *result = NULL;
     m2v_status st;
-    if (!PyArg_ParseTuple(args, "Op:encode_batch", &texts, &add_special)) return NULL;
+    /* The optional settings are m2v_tokenizer_encode_params' fields, in order (defaults: as
+     * tokenizer.json says). */
+    m2v_tokenizer_encode_params p = m2v_tokenizer_encode_default_params();
+    if (!PyArg_ParseTuple(args, "Op|iiiiiii:encode_batch", &texts, &add_special, &p.truncation,
+                          &p.truncation_direction, &p.padding, &p.pad_length, &p.pad_id,
+                          &p.pad_to_multiple_of, &p.pad_direction))
+        return NULL;
+    p.add_special_tokens = add_special ? 1 : 0;
     if (batch_init(&batch, texts) < 0) goto done;
     Py_BEGIN_ALLOW_THREADS
-    st = m2v_tokenizer_encode(self->tokenizer, batch.ptrs, batch.lens, (size_t)batch.n,
-                              add_special, &ids);
+    st = m2v_tokenizer_encode_v2(self->tokenizer, batch.ptrs, batch.lens, (size_t)batch.n, &p, &ids);
     Py_END_ALLOW_THREADS
     if (st != M2V_OK) {
         raise_status(st);
@@ -988,7 +994,8 @@ static PyGetSetDef Tokenizer_getset[] = {
 
 static PyMethodDef Tokenizer_methods[] = {
     {"encode_batch", Tokenizer_encode_batch, METH_VARARGS,
-     "encode_batch(texts, add_special_tokens) -> list of id lists"},
+     "encode_batch(texts, add_special_tokens[, truncation, truncation_direction, padding, pad_length, "
+     "pad_id, pad_to_multiple_of, pad_direction]) -> list of id lists (m2v_tokenizer_encode_v2)"},
     {NULL, NULL, 0, NULL},
 };
 
