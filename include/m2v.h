@@ -571,7 +571,7 @@ M2V_API m2v_tokenizer_encode_params m2v_tokenizer_encode_default_params(void);
  * tokenize; truncate to max_length minus the special tokens the post-processor adds (when
  * add_special_tokens); post-process; then pad the whole batch. Texts, out, errors and
  * thread-safety as m2v_tokenizer_encode(); M2V_ERR_INVALID_ARGUMENT for a bad params field
- * (the message names it; pad_length and pad_to_multiple_of at most m2v_max_text_code_points()). */
+ * (the message names it; pad_length and pad_to_multiple_of at most 1,048,576 = 2^20). */
 M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_encode_v2(const m2v_tokenizer *tokenizer,
                                                          const char *const *texts,
                                                          const size_t *lengths, size_t n_texts,

@@ -374,7 +374,7 @@ func batchSettings(_ v: m2v_tokenizer_encode_params, _ tok: Tokenizer) throws(M2
     case -1: break
     case 0: s.padding = nil
     case 1:
-        let cap = Limits.textCodePoints
+        let cap = Limits.padLength
         guard v.pad_length >= 0, Int(v.pad_length) <= cap else { throw .invalidArgument("\(w).pad_length must be in 0...\(cap) (got \(v.pad_length))") }
         guard v.pad_to_multiple_of >= 0, Int(v.pad_to_multiple_of) <= cap else {
             throw .invalidArgument("\(w).pad_to_multiple_of must be in 0...\(cap) (got \(v.pad_to_multiple_of))")

@@ -38,4 +38,7 @@ public enum Limits {
     /// M2V_ERR_INVALID_ARGUMENT. It bounds the memory of one text to a few hundred MB and keeps
     /// every position inside a text representable as an int32.
     public static let textCodePoints = 1 << 24
+    /// The longest length tokenizer.json's (or a call's) padding may ask for, in ids: a fixed
+    /// length or pad_to_multiple_of (4 MB of ids per text at the most).
+    public static let padLength = 1 << 20
 }

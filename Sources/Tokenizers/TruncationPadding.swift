@@ -71,8 +71,8 @@ public struct Padding: Sendable, Equatable {
             if s.string == "BatchLongest" {
                 p.length = nil
             } else if let n = s["Fixed"]?.int, n >= 0 {
-                guard n <= Limits.textCodePoints else {
-                    throw .format("\(what): a fixed length of \(n) is more than the \(Limits.textCodePoints) ids m2v pads to")
+                guard n <= Limits.padLength else {
+                    throw .format("\(what): a fixed length of \(n) is more than the \(Limits.padLength) ids m2v pads to")
                 }
                 p.length = n
             } else {
@@ -81,8 +81,8 @@ public struct Padding: Sendable, Equatable {
         }
         p.direction = try SequenceSide.parse(json["direction"], what)
         if let m = try json.optionalInt("pad_to_multiple_of", in: what) {
-            guard m >= 0, m <= Limits.textCodePoints else {
-                throw .format("\(what): \"pad_to_multiple_of\" must be in 0...\(Limits.textCodePoints)")
+            guard m >= 0, m <= Limits.padLength else {
+                throw .format("\(what): \"pad_to_multiple_of\" must be in 0...\(Limits.padLength)")
             }
             p.padToMultipleOf = m == 0 ? nil : m
         }
@@ -132,11 +132,20 @@ extension Tokenizer {
             return
         }
         let added = addSpecialTokens ? specialTokensAdded : 0
-        let keep = max(0, t.maxLength - added)
-        // Right: the first `keep` ids (encode stops there); left: the last ones.
-        try encode(utf8: text, addSpecialTokens: false, maxTokens: t.direction == .right ? keep : .max,
+        // HF computes max_length - added in usize: below zero it wraps around, i.e. no limit.
+        let keep = t.maxLength >= added ? t.maxLength - added : Int.max
+        // Right: the first `keep` ids (encode stops one past, to tell whether it cut); left: the
+        // last ones.
+        let (limit, _) = keep.addingReportingOverflow(1)
+        try encode(utf8: text, addSpecialTokens: false, maxTokens: t.direction == .right ? max(keep, limit) : .max,
                    into: &ids, workspace: ws)
-        if t.direction == .left, ids.count > keep { ids.removeSubrange(0..<(ids.count - keep)) }
+        if ids.count > keep {
+            // HF's Encoding::truncate asserts this (a panic there; an error here).
+            guard keep == 0 || t.stride < keep else {
+                throw .invalidArgument("truncation stride \(t.stride) must be strictly less than max_len=\(keep) (max_length \(t.maxLength) minus \(added) special tokens)")
+            }
+            if t.direction == .left { ids.removeSubrange(0..<(ids.count - keep)) } else { ids.removeSubrange(keep...) }
+        }
         if addSpecialTokens, let post = postProcessor { post.process(&ids, scratch: &ws.postScratch) }
     }
 

@@ -1500,7 +1500,7 @@ static void g_tokenizer_settings(void) {
     m2v_ids_free(ids);
     struct { int field; int value; const char *needle; } bad[] = {
         {0, 2, "add_special_tokens"}, {1, -2, "truncation"}, {2, 3, "truncation_direction"}, {3, 2, "padding"},
-        {4, -1, "pad_length"}, {4, 1 << 30, "pad_length"}, {5, -1, "pad_id"}, {6, -3, "pad_to_multiple_of"}, {7, 2, "pad_direction"},
+        {4, -1, "pad_length"}, {4, (1 << 20) + 1, "pad_length"}, {5, -1, "pad_id"}, {6, -3, "pad_to_multiple_of"}, {7, 2, "pad_direction"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         p = m2v_tokenizer_encode_default_params();

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import zlib
 
 import pytest
 
@@ -38,7 +39,7 @@ def _random_settings(rng: random.Random) -> tuple[dict | None, dict | None]:
 
 @pytest.mark.parametrize("name", MODELS)
 def test_file_settings_as_hf(name):
-    rng = random.Random(hash(name) & 0xFFFF)
+    rng = random.Random(zlib.crc32(name.encode()))
     base = json.loads((model_dir(name) / "tokenizer.json").read_text(encoding="utf-8"))
     for round_ in range(25):
         trunc, pad = _random_settings(rng)
@@ -47,7 +48,13 @@ def test_file_settings_as_hf(name):
         hf, ours = tokenizers.Tokenizer.from_str(text), m2v_native.Tokenizer.from_str(text)
         texts = _texts(rng, rng.randint(1, 9))
         for special in (False, True):
-            want = [e.ids for e in hf.encode_batch(texts, add_special_tokens=special)]
+            try:
+                want = [e.ids for e in hf.encode_batch(texts, add_special_tokens=special)]
+            except BaseException as e:  # HF panics on a stride >= max_len when it truncates
+                assert "stride" in str(e), e
+                with pytest.raises(m2v_native.InvalidArgumentError, match="stride"):
+                    ours.encode_batch(texts, add_special_tokens=special)
+                continue
             assert ours.encode_batch(texts, add_special_tokens=special) == want, (name, trunc, pad, special)
             one = texts[0]
             assert ours.encode(one, add_special_tokens=special) == hf.encode(one, add_special_tokens=special).ids
