@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Tokenizers", "StaticModel", "Distill"],
                 swiftSettings: coreSwift, linkerSettings: soLinker),
         .target(name: "TestSupport", dependencies: ["M2VSupport"], path: "Tests/TestSupport"),
-        .testTarget(name: "M2VSupportTests", dependencies: ["M2VSupport"]),
+        .testTarget(name: "M2VSupportTests", dependencies: ["M2VSupport", "TestSupport"]),
         .testTarget(name: "UnicodeNormalizationTests", dependencies: ["TestSupport", "UnicodeNormalization"],
                     exclude: ["Data"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["TestSupport", "SafeTensors"]),

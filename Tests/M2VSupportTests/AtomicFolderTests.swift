@@ -2,24 +2,18 @@
 // swap that keeps the old folder's other entries, the file-by-file fallback, stale temporaries
 // of dead savers, failures that leave the old folder as it was.
 import XCTest
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
 @testable import M2VSupport
 
 final class AtomicFolderTests: XCTestCase {
-    var root = ""
+    var tmp: TemporaryFolder?
+    var root: String { tmp?.path ?? "" }
 
-    override func setUpWithError() throws {
-        root = "/tmp/m2v-atomic-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        try FileIO.makeDirectories(root)
-    }
-
-    override func tearDown() {
-        let fd = open("/tmp", O_RDONLY | O_DIRECTORY)
-        FileIO.removeTree(in: fd, FileIO.Name(FileIO.lastComponent(root)))
-        close(fd)
-    }
+    override func setUpWithError() throws { tmp = try TemporaryFolder("atomic") }
+    override func tearDown() { tmp?.remove() }
 
     func files(_ tag: String) -> [FileIO.Content] {
         [FileIO.Content(name: "a.txt", bytes: Array("a \(tag)".utf8)),

@@ -12,19 +12,12 @@ import TestSupport
 @testable import StaticModel
 
 final class DurableSaveTests: XCTestCase {
-    var root = ""
+    var tmp: TemporaryFolder?
+    var root: String { tmp?.path ?? "" }
     let modelFiles = ["README.md", "config.json", "model.safetensors", "modules.json", "tokenizer.json"]
 
-    override func setUpWithError() throws {
-        root = "/tmp/m2v-durable-\(getpid())-\(UInt32.random(in: 0 ... .max))"
-        try FileIO.makeDirectories(root)
-    }
-
-    override func tearDown() {
-        let fd = open("/tmp", O_RDONLY | O_DIRECTORY)
-        FileIO.removeTree(in: fd, FileIO.Name(FileIO.lastComponent(root)))
-        close(fd)
-    }
+    override func setUpWithError() throws { tmp = try TemporaryFolder("durable") }
+    override func tearDown() { tmp?.remove() }
 
     func modelA() throws -> StaticModel { try StaticModel(path: Fixtures.path("models/trained-wordlevel-5k-nonorm")) }
     func modelB() throws -> StaticModel { try StaticModel(path: Fixtures.path("models/trained-unigram-6k-weights")) }

@@ -1,0 +1,23 @@
+// TestSupport/TemporaryFolder — a fresh folder under /tmp for one test, removed with everything
+// in it (symlinks removed, never followed) by `remove()`.
+#if canImport(Glibc)
+import Glibc
+#endif
+import M2VSupport
+
+public struct TemporaryFolder {
+    public let path: String
+
+    /// /tmp/m2v-<tag>-<pid>-<random>, created.
+    public init(_ tag: String) throws {
+        path = "/tmp/m2v-\(tag)-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        try FileIO.makeDirectories(path)
+    }
+
+    public func remove() {
+        let fd = open("/tmp", O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        FileIO.removeTree(in: fd, FileIO.Name(FileIO.lastComponent(path)))
+        close(fd)
+    }
+}
