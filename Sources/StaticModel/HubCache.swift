@@ -225,10 +225,9 @@ public enum HubCache {
 
     /// Up to `listLimit` snapshot folder names (sorted), for the "not found" message.
     static func listSnapshots(_ dir: String) -> [String] {
-        let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return [] }
-        defer { close(fd) }
         // The one folder lister (FileIO.entries reads each name in place, never past its record).
+        guard let fd = try? FileIO.openDirectory(dir) else { return [] }
+        defer { close(fd) }
         guard let entries = try? FileIO.entries(of: fd, folder: dir) else { return [] }
         var names: [String] = []
         for e in entries.prefix(10_000) {

@@ -22,16 +22,8 @@ final class AtomicFolderTests: XCTestCase {
 
     func text(_ path: String) throws -> String { String(decoding: try FileIO.read(path), as: UTF8.self) }
 
-    func list(_ dir: String) throws -> [String] {
-        let fd = try FileIO.openDirectory(dir)
-        defer { close(fd) }
-        return try FileIO.entries(of: fd, folder: dir).map(\.display).sorted()
-    }
-
-    func inode(_ path: String) -> UInt {
-        var st = stat()
-        return lstat(path, &st) == 0 ? UInt(st.st_ino) : 0
-    }
+    func list(_ dir: String) throws -> [String] { try TemporaryFolder.list(dir) }
+    func inode(_ path: String) -> UInt { TemporaryFolder.inode(path) }
 
     /// A pid no process has now.
     func deadPid() throws -> Int32 {

@@ -22,16 +22,8 @@ final class DurableSaveTests: XCTestCase {
     func modelA() throws -> StaticModel { try StaticModel(path: Fixtures.path("models/trained-wordlevel-5k-nonorm")) }
     func modelB() throws -> StaticModel { try StaticModel(path: Fixtures.path("models/trained-unigram-6k-weights")) }
 
-    func list(_ dir: String) throws -> [String] {
-        let fd = try FileIO.openDirectory(dir)
-        defer { close(fd) }
-        return try FileIO.entries(of: fd, folder: dir).map(\.display).sorted()
-    }
-
-    func inode(_ path: String) -> UInt {
-        var st = stat()
-        return lstat(path, &st) == 0 ? UInt(st.st_ino) : 0
-    }
+    func list(_ dir: String) throws -> [String] { try TemporaryFolder.list(dir) }
+    func inode(_ path: String) -> UInt { TemporaryFolder.inode(path) }
 
     /// The bytes of every model file of `dir`.
     func snapshot(_ dir: String) throws -> [String: [UInt8]] {

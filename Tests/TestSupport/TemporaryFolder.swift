@@ -14,6 +14,19 @@ public struct TemporaryFolder {
         try FileIO.makeDirectories(path)
     }
 
+    /// The sorted names in the folder `dir` (without "." and "..").
+    public static func list(_ dir: String) throws -> [String] {
+        let fd = try FileIO.openDirectory(dir)
+        defer { close(fd) }
+        return try FileIO.entries(of: fd, folder: dir).map(\.display).sorted()
+    }
+
+    /// The inode of `path` itself (not following a symlink), 0 when it does not exist.
+    public static func inode(_ path: String) -> UInt {
+        var st = stat()
+        return lstat(path, &st) == 0 ? UInt(st.st_ino) : 0
+    }
+
     public func remove() {
         let fd = open("/tmp", O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { return }
