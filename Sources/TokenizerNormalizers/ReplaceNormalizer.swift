@@ -49,10 +49,16 @@ public struct ReplaceNormalizer: Normalizer {
         guard content.isEmpty, !text.isEmpty else { return false }
         if let p = literal { return !p.isEmpty && text.starts(with: p) }
         guard let r = regex else { return false }
-        var s = String()
-        s.unicodeScalars.append(contentsOf: text.lazy.map { Unicode.Scalar($0) ?? "\u{FFFD}" })
-        guard let m = s.prefixMatch(of: r.regex) else { return false }
+        guard let m = Self.string(text).prefixMatch(of: r.regex) else { return false }
         return m.range.lowerBound != m.range.upperBound
+    }
+
+    /// `text` as a String for Swift's Regex (a value that is not a scalar becomes U+FFFD).
+    static func string(_ text: [UInt32]) -> String {
+        var s = String()
+        s.unicodeScalars.reserveCapacity(text.count)
+        for c in text { s.unicodeScalars.append(Unicode.Scalar(c) ?? "\u{FFFD}") }
+        return s
     }
 
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
@@ -96,9 +102,7 @@ public struct ReplaceNormalizer: Normalizer {
     }
 
     private func replaceRegex(_ regex: Regex<AnyRegexOutput>, _ text: inout [UInt32], _ out: inout [UInt32]) {
-        var s = String()
-        s.unicodeScalars.reserveCapacity(text.count)
-        for c in text { s.unicodeScalars.append(Unicode.Scalar(c) ?? "\u{FFFD}") }
+        let s = Self.string(text)
         let scalars = s.unicodeScalars
         out.removeAll(keepingCapacity: true)
         var copied = 0                       // scalars of `text` already handled
