@@ -967,7 +967,14 @@ static int m2v_fuzz_params(const uint8_t *data, size_t size) {
         v.progress_user_data = (sel & 2) ? (void *)&user_word : (sel & 4) ? v.progress_user_data : NULL;
         fz_progress_cancel_at = (sel >> 3) & 3;
         v.n_threads = (sel & 0x20) ? v.n_threads : v.n_threads % 3; /* mostly few threads */
+        /* text_status (0.3): our own 4 entries or NULL, never the fuzzer's bytes (a wild pointer
+         * is the caller's undefined behaviour). */
+        static int32_t status[4];
+        v.text_status = (sel & 0x40) ? status : NULL;
+        for (int k = 0; k < 4; k++) status[k] = -7;
         if (fz_cut(claimed, offsetof(m2v_encode_params, progress), sizeof(void *))) v.progress = NULL;
+        if (fz_cut(claimed, offsetof(m2v_encode_params, text_status), sizeof(void *))) v.text_status = NULL;
+        int32_t *status_given = claimed >= offsetof(m2v_encode_params, text_status) + sizeof(void *) ? v.text_status : NULL;
         m2v_encode_params *b = fz_params_copy(&v, sizeof v, claimed);
         const char *texts[] = {"the dog", "a b c the dog .", "", "zz"};
         size_t lens[] = {7, 15, 0, 2};
@@ -978,6 +985,8 @@ static int m2v_fuzz_params(const uint8_t *data, size_t size) {
         FZ_REQUIRE(st == M2V_OK || st == M2V_ERR_INVALID_ARGUMENT || st == M2V_ERR_CANCELLED, "encode gave %s", m2v_status_name(st));
         if (st == M2V_OK)
             for (size_t k = 0; k < n * 4; k++) FZ_REQUIRE(isfinite(out[k]), "encode %g", out[k]);
+        if (st == M2V_OK && status_given)
+            for (size_t k = 0; k < n; k++) FZ_REQUIRE(status_given[k] == M2V_OK, "text_status[%zu] %d for valid text", k, status_given[k]);
         m2v_ids *ids = (m2v_ids *)1;
         st = m2v_tokenize(tiny, texts, lens, n, b, &ids);
         fz_check_status(st, "m2v_tokenize(params)");

@@ -396,7 +396,9 @@ extension JSON {
         case .number(let d):
             if d.isNaN { out.append(contentsOf: "NaN".utf8) }
             else if d.isInfinite { out.append(contentsOf: (d < 0 ? "-Infinity" : "Infinity").utf8) }
-            else if d == d.rounded(), abs(d) < 1e15 { out.append(contentsOf: String(Int64(d)).utf8) }
+            // Integral values that `int` reads back exactly (|d| <= 2^53) print as integers, as
+            // Python's json prints the ints a config holds (1e15 and above used to get ".0").
+            else if d == d.rounded(), abs(d) <= 9.007199254740992e15 { out.append(contentsOf: String(Int64(d)).utf8) }
             else { out.append(contentsOf: "\(d)".utf8) }
         case .string(let s): JSON.writeString(s, into: &out)
         case .array(let items):

@@ -29,6 +29,14 @@ final class JSONTests: XCTestCase {
         }
     }
 
+    func testLargeIntegersSerializeAsIntegers() throws {
+        // fuzz finding: max_length 2147483647483647 came back as "2147483647483647.0".
+        for n in ["2147483647483647", "9007199254740992", "-9007199254740992", "1000000000000000"] {
+            XCTAssertEqual(try JSON.parse(n).serialized(), n)
+        }
+        XCTAssertEqual(try JSON.parse("0.5").serialized(), "0.5")
+    }
+
     func testRepeatedKeysAsPython() throws {
         // Lookup: the last value (json.loads, serde maps). deduplicatingKeys: once, at the first
         // position, with the last value, at every level.
