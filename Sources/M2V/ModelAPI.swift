@@ -59,8 +59,6 @@ func encodeOptions(_ p: UnsafePointer<m2v_encode_params>?, model: StaticModel,
     o.normalize = try triState(v.normalize, "m2v_encode_params.normalize")
     guard v.n_threads >= 0 else { throw .invalidArgument("m2v_encode_params.n_threads must be >= 0") }
     o.threads = Int(v.n_threads)
-    // size_t above PTRDIFF_MAX arrives negative.
-    guard v.batch_size <= Int.max else { throw .invalidArgument("m2v_encode_params.batch_size is larger than PTRDIFF_MAX") }
     o.batchSize = v.batch_size == 0 ? ModelDefaults.batchSize : Int(v.batch_size)
     o.progress = progressCallback(v.progress, v.progress_user_data)
     o.characterCut = try flag(v.character_cut, "m2v_encode_params.character_cut")
