@@ -156,10 +156,18 @@ def test_tokenizer_encode_batch(name, path, texts):
 
     if not path.is_file():
         missing(str(path))
+    # As tokenizer.json says (its truncation and padding, e.g. max_length 512), on both sides.
     ref = HFTokenizer.from_file(str(path))
+    tok = m2v_native.Tokenizer.from_file(path)
+    assert tok.truncation == ref.truncation and tok.padding == ref.padding
+    for special in (False, True):
+        want = [e.ids for e in ref.encode_batch(texts, add_special_tokens=special)]
+        assert tok.encode_batch(texts, add_special_tokens=special) == want, f"{name} special={special}, file settings"
+    # And without them, on both sides.
     ref.no_truncation()
     ref.no_padding()
-    tok = m2v_native.Tokenizer.from_file(path)
+    tok.no_truncation()
+    tok.no_padding()
     assert tok.vocab_size == ref.get_vocab_size(with_added_tokens=True)
     for special in (False, True):
         want = [e.ids for e in ref.encode_batch(texts, add_special_tokens=special)]
