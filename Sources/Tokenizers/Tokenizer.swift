@@ -25,6 +25,8 @@ public final class Tokenizer: Sendable {
     /// tokenizer.json's "truncation" and "padding" (applied by `encodeBatch` only).
     public let truncation: Truncation?
     public let padding: Padding?
+    /// Special tokens the post-processor adds around one sequence (truncation subtracts them).
+    public let specialTokensAdded: Int
 
     let rawMatcher: AddedTokenMatcher          // added tokens with normalized == false
     let normalizedMatcher: AddedTokenMatcher   // added tokens with normalized == true
@@ -49,6 +51,7 @@ public final class Tokenizer: Sendable {
         preTokenizer = try makePreTokenizer(json["pre_tokenizer"] ?? .null)
         model = try makeModel(try json.require("model", in: "tokenizer.json"))
         postProcessor = try makePostProcessor(json["post_processor"] ?? .null)
+        specialTokensAdded = Tokenizer.specialTokensAdded(by: postProcessor)
         truncation = try Truncation.parse(json["truncation"])
         padding = try Padding.parse(json["padding"])
         unkId = model.unkId

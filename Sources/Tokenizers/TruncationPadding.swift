@@ -5,6 +5,7 @@
 // fixed length, rounded up to pad_to_multiple_of). Model encode (model2vec's rules) never uses
 // these; only the standalone tokenizer API does.
 import M2VSupport
+import TokenizerCore
 
 /// Which end of a sequence loses (truncation) or gains (padding) tokens.
 public enum SequenceSide: Sendable, Equatable {
@@ -111,10 +112,10 @@ public struct BatchSettings: Sendable, Equatable {
 }
 
 extension Tokenizer {
-    /// The number of special tokens the post-processor adds around one sequence (HF's
-    /// `get_n_added_tokens(false)`).
-    public var specialTokensAdded: Int {
-        guard let post = postProcessor else { return 0 }
+    /// The number of special tokens `post` adds around one sequence (HF's
+    /// `get_n_added_tokens(false)`); computed once, at load (`Tokenizer.specialTokensAdded`).
+    static func specialTokensAdded(by post: (any PostProcessor)?) -> Int {
+        guard let post else { return 0 }
         var ids: [Int32] = [], scratch: [Int32] = []
         post.process(&ids, scratch: &scratch)
         return ids.count

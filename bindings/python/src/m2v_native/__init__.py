@@ -188,6 +188,12 @@ class _Status:
     def __init__(self, wanted: bool, n: int) -> None:
         self.array = np.zeros(n, dtype=np.int32) if wanted else None
 
+    def attach(self, result: Any, single: bool) -> Any:
+        """`result`, or (result, status) when the caller asked for the status."""
+        if self.array is None:
+            return result
+        return result, (self.array[0] if single else self.array)
+
     def address(self, offset: int = 0) -> int | None:
         if self.array is None or self.array.size == 0:
             return None
@@ -604,10 +610,7 @@ class StaticModel:
             dt = self.embedding.dtype
             if dt.kind == "f" and dt != np.float32:
                 out = out.astype(dt)
-        result = out[0] if single else out
-        if return_status:
-            return result, (status.array[0] if single else status.array)
-        return result
+        return status.attach(out[0] if single else out, single)
 
     def encode_as_sequence(
         self,
@@ -651,10 +654,7 @@ class StaticModel:
             w = self.weights
             dt = self.embedding.dtype if w is None else np.result_type(self.embedding.dtype, w.dtype)
             out = [a.astype(dt) if len(a) else np.zeros((0, self.dim)) for a in out]
-        result = out[0] if single else out
-        if return_status:
-            return result, (status.array[0] if single else status.array)
-        return result
+        return status.attach(out[0] if single else out, single)
 
     def tokenize(
         self,
@@ -672,7 +672,7 @@ class StaticModel:
         status = _Status(return_status, len(texts))
         ids = self._core.tokenize(self._texts_for(texts, max_length), self._max_length_for(max_length), 0,
                                   _invalid_text_arg(invalid_text), status.address())
-        return (ids, status.array) if return_status else ids
+        return status.attach(ids, False)
 
     # ---- persistence ------------------------------------------------------------------------
 
