@@ -7,7 +7,8 @@
 //   M2VSupport           errors, JSON, file I/O (durable, atomic saves) shared by all modules
 //   UnicodeNormalization NFC/NFD/NFKC/NFKD from generated Unicode tables
 //   SafeTensors          mmap'd safetensors reading and writing
-//   TokenizerCore        the protocols and buffers shared by the tokenizer stages
+//   Oniguruma            the regex engine of HF tokenizers (libonig.so.5, bound at run time)
+//   TokenizerCore        the protocols, buffers and Split/Replace pattern shared by the stages
 //   TokenizerNormalizers BertNormalizer, NFKC, Precompiled, Replace, ... (tokenizer.json "normalizer")
 //   TokenizerPreTokenizers BertPreTokenizer, ByteLevel, Metaspace, Split, ... ("pre_tokenizer")
 //   TokenizerModels      WordPiece, BPE, Unigram, WordLevel ("model")
@@ -55,7 +56,8 @@ let package = Package(
         .target(name: "M2VSupport", dependencies: ["CLinuxFS"], swiftSettings: coreSwift),
         .target(name: "UnicodeNormalization", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
         .target(name: "SafeTensors", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
-        .target(name: "TokenizerCore", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
+        .target(name: "Oniguruma", dependencies: ["M2VSupport"], swiftSettings: coreSwift),
+        .target(name: "TokenizerCore", dependencies: ["M2VSupport", "Oniguruma"], swiftSettings: coreSwift),
         .target(name: "TokenizerNormalizers",
                 dependencies: ["M2VSupport", "TokenizerCore", "UnicodeNormalization"],
                 swiftSettings: coreSwift),
@@ -74,7 +76,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "Distill", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "StaticModel", "CBLAS"],
                 swiftSettings: coreSwift),
-        .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Tokenizers", "StaticModel", "Distill"],
+        .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Oniguruma", "Tokenizers", "StaticModel", "Distill"],
                 swiftSettings: coreSwift, linkerSettings: soLinker),
         .target(name: "TestSupport", dependencies: ["M2VSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "M2VSupportTests", dependencies: ["M2VSupport", "TestSupport"]),
@@ -82,7 +84,7 @@ let package = Package(
                     exclude: ["Data"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["TestSupport", "SafeTensors"]),
         .testTarget(name: "TokenizerNormalizersTests", dependencies: ["TestSupport", "TokenizerNormalizers"]),
-        .testTarget(name: "TokenizerPreTokenizersTests", dependencies: ["TestSupport", "TokenizerPreTokenizers"]),
+        .testTarget(name: "TokenizerPreTokenizersTests", dependencies: ["TestSupport", "TokenizerPreTokenizers", "TokenizerCore", "Oniguruma"]),
         .testTarget(name: "TokenizerModelsTests", dependencies: ["TestSupport", "TokenizerModels"]),
         .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "SafeTensors"]),
         .testTarget(name: "StaticModelTests", dependencies: ["TestSupport", "StaticModel", "SafeTensors"]),

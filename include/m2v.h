@@ -514,6 +514,17 @@ typedef struct m2v_tokenizer m2v_tokenizer;
  * `unsupported normalizer "X"`). Thread-safe. */
 M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_load(const char *path, m2v_tokenizer **out);
 
+/* since 0.3: regex patterns. `Split` and `Replace` patterns that m2v does not match by hand
+ * (it does GPT-2's, Llama-3's and Qwen2's) run on Oniguruma, the engine HF tokenizers uses,
+ * loaded at run time on first need: libonig.so.5 next to libm2v.so (the wheel and the C
+ * tarball ship one), else the system's (Debian/Ubuntu package libonig5). Without it such a
+ * tokenizer fails to load with M2V_ERR_UNSUPPORTED naming the package; others are unaffected.
+ * A search that exceeds Oniguruma's retry limit (runaway backtracking, where HF panics) makes
+ * that text's encode fail with M2V_ERR_INVALID_ARGUMENT.
+ * Returns Oniguruma's version ("6.9.8"), loading it if needed, or NULL when it cannot be
+ * loaded. A static string; thread-safe. */
+M2V_API const char *m2v_regex_engine_version(void);
+
 /* Same as m2v_tokenizer_load() from JSON bytes in memory (`json`, `json_len_bytes`). */
 M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_load_from_memory(const char *json,
                                                                 size_t json_len_bytes,

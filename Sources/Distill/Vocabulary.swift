@@ -118,11 +118,11 @@ extension DistillVocabulary {
             var seenAdded = Set<[UInt8]>()
             var singles: [String] = []
             for w in words {
-                let pieces = Self.preprocess(w, tok)
+                let pieces = try Self.preprocess(w, tok)
                 if pieces.isEmpty { continue }
                 if pieces.count > 1 {
                     var sc = w.unicodeScalars.map { $0.value }, scratch: [UInt32] = []
-                    tok.normalizer?.normalize(&sc, scratch: &scratch)
+                    try tok.normalizer?.normalize(&sc, scratch: &scratch)
                     let norm = Self.strip(sc)
                     var u: [UInt8] = []
                     for c in norm { appendUTF8(&u, c) }
@@ -206,12 +206,12 @@ extension DistillVocabulary {
     }
 
     /// Normalizer + pre-tokenizer of `tok` on `word`: the pieces (as scalars).
-    static func preprocess(_ word: String, _ tok: Tokenizer) -> [[UInt32]] {
+    static func preprocess(_ word: String, _ tok: Tokenizer) throws(M2VError) -> [[UInt32]] {
         var sc = word.unicodeScalars.map { $0.value }, scratch: [UInt32] = []
-        tok.normalizer?.normalize(&sc, scratch: &scratch)
+        try tok.normalizer?.normalize(&sc, scratch: &scratch)
         var pts = PreTokenizedString()
         sc.withUnsafeBufferPointer { pts.reset($0, atTextStart: true) }
-        tok.preTokenizer?.preTokenize(&pts)
+        try tok.preTokenizer?.preTokenize(&pts)
         var out: [[UInt32]] = []
         for p in pts.pieces where p.end > p.start && p.start >= 0 && p.end <= pts.scalars.count {
             out.append(Array(pts.scalars[p.start..<p.end]))

@@ -3,6 +3,7 @@
 // the thread-local last-error message, and owns nothing else. No logic lives here.
 import CM2V
 import M2VSupport
+import Oniguruma
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -99,6 +100,18 @@ public func m2v_version_number() -> UInt32 {
 public func m2v_version_string() -> UnsafePointer<CChar> {
     versionCString
 }
+
+/// Oniguruma's version as a process-lifetime C string, nil when it cannot be loaded.
+nonisolated(unsafe) private let onigVersionCString: UnsafePointer<CChar>? = {
+    guard let v = Oniguruma.version else { return nil }
+    let bytes = Array(v.utf8CString)
+    let p = UnsafeMutablePointer<CChar>.allocate(capacity: bytes.count)
+    p.initialize(from: bytes, count: bytes.count)
+    return UnsafePointer(p)
+}()
+
+@_cdecl("m2v_regex_engine_version")
+public func m2v_regex_engine_version() -> UnsafePointer<CChar>? { onigVersionCString }
 
 @_cdecl("m2v_version")
 public func m2v_version() -> UnsafePointer<CChar> { m2v_version_string() }

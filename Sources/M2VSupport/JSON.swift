@@ -353,9 +353,12 @@ struct JSONParser {
     }
 }
 
-/// Appends the UTF-8 encoding of scalar value `cp` (assumed valid) to `out`.
+/// Appends the UTF-8 encoding of `cp` to `out`; a value that is not a Unicode scalar
+/// (a surrogate, or above U+10FFFF) is written as U+FFFD. The one UTF-8 encoder of m2v.
 @inline(__always)
 public func appendUTF8(_ out: inout [UInt8], _ cp: UInt32) {
+    var cp = cp
+    if cp >= 0x80 && (cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) { cp = 0xFFFD }
     if cp < 0x80 {
         out.append(UInt8(cp))
     } else if cp < 0x800 {
@@ -371,6 +374,12 @@ public func appendUTF8(_ out: inout [UInt8], _ cp: UInt32) {
         out.append(UInt8(0x80 | ((cp >> 6) & 0x3F)))
         out.append(UInt8(0x80 | (cp & 0x3F)))
     }
+}
+
+/// The number of bytes `appendUTF8` writes for `cp`.
+@inline(__always)
+public func utf8Width(_ cp: UInt32) -> Int {
+    cp < 0x80 ? 1 : cp < 0x800 ? 2 : (cp < 0x10000 || cp > 0x10FFFF) ? 3 : 4
 }
 
 // MARK: - Writing

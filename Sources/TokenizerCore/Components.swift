@@ -16,32 +16,33 @@ public protocol Normalizer: Sendable {
     /// Rewrites `text` (Unicode scalar values) in place. `scratch` is a reusable buffer the
     /// implementation may use freely (its contents are undefined on return); a typical
     /// implementation writes into `scratch` and then `swap(&text, &scratch)`.
-    func normalize(_ text: inout [UInt32], scratch: inout [UInt32])
+    /// Throws only for a regex search error (`Replace`: Oniguruma's retry limit).
+    func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) throws(M2VError)
 
     /// Whether normalizing `text` removes its first scalar with nothing left in its place, so
     /// that (in HF's alignments) the normalized text no longer starts at original offset 0.
     /// Metaspace's "first" prepend scheme depends on it. Default: false.
-    func dropsFirst(_ text: [UInt32]) -> Bool
+    func dropsFirst(_ text: [UInt32]) throws(M2VError) -> Bool
 
     /// `normalize`, also clearing `startsAtOrigin` when the first scalar is dropped (a
     /// Sequence checks each step on its own input). Default: `dropsFirst` then `normalize`.
-    func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool)
+    func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) throws(M2VError)
 }
 
 extension Normalizer {
-    public func dropsFirst(_ text: [UInt32]) -> Bool { false }
+    public func dropsFirst(_ text: [UInt32]) throws(M2VError) -> Bool { false }
 
-    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) {
-        if startsAtOrigin && !text.isEmpty && dropsFirst(text) { startsAtOrigin = false }
-        normalize(&text, scratch: &scratch)
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) throws(M2VError) {
+        if startsAtOrigin && !text.isEmpty, try dropsFirst(text) { startsAtOrigin = false }
+        try normalize(&text, scratch: &scratch)
     }
 
-    /// For normalizers that treat each scalar on its own: the first is dropped when it
-    /// normalizes to nothing.
+    /// For normalizers that treat each scalar on its own (and never throw): the first is
+    /// dropped when it normalizes to nothing.
     public func dropsFirstAlone(_ text: [UInt32]) -> Bool {
         guard let first = text.first else { return false }
         var one: [UInt32] = [first], scratch: [UInt32] = []
-        normalize(&one, scratch: &scratch)
+        do { try normalize(&one, scratch: &scratch) } catch { return false }
         return one.isEmpty
     }
 }
@@ -50,7 +51,8 @@ extension Normalizer {
 /// Immutable after loading; thread-safe.
 public protocol PreTokenizer: Sendable {
     /// Splits (and possibly rewrites) every current piece of `s` into sub-pieces, in order.
-    func preTokenize(_ s: inout PreTokenizedString)
+    /// Throws only for a regex search error (`Split`: Oniguruma's retry limit).
+    func preTokenize(_ s: inout PreTokenizedString) throws(M2VError)
     /// Whether the result depends on a piece starting at original offset 0 (Metaspace's
     /// "first" scheme); only then does the tokenizer track it through the normalizer.
     var consultsTextStart: Bool { get }

@@ -22,6 +22,8 @@ public struct PreTokenizedString: Sendable {
     public var scalars: [UInt32] = []
     public var pieces: [Piece] = []
     var spare: [Piece] = []
+    /// The buffers of `Split`'s regex matching, reused across texts.
+    public let patternScratch = PatternScratch()
 
     public init() {}
 

@@ -429,7 +429,7 @@ func encodePiece(_ piece: UnsafeBufferPointer<UInt32>, _ bytes: inout [UInt8], _
         if s < 0x80 { bytes.append(UInt8(s)); continue }
         ascii = false
         // Not a scalar value (surrogate or > U+10FFFF): never trap, encode U+FFFD instead.
-        appendUTF8(&bytes, (s >= 0xD800 && s < 0xE000) || s > 0x10FFFF ? 0xFFFD : s)
+        appendUTF8(&bytes, s)
     }
     offsets.append(Int32(bytes.count))
     return ascii

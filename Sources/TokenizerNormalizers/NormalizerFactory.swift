@@ -117,23 +117,3 @@ func isRustWhitespace(_ c: UInt32) -> Bool {
     }
 }
 
-/// Appends the UTF-8 encoding of `c` (U+FFFD for a value that is not a Unicode scalar).
-@inline(__always)
-func appendUTF8(_ c: UInt32, to out: inout [UInt8]) {
-    var c = c
-    if c > 0x10FFFF || (0xD800...0xDFFF).contains(c) { c = 0xFFFD }
-    if c < 0x80 { out.append(UInt8(c)) }
-    else if c < 0x800 { out.append(UInt8(0xC0 | (c >> 6))); out.append(UInt8(0x80 | (c & 0x3F))) }
-    else if c < 0x10000 {
-        out.append(UInt8(0xE0 | (c >> 12))); out.append(UInt8(0x80 | ((c >> 6) & 0x3F)))
-        out.append(UInt8(0x80 | (c & 0x3F)))
-    } else {
-        out.append(UInt8(0xF0 | (c >> 18))); out.append(UInt8(0x80 | ((c >> 12) & 0x3F)))
-        out.append(UInt8(0x80 | ((c >> 6) & 0x3F))); out.append(UInt8(0x80 | (c & 0x3F)))
-    }
-}
-
-@inline(__always)
-func utf8Length(_ c: UInt32) -> Int {
-    c < 0x80 ? 1 : c < 0x800 ? 2 : (c < 0x10000 || c > 0x10FFFF) ? 3 : 4
-}

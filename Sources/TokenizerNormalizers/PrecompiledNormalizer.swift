@@ -153,11 +153,11 @@ public struct PrecompiledNormalizer: Normalizer {
     /// Normalizes the grapheme cluster `text[start..<end]`, appending to `out`.
     private func appendCluster(_ text: [UInt32], _ start: Int, _ end: Int, into out: inout [UInt32]) {
         var bytes = 0
-        for j in start..<end { bytes += utf8Length(text[j]) }
+        for j in start..<end { bytes += utf8Width(text[j]) }
         var key: [UInt8] = []
         if bytes < 6 {
             key.reserveCapacity(bytes)
-            for j in start..<end { appendUTF8(text[j], to: &key) }
+            for j in start..<end { appendUTF8(&key, text[j]) }
             if let r = key.withUnsafeBufferPointer({ Self.lookup(trie: trie, blob: blob, key: $0) }) {
                 out.append(contentsOf: r)
                 return
@@ -170,7 +170,7 @@ public struct PrecompiledNormalizer: Normalizer {
                 continue
             }
             key.removeAll(keepingCapacity: true)
-            appendUTF8(c, to: &key)
+            appendUTF8(&key, c)
             if let r = key.withUnsafeBufferPointer({ Self.lookup(trie: trie, blob: blob, key: $0) }) {
                 out.append(contentsOf: r)
             } else {

@@ -51,7 +51,7 @@ public struct ByteLevelNormalizer: Normalizer {
         for c in text {
             if c < 0x80 { scratch.append(table[Int(c)]); continue }
             bytes.removeAll(keepingCapacity: true)
-            appendUTF8(c, to: &bytes)
+            appendUTF8(&bytes, c)
             for b in bytes { scratch.append(table[Int(b)]) }
         }
         swap(&text, &scratch)
@@ -63,16 +63,16 @@ public struct SequenceNormalizer: Normalizer {
     public let normalizers: [any Normalizer]
     public init(_ normalizers: [any Normalizer]) { self.normalizers = normalizers }
 
-    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) {
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) throws(M2VError) {
         for n in normalizers {
-            n.normalize(&text, scratch: &scratch, startsAtOrigin: &startsAtOrigin)
+            try n.normalize(&text, scratch: &scratch, startsAtOrigin: &startsAtOrigin)
             if text.count > Limits.textCodePoints { return }  // as in normalize(_:scratch:)
         }
     }
 
-    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) throws(M2VError) {
         for n in normalizers {
-            n.normalize(&text, scratch: &scratch)
+            try n.normalize(&text, scratch: &scratch)
             // Too long already (the tokenizer rejects it): a later step must not shrink a text
             // that a Replace stopped expanding (ReplaceNormalizer.outputCap) into a wrong result.
             if text.count > Limits.textCodePoints { return }

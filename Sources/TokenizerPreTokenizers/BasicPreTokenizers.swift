@@ -1,5 +1,6 @@
 // The pre-tokenizers that only split on character classes: BertPreTokenizer, Whitespace,
 // WhitespaceSplit, Punctuation, Digits, CharDelimiterSplit, FixedLength, and Sequence.
+import M2VSupport
 import TokenizerCore
 
 /// `BertPreTokenizer`: splits on whitespace (removed) and on punctuation (each punctuation
@@ -125,8 +126,8 @@ public struct FixedLength: PreTokenizer {
 public struct SequencePreTokenizer: PreTokenizer {
     public let preTokenizers: [any PreTokenizer]
     public init(_ preTokenizers: [any PreTokenizer]) { self.preTokenizers = preTokenizers }
-    public func preTokenize(_ s: inout PreTokenizedString) {
-        for p in preTokenizers { p.preTokenize(&s) }
+    public func preTokenize(_ s: inout PreTokenizedString) throws(M2VError) {
+        for p in preTokenizers { try p.preTokenize(&s) }
     }
     public var consultsTextStart: Bool { preTokenizers.contains { $0.consultsTextStart } }
 }

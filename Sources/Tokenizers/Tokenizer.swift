@@ -115,7 +115,7 @@ public final class Tokenizer: Sendable {
         var scratch: [UInt32] = []
         for t in norm {
             var s = t.content.unicodeScalars.map { $0.value }
-            normalizer?.normalize(&s, scratch: &scratch)
+            try normalizer?.normalize(&s, scratch: &scratch)
             patterns.append(s)
         }
         normalizedMatcher = AddedTokenMatcher(tokens: norm, patterns: patterns)
@@ -166,7 +166,7 @@ public final class Tokenizer: Sendable {
         let ws = TokenizerWorkspace()
         var ids: [Int32] = []
         let scalars = text.unicodeScalars.map { $0.value }
-        // Only a text beyond Limits.textCodePoints can fail; this convenience then returns [].
+        // Only a text beyond Limits.textCodePoints (or a runaway regex) fails; this then returns [].
         _ = try? typed {
             try scalars.withUnsafeBufferPointer { (s: UnsafeBufferPointer<UInt32>) throws(M2VError) in
                 try encode(scalars: s, addSpecialTokens: addSpecialTokens, into: &ids, workspace: ws)
@@ -176,7 +176,8 @@ public final class Tokenizer: Sendable {
     }
 
     /// Tokenizes text given as Unicode scalar values (already validated). Throws only
-    /// `.invalidArgument` for a text that normalizes to more than `Limits.textCodePoints`.
+    /// `.invalidArgument`: a text that normalizes to more than `Limits.textCodePoints`, or a
+    /// `Split` / `Replace` regex whose search exceeds Oniguruma's retry limit.
     public func encode(scalars text: UnsafeBufferPointer<UInt32>, addSpecialTokens: Bool = false,
                        maxTokens: Int = .max, into ids: inout [Int32], workspace ws: TokenizerWorkspace) throws(M2VError) {
         ids.removeAll(keepingCapacity: true)
@@ -198,9 +199,9 @@ public final class Tokenizer: Sendable {
                 var startsAtOrigin = seg.start == 0
                 if let n = normalizer {
                     if consultsTextStart {
-                        n.normalize(&ws.segment, scratch: &ws.normScratch, startsAtOrigin: &startsAtOrigin)
+                        try n.normalize(&ws.segment, scratch: &ws.normScratch, startsAtOrigin: &startsAtOrigin)
                     } else {
-                        n.normalize(&ws.segment, scratch: &ws.normScratch)
+                        try n.normalize(&ws.segment, scratch: &ws.normScratch)
                     }
                 }
                 try Tokenizer.checkLength(ws.segment.count, "normalized")
@@ -212,7 +213,7 @@ public final class Tokenizer: Sendable {
                         if ids.count >= limit { break outer }
                         continue
                     }
-                    tokenizePlain(ws: ws, range: sub.start..<sub.end,
+                    try tokenizePlain(ws: ws, range: sub.start..<sub.end,
                                   atTextStart: startsAtOrigin && sub.start == 0, ids: &ids)
                     if ids.count >= limit { break outer }
                 }
@@ -223,11 +224,11 @@ public final class Tokenizer: Sendable {
     }
 
     /// Pre-tokenizes `ws.segment[range]` and runs the model on each piece.
-    private func tokenizePlain(ws: TokenizerWorkspace, range: Range<Int>, atTextStart: Bool, ids: inout [Int32]) {
+    private func tokenizePlain(ws: TokenizerWorkspace, range: Range<Int>, atTextStart: Bool, ids: inout [Int32]) throws(M2VError) {
         ws.segment.withUnsafeBufferPointer { seg in
             ws.pretok.reset(UnsafeBufferPointer(rebasing: seg[range]), atTextStart: atTextStart)
         }
-        preTokenizer?.preTokenize(&ws.pretok)
+        try preTokenizer?.preTokenize(&ws.pretok)
         if let wp = wordPiece {
             ws.pretok.scalars.withUnsafeBufferPointer { arena in
                 ws.pretok.pieces.withUnsafeBufferPointer { pieces in

@@ -20,7 +20,7 @@ func pieces(_ p: any PreTokenizer, _ text: String, atTextStart: Bool = true,
             reusing s: inout PreTokenizedString) -> [[UInt32]] {
     let t = scalars(text)
     t.withUnsafeBufferPointer { s.reset($0, atTextStart: atTextStart) }
-    p.preTokenize(&s)
+    do { try p.preTokenize(&s) } catch { XCTFail("pre-tokenizer threw: \(error)") }
     return s.pieces.map { Array(s.scalars[$0.start..<$0.end]) }
 }
 

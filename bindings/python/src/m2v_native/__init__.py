@@ -40,6 +40,7 @@ __all__ = [
     "StaticModel",
     "quantize_model",
     "Tokenizer",
+    "regex_engine_version",
     "distill",
     "M2VError",
     "InvalidArgumentError",
@@ -172,6 +173,13 @@ DEFAULT_INVALID_TEXT: str = next(k for k, v in _INVALID_TEXT.items() if v == _co
 """encode's default `invalid_text`, read from libm2v ("error")."""
 MAX_TEXT_CODE_POINTS: int = _core.MAX_TEXT_CODE_POINTS
 """The most code points of one sentence tokenized as a whole (m2v_max_text_code_points())."""
+
+
+def regex_engine_version() -> str | None:
+    """The version of Oniguruma, the regex engine of tokenizer.json `Split` / `Replace`
+    patterns that libm2v does not match by hand (as HF tokenizers), or None when libonig.so.5
+    cannot be loaded (then such tokenizers raise UnsupportedError naming the package)."""
+    return _core.regex_engine_version()
 
 
 def _invalid_text_arg(value: Any) -> int:

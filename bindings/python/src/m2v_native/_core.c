@@ -1022,6 +1022,14 @@ static PyObject *mod_version(PyObject *m, PyObject *noargs) {
     return PyUnicode_FromString(m2v_version_string());
 }
 
+static PyObject *mod_regex_engine_version(PyObject *m, PyObject *noargs) {
+    (void)m;
+    (void)noargs;
+    const char *v = m2v_regex_engine_version();
+    if (!v) Py_RETURN_NONE;
+    return PyUnicode_FromString(v);
+}
+
 static PyObject *mod_version_number(PyObject *m, PyObject *noargs) {
     (void)m;
     (void)noargs;
@@ -1212,6 +1220,8 @@ done:
 static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "m2v_version_string()"},
     {"version_number", mod_version_number, METH_NOARGS, "m2v_version_number()"},
+    {"regex_engine_version", mod_regex_engine_version, METH_NOARGS,
+     "m2v_regex_engine_version(): Oniguruma's version, None when it cannot be loaded"},
     {"status_name", mod_status_name, METH_O, "m2v_status_name(code)"},
     {"model_create", mod_model_create, METH_VARARGS, "model_create(...) -> Model: m2v_model_create"},
     {"tokenizer_from_json", mod_tokenizer_from_json, METH_O, "tokenizer_from_json(bytes) -> Tokenizer"},
@@ -1274,7 +1284,8 @@ PyMODINIT_FUNC PyInit__core(void) {
         PyModule_AddIntConstant(m, "INVALID_TEXT_ERROR", M2V_INVALID_TEXT_ERROR) < 0 ||
         PyModule_AddIntConstant(m, "INVALID_TEXT_REPLACE", M2V_INVALID_TEXT_REPLACE) < 0 ||
         PyModule_AddIntConstant(m, "INVALID_TEXT_SKIP", M2V_INVALID_TEXT_SKIP) < 0 ||
-        PyModule_AddIntConstant(m, "MAX_TEXT_CODE_POINTS", (long)m2v_max_text_code_points()) < 0)
+        PyModule_AddIntConstant(m, "MAX_TEXT_CODE_POINTS", (long)m2v_max_text_code_points()) < 0 ||
+        PyModule_AddStringConstant(m, "REGEX_ENGINE", "oniguruma") < 0)
         goto fail;
     if (!(M2VError = add_exception(m, "M2VError", Py_NewRef(PyExc_Exception),
                                    "Base class of the errors libm2v reports (attributes: status, code).")))
