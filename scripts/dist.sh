@@ -5,6 +5,7 @@
 #   m2v-<version>-linux-<arch>/
 #     lib/libm2v.so.<version>        the library (debug sections stripped)
 #     lib/libm2v.so.0 -> ...         the soname, lib/libm2v.so -> libm2v.so.0 for -lm2v
+#     lib/libonig.so.5(.LICENSE)     Oniguruma (BSD-2), loaded by libm2v for tokenizer regexes
 #     lib/pkgconfig/m2v.pc           prefix=${pcfiledir}/../..: valid wherever the tree is
 #     include/m2v.h                  the API and its documentation
 #     examples/example.c, distill.c  bindings/c
@@ -31,6 +32,8 @@ install -m 755 "$lib" "$top/lib/libm2v.so.$version"
 strip --strip-debug "$top/lib/libm2v.so.$version"
 ln -s "libm2v.so.$version" "$top/lib/libm2v.so.0"
 ln -s libm2v.so.0 "$top/lib/libm2v.so"
+# Oniguruma for tokenizer.json regexes (libm2v loads it from its own folder first).
+scripts/libonig.sh "$top/lib" >/dev/null
 install -m 644 include/m2v.h "$top/include/"
 # pkg-config expands ${pcfiledir} to the folder it read the .pc file from.
 sed -e 's|@PREFIX@|${pcfiledir}/../..|' -e "s|@VERSION@|$version|" pkgconfig/m2v.pc.in > "$top/lib/pkgconfig/m2v.pc"
@@ -40,7 +43,9 @@ m2v $version — Model2Vec static embeddings as a C library (libm2v.so), linux-$
 
 Needs glibc >= 2.35 (Debian 12, Ubuntu 22.04 and newer) and libstdc++/libgcc_s; no Swift
 toolchain. The distiller (m2v_distill) also needs OpenBLAS and LAPACKE at run time (Debian:
-libopenblas0 liblapacke), loaded on first use; encoding does not.
+libopenblas0 liblapacke), loaded on first use; encoding does not. lib/libonig.so.5 is
+Oniguruma (BSD-2-Clause, license in lib/libonig.so.5.LICENSE), which libm2v loads from its own
+folder for tokenizer.json Split/Replace regexes it does not match by hand.
 
 Build a program against this folder, wherever it was unpacked (use an absolute path: pkg-config
 derives the prefix from it, and the .pc file records lib/ as the program's rpath):
@@ -58,7 +63,8 @@ tar -C "$stage" --owner=0 --group=0 --numeric-owner -czf "$out" "$name"
 # Check: the .pc file is relocatable and the archive has what the layout above lists.
 grep -q '^prefix=${pcfiledir}/../..$' "$top/lib/pkgconfig/m2v.pc"
 listing=$(tar -tzf "$out")
-for f in lib/libm2v.so lib/libm2v.so.0 "lib/libm2v.so.$version" lib/pkgconfig/m2v.pc include/m2v.h examples/example.c; do
+for f in lib/libm2v.so lib/libm2v.so.0 "lib/libm2v.so.$version" lib/libonig.so.5 lib/libonig.so.5.LICENSE \
+         lib/pkgconfig/m2v.pc include/m2v.h examples/example.c; do
   grep -qxF "$name/$f" <<<"$listing" || { echo "dist.sh: $out lacks $f" >&2; exit 1; }
 done
 echo "dist.sh: $out ($(du -h "$out" | cut -f1))"

@@ -4,12 +4,14 @@
 #   pkg-config   - `pkg-config --cflags --libs m2v` for C users and the examples
 #   gcc, make    - the C example, the C test suite and the Python extension's C glue
 #   libopenblas-dev, liblapacke-dev - BLAS/LAPACK for the distiller (teacher forward pass, PCA)
+#   libonig5     - Oniguruma, the regex engine of tokenizer.json Split/Replace patterns (as HF
+#                  tokenizers); loaded at run time, bundled into the wheel and the C tarball
 #   python3-venv - the virtualenv with the reference (model2vec) for differential tests
 #   openjdk-17-jre-headless - Spark local[2] in the scaling tests (only if java is missing)
 #   valgrind     - memcheck and the leak cycles of `make test-asan` (only if missing)
 # The Swift toolchain itself is expected on PATH (swift.org toolchain, 6.x).
 set -euo pipefail
-pkgs=(pkg-config gcc make libopenblas-dev liblapacke-dev)
+pkgs=(pkg-config gcc make libopenblas-dev liblapacke-dev libonig5)
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then pkgs+=(python3-venv); fi
 # valgrind for the sanitizer/leak run of make test (test-asan).
 if ! command -v valgrind >/dev/null; then pkgs+=(valgrind); fi

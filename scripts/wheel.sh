@@ -71,6 +71,8 @@ pkgdir=$stage/pkg/src/m2v_native
 install -m 755 "$lib" "$pkgdir/libm2v.so.$version"
 strip --strip-debug "$pkgdir/libm2v.so.$version"
 cp "$pkgdir/libm2v.so.$version" "$pkgdir/libm2v.so.0"
+# Oniguruma for tokenizer.json regexes (libm2v loads it from its own folder first).
+scripts/libonig.sh "$pkgdir" >/dev/null
 
 # Build (in the staged tree; no build isolation: the venv's setuptools, offline). LDSHARED and
 # LDFLAGS replace the interpreter's own link flags, which may carry an rpath of its build
@@ -84,7 +86,8 @@ raw=$(ls "$stage"/out/m2v_native-"$version"-cp310-abi3-*.whl)
 import sys, zipfile
 whl, version = sys.argv[1], sys.argv[2]
 names = set(zipfile.ZipFile(whl).namelist())
-need = {"m2v_native/_core.abi3.so", "m2v_native/libm2v.so.0", f"m2v_native/libm2v.so.{version}"}
+need = {"m2v_native/_core.abi3.so", "m2v_native/libm2v.so.0", f"m2v_native/libm2v.so.{version}",
+        "m2v_native/libonig.so.5", "m2v_native/libonig.so.5.LICENSE"}
 missing = need - names
 if missing:
     sys.exit(f"wheel.sh: {whl} lacks {sorted(missing)}")

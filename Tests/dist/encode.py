@@ -8,6 +8,7 @@ from the repository or build/prefix) and that the extension is the stable-ABI on
 """
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -27,6 +28,15 @@ TEXTS = [
 ]
 
 
+# Split on "b" only after "a" (Oniguruma lookbehind), then WordLevel.
+LOOKBEHIND_TOKENIZER = json.dumps({
+    "version": "1.0", "truncation": None, "padding": None, "added_tokens": [], "normalizer": None,
+    "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(?<=a)b"}, "behavior": "Isolated", "invert": False},
+    "post_processor": None, "decoder": None,
+    "model": {"type": "WordLevel", "vocab": {"[UNK]": 0, "a": 1, "b": 2, " b c": 3}, "unk_token": "[UNK]"},
+})
+
+
 def main(mode: str, model_dir: str, ref: str) -> int:
     model = m2v_native.StaticModel.from_pretrained(model_dir)
     vecs = model.encode(TEXTS)
@@ -40,6 +50,11 @@ def main(mode: str, model_dir: str, ref: str) -> int:
     maps = Path("/proc/self/maps").read_text().splitlines()
     libs = {line.split()[-1] for line in maps if "libm2v.so" in line}
     assert libs and all(Path(p).resolve().parent == pkg for p in libs), (libs, pkg)
+    # A tokenizer whose Split regex needs Oniguruma (a lookbehind): the wheel's bundled copy.
+    tok = m2v_native.Tokenizer.from_str(LOOKBEHIND_TOKENIZER)
+    assert tok.encode("ab b cab") == [1, 2, 0, 2], tok.encode("ab b cab")
+    onig = {line.split()[-1] for line in Path("/proc/self/maps").read_text().splitlines() if "libonig" in line}
+    assert onig and all(Path(p).resolve().parent == pkg for p in onig), (onig, pkg)
     want = np.load(ref)
     assert vecs.shape == (len(TEXTS), model.dim) and vecs.dtype == np.float32
     assert np.array_equal(flat, want), f"max abs diff {np.max(np.abs(flat - want))}"
