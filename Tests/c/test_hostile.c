@@ -1463,6 +1463,57 @@ static void g_distill_params(void) {
     EXPECT(m2v_distill("/nonexistent-teacher", &p, out), M2V_ERR_INVALID_ARGUMENT, "struct_size", "struct_size 3");
 }
 
+/* Split/Replace regexes on Oniguruma (issue 15): syntax Swift's Regex lacked loads, a pattern
+ * Oniguruma rejects is M2V_ERR_FORMAT with its message, runaway backtracking (HF panics) is
+ * M2V_ERR_INVALID_ARGUMENT from the encode call, not a hang or a crash. */
+static void g_regex(void) {
+    const char *v = m2v_regex_engine_version();
+    CHECK(v && v[0] == '6', "Oniguruma 6.x loaded (got %s)", v ? v : "NULL");
+    if (!v) return;
+    char json[1024];
+    const char *fmt = "{\"version\":\"1.0\",\"added_tokens\":[],\"normalizer\":%s,\"pre_tokenizer\":%s,"
+                      "\"post_processor\":null,\"model\":" WLM "}";
+    m2v_tokenizer *t = NULL;
+    snprintf(json, sizeof json, fmt, "null",
+             "{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(?<=a)b\"},\"behavior\":\"Isolated\",\"invert\":false}");
+    EXPECT(m2v_tokenizer_load_from_memory(json, strlen(json), &t), M2V_OK, NULL, "lookbehind Split");
+    if (t) {
+        const char *texts[] = {"abab"};
+        size_t lens[] = {4};
+        m2v_ids *ids = NULL;
+        EXPECT(m2v_tokenizer_encode(t, texts, lens, 1, 0, &ids), M2V_OK, NULL, "encode lookbehind");
+        CHECK(ids && ids->offsets[1] == 4 && ids->ids[0] == 1 && ids->ids[1] == 2 && ids->ids[3] == 2, "a b a b");
+        m2v_ids_free(ids);
+        m2v_tokenizer_free(t);
+        t = NULL;
+    }
+    snprintf(json, sizeof json, fmt, "null",
+             "{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(a\"},\"behavior\":\"Isolated\",\"invert\":false}");
+    EXPECT(m2v_tokenizer_load_from_memory(json, strlen(json), &t), M2V_ERR_FORMAT, "unmatched parenthesis", "bad Split regex");
+    snprintf(json, sizeof json, fmt, "{\"type\":\"Replace\",\"pattern\":{\"Regex\":\"[z-a]\"},\"content\":\"\"}", "null");
+    EXPECT(m2v_tokenizer_load_from_memory(json, strlen(json), &t), M2V_ERR_FORMAT, "Replace", "bad Replace regex");
+    /* (\w|\w)*\d on 60 letters: 2^60 paths, stopped by Oniguruma's retry limit. */
+    const char *runaway[] = {
+        "{\"type\":\"Split\",\"pattern\":{\"Regex\":\"(\\\\w|\\\\w)*\\\\d\"},\"behavior\":\"Isolated\",\"invert\":false}",
+        "{\"type\":\"Replace\",\"pattern\":{\"Regex\":\"(\\\\w|\\\\w)*\\\\d\"},\"content\":\"x\"}",
+    };
+    for (int k = 0; k < 2; k++) {
+        snprintf(json, sizeof json, fmt, k ? runaway[1] : "null", k ? "null" : runaway[0]);
+        t = NULL;
+        EXPECT(m2v_tokenizer_load_from_memory(json, strlen(json), &t), M2V_OK, NULL, "runaway regex loads (%d)", k);
+        if (!t) continue;
+        char text[61];
+        memset(text, 'a', 60);
+        text[60] = 0;
+        const char *texts[] = {text};
+        size_t lens[] = {60};
+        m2v_ids *ids = (m2v_ids *)1;
+        EXPECT(m2v_tokenizer_encode(t, texts, lens, 1, 0, &ids), M2V_ERR_INVALID_ARGUMENT, "retry", "runaway search (%d)", k);
+        CHECK(ids == NULL, "no ids on error");
+        m2v_tokenizer_free(t);
+    }
+}
+
 /* tokenizer.json truncation/padding and m2v_tokenizer_encode_v2's overrides (issue 15). */
 static void g_tokenizer_settings(void) {
     const char *json = "{\"version\":\"1.0\",\"truncation\":{\"max_length\":3,\"stride\":0,\"strategy\":\"LongestFirst\",\"direction\":\"Right\"},"
@@ -1592,6 +1643,7 @@ int main(int argc, char **argv) {
         {"invalid-text", g_invalid_text},
         {"distill-params", g_distill_params},
         {"tokenizer-settings", g_tokenizer_settings},
+        {"regex", g_regex},
     };
     const char *only = argc > 1 ? argv[1] : NULL;
     for (size_t i = 0; i < sizeof groups / sizeof *groups; i++)
