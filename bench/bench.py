@@ -633,7 +633,7 @@ def render(rows: list[dict], facts: dict, inputs: dict, repeats: int) -> str:
             L.append(f"| ↳ same, tokens/s ({r['tokens']:,} effective tokens) | {impl} | {r['threads']} | | "
                      f"{m_cell} | {fmt_stat(r['ref_tok'], ' tok/s')} | {sp} | |")
     L.append("")
-    L.append("Rows: tokenize = `m2v_tokenizer_encode` vs HF `Tokenizer.encode_batch(add_special_tokens=False)` "
+    L.append("Rows: tokenize = `m2v_tokenizer_encode_v2` (file truncation/padding off) vs HF `Tokenizer.encode_batch(add_special_tokens=False)` "
              "(single = process pinned to one CPU, plus RAYON_NUM_THREADS=1 for the reference); "
              "encode/long = `m2v_encode` (n_threads 1 / 0) vs `StaticModel.encode` (single: "
              "use_multiprocessing=False and 1-thread env; all-cores: its defaults); latency = one short "

@@ -5,7 +5,7 @@
  *
  * Modes (TEXTS is a file written by bench.py: u64 n, n x u64 byte lengths, then the bytes):
  *   tokenize TOKENIZER_JSON TEXTS PIN [DUMP]
- *       m2v_tokenizer_encode(add_special_tokens=0) over all texts, timed (mean of the passes
+ *       m2v_tokenizer_encode_v2(add_special_tokens 0, truncation 0, padding 0) over all texts, timed (mean of the passes
  *       made in M2V_BENCH_MIN_SECONDS, default 0.3 s, at least one; same for encode). PIN=1 pins the process
  *       to one CPU first (m2v_tokenizer_encode has no thread-count parameter). DUMP: write the
  *       ids (u64 n, (n+1) x u64 offsets, int32 ids) for the correctness check.
@@ -137,7 +137,12 @@ static int mode_tokenize(int argc, char **argv) {
     /* warm-up: the first 200 texts (page in the tokenizer, start threads once) */
     m2v_ids *ids = NULL;
     size_t warm = t.n < 200 ? t.n : 200;
-    if (m2v_tokenizer_encode(tok, t.ptrs, t.lens, warm, 0, &ids) != M2V_OK) return die("warm-up");
+    /* As the reference side (no_truncation(), no_padding()): the file's settings off. */
+    m2v_tokenizer_encode_params ep = m2v_tokenizer_encode_default_params();
+    ep.add_special_tokens = 0;
+    ep.truncation = 0;
+    ep.padding = 0;
+    if (m2v_tokenizer_encode_v2(tok, t.ptrs, t.lens, warm, &ep, &ids) != M2V_OK) return die("warm-up");
     m2v_ids_free(ids);
     ids = NULL;
     double total = 0, floor_s = min_seconds();
@@ -146,7 +151,7 @@ static int mode_tokenize(int argc, char **argv) {
         m2v_ids_free(ids);
         ids = NULL;
         t0 = now_s();
-        if (m2v_tokenizer_encode(tok, t.ptrs, t.lens, t.n, 0, &ids) != M2V_OK) return die("m2v_tokenizer_encode");
+        if (m2v_tokenizer_encode_v2(tok, t.ptrs, t.lens, t.n, &ep, &ids) != M2V_OK) return die("m2v_tokenizer_encode_v2");
         total += now_s() - t0;
         passes++;
     } while (total < floor_s && passes < 50);
