@@ -58,6 +58,7 @@ test-tsan:
 
 test: setup venv install example
 	@mkdir -p build
+	$(MAKE) --no-print-directory check-generated
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-c
 	$(MAKE) --no-print-directory test-hostile
@@ -67,7 +68,7 @@ test: setup venv install example
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
-	@echo "make test suites (swift, c, hostile, python, scaling, dist, asan, tsan, fuzz): 9 passed, 0 failed"
+	@echo "make test suites (generated, swift, c, hostile, python, scaling, dist, asan, tsan, fuzz): 10 passed, 0 failed"
 
 run: setup example python
 	scripts/run.sh
@@ -84,6 +85,35 @@ python: install venv
 
 test-python: python
 	$(VENV)/bin/python -m pytest -q bindings/python/tests
+
+# ---- Generated tables and reference cases (each module's Generated/ folder) ----
+# generate:        reruns every scripts/gen_*.py against the installed reference (tokenizers,
+#   safetensors, Python's unicodedata and re, the fixtures in ../shared); the Unicode-scripts
+#   table comes from the installed tokenizers' scripts.rs (its sdist, downloaded once into
+#   build/tokenizers-src, or TOKENIZERS_SRC=<path of scripts.rs>). The safetensors golden file
+#   needs torch: without it that one generator is reported as not rerun.
+# check-generated: `generate`, then fails if any file under a Generated/ folder changed (part of
+#   `make test`; compares with the index, so staged changes count as committed): the committed
+#   tables are what the generators produce.
+.PHONY: generate check-generated
+generate: venv
+	$(VENV)/bin/python scripts/gen_unicode_tables.py
+	$(VENV)/bin/python scripts/gen_normalizer_cases.py
+	$(VENV)/bin/python scripts/gen_pretokenizer_cases.py cases
+	$(VENV)/bin/python scripts/gen_pretokenizer_cases.py classes
+	$(VENV)/bin/python scripts/gen_model_cases.py
+	$(VENV)/bin/python scripts/gen_python_re_tables.py
+	$(VENV)/bin/python scripts/gen_pretokenizer_cases.py scripts $(TOKENIZERS_SRC)
+	@if $(VENV)/bin/python -c 'import torch' 2>/dev/null; then $(VENV)/bin/python scripts/gen_safetensors_testdata.py; \
+	else echo "generate: torch not installed: Tests/SafeTensorsTests/Generated/ReferenceData.generated.swift not rerun"; fi
+
+check-generated: generate
+	@changed=$$(git diff --name-only -- $$(git ls-files '*/Generated/*' 'Tests/UnicodeNormalizationTests/Data/*')); \
+	if [ -n "$$changed" ]; then \
+	  git diff --stat -- $$changed; \
+	  echo "check-generated: regenerating changed the files above (commit them, or fix the generator)"; exit 1; \
+	fi
+	@echo "check-generated: every Generated/ file is what its generator produces"
 
 # ---- Binary packages that need no Swift toolchain (issue 13) ----
 # wheel:     dist/m2v_native-<version>-cp310-abi3-<manylinux tag>.whl: the stable-ABI extension

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates Sources/Distill/PythonReTables.generated.swift: the code point sets of Python's `re`
+"""Generates Sources/Distill/Generated/PythonReTables.generated.swift: the code point sets of Python's `re`
 classes \\d, \\w and \\s for str patterns (Unicode mode, the default), probed from `re` itself, so
 m2v's token_remove_pattern matches exactly what model2vec's re.compile(...).match(token) does.
 
@@ -13,7 +13,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-OUT = Path("Sources/Distill/PythonReTables.generated.swift")
+OUT = Path("Sources/Distill/Generated/PythonReTables.generated.swift")
 
 
 def runs(regex: re.Pattern[str]) -> list[tuple[int, int]]:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates Sources/UnicodeNormalization/UnicodeTables.generated.swift from Python's unicodedata,
+"""Generates Sources/UnicodeNormalization/Generated/UnicodeTables.generated.swift from Python's unicodedata,
 and the reference vectors in Tests/UnicodeNormalizationTests/Data/.
 
 Run from the repository root with the project's Python (3.11, Unicode 14.0.0):
@@ -37,7 +37,7 @@ import sys
 import unicodedata as ud
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT_SWIFT = os.path.join(ROOT, "Sources/UnicodeNormalization/UnicodeTables.generated.swift")
+OUT_SWIFT = os.path.join(ROOT, "Sources/UnicodeNormalization/Generated/UnicodeTables.generated.swift")
 OUT_DATA = os.path.join(ROOT, "Tests/UnicodeNormalizationTests/Data")
 
 CATS = ["Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe",

@@ -8,7 +8,7 @@
 // 3.11's grammar (re/_parser.py, rule for rule), and every construct is re-emitted in an
 // unambiguous Swift form that means exactly what Python means: each literal as `\u{X}`, each
 // character class as explicit code point ranges (`\d \w \s` from Python's own tables, generated
-// into PythonReTables.generated.swift; the ASCII variants under `(?a)`), `.` as "anything but
+// into Generated/PythonReTables.generated.swift; the ASCII variants under `(?a)`), `.` as "anything but
 // \n", `$` as `(?=\n?\z)`, `\Z` as `\z`. The result is compiled once with Swift `Regex` under
 // Unicode-scalar semantics (Python matches code points, not grapheme clusters).
 //

@@ -4,7 +4,7 @@
 // `TokenizerCore.Normalizer`, and `makeNormalizer`, which builds them from the JSON value.
 // Behaviour follows the Rust crate (tokenizers/src/normalizers/*.rs, spm_precompiled); where it
 // relies on old Unicode tables the sets are measured from the reference
-// (ReferenceTables.generated.swift, scripts/gen_normalizer_cases.py).
+// (Generated/ReferenceTables.generated.swift, scripts/gen_normalizer_cases.py).
 import M2VSupport
 import TokenizerCore
 

@@ -1,5 +1,5 @@
 // `UnicodeScripts`: splits where the Unicode script changes, with the Rust crate's own script
-// table (UnicodeScriptsTable.swift, generated from its scripts.rs) and its SentencePiece tweaks
+// table (Generated/UnicodeScriptsTable.generated.swift, generated from its scripts.rs) and its SentencePiece tweaks
 // (Hiragana, Katakana and U+30FC count as Han; U+0020 and unlisted code points are `Any`).
 import TokenizerCore
 

@@ -1,4 +1,4 @@
-// UnicodeTables — decodes the generated base64 tables (UnicodeTables.generated.swift) once, at
+// UnicodeTables — decodes the generated base64 tables (Generated/UnicodeTables.generated.swift) once, at
 // first use, into immutable buffers that live for the whole process, and answers per-code-point
 // lookups from them: a two-level table (stage1 by block, stage2 by code point) giving a record
 // index; records hold category, combining class, quick-check flags, decompositions and lowercase.

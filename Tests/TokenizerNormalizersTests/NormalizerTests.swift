@@ -1,5 +1,5 @@
 // Tests of TokenizerNormalizers: every normalizer and option combination against outputs of the
-// reference (`normalize_str` of HuggingFace tokenizers, NormalizerCases.generated.swift, made by
+// reference (`normalize_str` of HuggingFace tokenizers, Generated/NormalizerCases.generated.swift, made by
 // scripts/gen_normalizer_cases.py), the normalizers of the fixture models and of the tokenlearn
 // wheel (Precompiled), and malformed configurations (errors, never traps).
 import XCTest

