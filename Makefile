@@ -98,14 +98,15 @@ test-python: python
 .PHONY: generate check-generated
 generate: venv
 	$(VENV)/bin/python scripts/gen_unicode_tables.py
-	$(VENV)/bin/python scripts/gen_normalizer_cases.py
-	$(VENV)/bin/python scripts/gen_pretokenizer_cases.py cases
 	$(VENV)/bin/python scripts/gen_pretokenizer_cases.py classes
-	$(VENV)/bin/python scripts/gen_model_cases.py
 	$(VENV)/bin/python scripts/gen_python_re_tables.py
 	$(VENV)/bin/python scripts/gen_pretokenizer_cases.py scripts $(TOKENIZERS_SRC)
-	@if $(VENV)/bin/python -c 'import torch' 2>/dev/null; then $(VENV)/bin/python scripts/gen_safetensors_testdata.py; \
-	else echo "generate: torch not installed: Tests/SafeTensorsTests/Generated/ReferenceData.generated.swift not rerun"; fi
+	@if [ -d ../shared/fixtures ]; then \
+	  set -e; for g in gen_normalizer_cases.py "gen_pretokenizer_cases.py cases" gen_model_cases.py; do \
+	    echo "$(VENV)/bin/python scripts/$$g"; $(VENV)/bin/python scripts/$$g; done; \
+	  if $(VENV)/bin/python -c 'import torch' 2>/dev/null; then $(VENV)/bin/python scripts/gen_safetensors_testdata.py; \
+	  else echo "generate: torch not installed: Tests/SafeTensorsTests/Generated/ReferenceData.generated.swift not rerun"; fi; \
+	else echo "generate: no ../shared/fixtures: the normalizer, pre-tokenizer, model and safetensors cases not rerun"; fi
 
 check-generated: generate
 	@changed=$$(git diff --name-only -- $$(git ls-files '*/Generated/*' 'Tests/UnicodeNormalizationTests/Data/*')); \
