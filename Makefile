@@ -91,11 +91,13 @@ test-python: python realworld-tokenizers
 # HF vs m2v single-thread tokens/s per tokenizer (informational). Up to date: a no-op. Offline it
 # warns and the tests (bindings/python/tests/test_realworld_tokenizers.py) skip; under CI=true it
 # fails. REALWORLD_ARGS=--with-mpnet adds all-mpnet-base-v2's own tokenizer.json (404 MB).
+# REALWORLD_SPEED=0 skips the tokens/s table (~25 s).
 REALWORLD_CACHE ?= $(CURDIR)/build/realworld-tokenizers
 REALWORLD_ARGS  ?=
+REALWORLD_SPEED ?= 1
 .PHONY: realworld-tokenizers
 realworld-tokenizers: python
-	M2V_REALWORLD_CACHE=$(REALWORLD_CACHE) $(VENV)/bin/python scripts/gen_realworld_tokenizers.py --speed $(REALWORLD_ARGS)
+	M2V_REALWORLD_CACHE=$(REALWORLD_CACHE) $(VENV)/bin/python scripts/gen_realworld_tokenizers.py $(if $(filter 1,$(REALWORLD_SPEED)),--speed) $(REALWORLD_ARGS)
 
 # ---- Binary packages that need no Swift toolchain (issue 13) ----
 # wheel:     dist/m2v_native-<version>-cp310-abi3-<manylinux tag>.whl: the stable-ABI extension
