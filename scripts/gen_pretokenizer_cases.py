@@ -259,6 +259,7 @@ def gen_classes():
     L = p.Split(Regex(r"\p{L}"), "removed")
     N = p.Split(Regex(r"\p{N}"), "removed")
     S = p.Split(Regex(r"\s"), "removed")
+    M = p.Split(Regex(r"\p{M}"), "removed")
 
     def flags(c):
         s = "a" + c + "a"
@@ -270,6 +271,7 @@ def gen_classes():
         if not N.pre_tokenize_str(c): f |= 16           # Oniguruma \p{N}
         if len(dg.pre_tokenize_str(s)) == 3: f |= 32    # Rust char::is_numeric
         if not S.pre_tokenize_str(c): f |= 64           # Oniguruma \s
+        if not M.pre_tokenize_str(c): f |= 128          # Oniguruma \p{M}
         return f
 
     runs = []
@@ -285,7 +287,7 @@ def gen_classes():
         f.write("// `tokenizers` pre-tokenizers code point by code point. Do not edit.\n")
         f.write("// Runs \"first flags\" (hex): the flags hold from `first` to the next run. Bits:\n")
         f.write("// 1 White_Space (Rust), 2 BERT punctuation, 4 regex \\w, 8 Oniguruma \\p{L},\n")
-        f.write("// 16 Oniguruma \\p{N}, 32 Rust is_numeric, 64 Oniguruma \\s.\n\n")
+        f.write("// 16 Oniguruma \\p{N}, 32 Rust is_numeric, 64 Oniguruma \\s, 128 Oniguruma \\p{M}.\n\n")
         f.write("let charClassRunsText: StaticString = \"\"\"\n")
         for c, fl in runs:
             f.write(f"{c:X} {fl:X}\n")

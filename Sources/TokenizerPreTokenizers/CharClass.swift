@@ -30,6 +30,8 @@ struct CharFlags: Sendable {
     @usableFromInline static let numeric: UInt8 = 32
     /// Oniguruma `\s` (GPT-2 / Llama-3 patterns).
     @usableFromInline static let onigSpace: UInt8 = 64
+    /// Oniguruma `\p{M}` (Qwen3.5 pattern).
+    @usableFromInline static let mark: UInt8 = 128
 
     /// Flags of U+0000 ... U+FFFF.
     @usableFromInline let bmp: [UInt8]

@@ -1,8 +1,9 @@
 // `Split`: splits on the matches of a literal string or a regex, with a split behaviour and
-// optional inversion. Rust compiles both with Oniguruma; here literals are matched by hand, the
-// GPT-2 / Llama-3 / Qwen2 patterns are recognised and matched by hand (exact: a pattern-level
-// differential test checks them against Oniguruma), and any other regex runs on Oniguruma
-// itself (TextPattern), compiled once at load.
+// optional inversion. Rust compiles both with Oniguruma; here literals (and regexes that are
+// only literal alternatives, TextPattern) are matched by hand, the GPT-2 / Llama-3 / Qwen2 /
+// Qwen3.5 patterns are recognised and matched by hand (exact: a pattern-level differential test
+// checks them against Oniguruma), and any other regex runs on Oniguruma itself, compiled once
+// at load.
 import M2VSupport
 import TokenizerCore
 
@@ -18,8 +19,9 @@ public struct SplitPreTokenizer: PreTokenizer {
 
     enum Matcher: Sendable {
         case gpt2
-        /// Llama-3 (`maxDigits` 3) and Qwen2 (`maxDigits` 1) patterns.
-        case llama3(maxDigits: Int)
+        /// Llama-3 (`maxDigits` 3), Qwen2 (`maxDigits` 1) and Qwen3.5 (`maxDigits` 1, marks
+        /// count as letters: `letters` = L|M) patterns.
+        case llama3(maxDigits: Int, letters: UInt8)
         case pattern(TextPattern)
     }
 
@@ -42,14 +44,14 @@ public struct SplitPreTokenizer: PreTokenizer {
             if handMatched, let known = KnownPatterns.matcher(for: r) {
                 matcher = known
             } else {
-                matcher = .pattern(try TextPattern.compile(regex: r, what: "pre_tokenizer Split"))
+                matcher = .pattern(try TextPattern.compile(regex: r, what: "pre_tokenizer Split", handMatched: handMatched))
             }
         }
     }
 
     /// Whether this Split runs a hand-written matcher rather than Oniguruma.
     public var isHandMatched: Bool {
-        if case .pattern(.regex) = matcher { return false }
+        if case .pattern(let p) = matcher { return p.isHandMatched }
         return true
     }
 
@@ -71,10 +73,10 @@ public struct SplitPreTokenizer: PreTokenizer {
                         sink.add(i, j, isMatch: !invert, &pieces)
                         i = j
                     }
-                case .llama3(let maxDigits):
+                case .llama3(let maxDigits, let letters):
                     var i = start
                     while i < end {
-                        let (ms, me) = llama3Match(buf, i, end, flags, maxDigits: maxDigits)
+                        let (ms, me) = llama3Match(buf, i, end, flags, maxDigits: maxDigits, letters: letters)
                         if ms > i { sink.add(i, ms, isMatch: invert, &pieces) }
                         sink.add(ms, me, isMatch: !invert, &pieces)
                         i = me
@@ -105,12 +107,14 @@ enum KnownPatterns {
     static let gpt2 = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
     static let llama3 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let qwen2 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let qwen35 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?[\p{L}\p{M}]+|\p{N}| ?[^\s\p{L}\p{M}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     static func matcher(for source: String) -> SplitPreTokenizer.Matcher? {
         let u = source.utf8
         if u.elementsEqual(gpt2.utf8) { return .gpt2 }
-        if u.elementsEqual(llama3.utf8) { return .llama3(maxDigits: 3) }
-        if u.elementsEqual(qwen2.utf8) { return .llama3(maxDigits: 1) }
+        if u.elementsEqual(llama3.utf8) { return .llama3(maxDigits: 3, letters: CharFlags.letter) }
+        if u.elementsEqual(qwen2.utf8) { return .llama3(maxDigits: 1, letters: CharFlags.letter) }
+        if u.elementsEqual(qwen35.utf8) { return .llama3(maxDigits: 1, letters: CharFlags.letter | CharFlags.mark) }
         return nil
     }
 }
@@ -118,10 +122,11 @@ enum KnownPatterns {
 /// The first match of the Llama-3 pattern at or after `i` (< `end`), as (start, end).
 /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
 ///  ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+` — every scalar starts a match, so the
-/// match always starts at `i`; Qwen2 is the same with `\p{N}`.
+/// match always starts at `i`; Qwen2 is the same with `\p{N}`, Qwen3.5 also with `[\p{L}\p{M}]`
+/// for `\p{L}` (`letters`: the flags of what counts as a letter).
 @inline(__always)
 func llama3Match(_ buf: UnsafeBufferPointer<UInt32>, _ i: Int, _ end: Int, _ flags: CharFlags,
-                 maxDigits: Int) -> (Int, Int) {
+                 maxDigits: Int, letters: UInt8) -> (Int, Int) {
     let c = buf[i]
     if c == 0x27 && i + 1 < end {
         let n = buf[i + 1] | 0x20   // ASCII case fold (only letters are compared below)
@@ -136,7 +141,7 @@ func llama3Match(_ buf: UnsafeBufferPointer<UInt32>, _ i: Int, _ end: Int, _ fla
         }
     }
     let fc = flags(c)
-    let L = CharFlags.letter, N = CharFlags.number, S = CharFlags.onigSpace
+    let L = letters, N = CharFlags.number, S = CharFlags.onigSpace
     // [^\r\n\p{L}\p{N}]?\p{L}+
     var k = -1
     if fc & L != 0 {

@@ -100,7 +100,8 @@ final class RegexPatternTests: XCTestCase {
             texts.append(t)
         }
         let behaviors: [SplitBehavior] = [.isolated, .removed, .mergedWithPrevious, .mergedWithNext, .contiguous]
-        for (name, source) in [("gpt2", KnownPatterns.gpt2), ("llama3", KnownPatterns.llama3), ("qwen2", KnownPatterns.qwen2)] {
+        for (name, source) in [("gpt2", KnownPatterns.gpt2), ("llama3", KnownPatterns.llama3), ("qwen2", KnownPatterns.qwen2),
+                               ("qwen35", KnownPatterns.qwen35)] {
             for behavior in behaviors {
                 for invert in [false, true] {
                     let fast = try SplitPreTokenizer(pattern: .regex(source), behavior: behavior, invert: invert)
@@ -123,6 +124,36 @@ final class RegexPatternTests: XCTestCase {
                 }
             }
         }
+    }
+}
+
+extension RegexPatternTests {
+    /// Literal alternations (`\\[INST\\]|...`, prefixes of each other, escapes) and `\\A` +
+    /// literal, matched by hand, against Oniguruma on texts built from their pieces.
+    func testLiteralAlternativesAgreeWithOniguruma() throws {
+        let sources = [
+            #"\[INST\]|\[/INST\]|\[REFERENCE_DOC_1\]|\[REFERENCE_DOC_10\]"#,
+            "a|ab|abc", "abc|ab|a", "b|ab", #"\.\.|\.|x\*y"#, "▁▁|▁", #"\t|\n\r|\ "#,
+            #"\-\/\:\<\>\=\!\@\&\%\'\"\~\`\_\,\;"#, "中文|文", "\\A▁", "\\Aab",
+            "😀|😀👍", "a", "ab|",
+        ]
+        var rng = SplitMix(seed: 7)
+        let pieces = ["[INST]", "[/INST]", "[REFERENCE_DOC_1]", "[REFERENCE_DOC_10]", "a", "b", "c", "ab", "..",
+                      ".", "x*y", "▁", "▁▁", "\t", "\n\r", " ", "中文", "文", "😀", "👍", "-/:<>=!@&%'\"~`_,;", "z"]
+        for source in sources {
+            let fast = try TextPattern.compile(regex: source, what: "t")
+            let onig = try TextPattern.compile(regex: source, what: "t", handMatched: false)
+            XCTAssertFalse(onig.isHandMatched)
+            if source != "ab|" { XCTAssertTrue(fast.isHandMatched, source) } else { XCTAssertFalse(fast.isHandMatched) }
+            for _ in 0..<400 {
+                var t = ""
+                for _ in 0..<rng.below(10) { t += pieces[rng.below(pieces.count)] }
+                XCTAssertEqual(try matches(fast, t), try matches(onig, t), "\(source) on \(t.debugDescription)")
+            }
+        }
+        XCTAssertNil(LiteralAlternatives.parse("a.b"))
+        XCTAssertNil(LiteralAlternatives.parse("\\d"))
+        XCTAssertNil(LiteralAlternatives.parse("a||b"))
     }
 }
 
