@@ -47,6 +47,13 @@ TOKENIZERS = {
     "trained-unigram-6k": MODELS / "trained-unigram-6k-weights" / "tokenizer.json",
     "trained-wordlevel-5k": MODELS / "trained-wordlevel-5k-nonorm" / "tokenizer.json",
 }
+# The real-world tokenizers (scripts/gen_realworld_tokenizers.py's cache, made by bench/run.sh):
+# one family each (tiktoken BPE with its split regex, SentencePiece BPE, tekken, WordPiece).
+REALWORLD = Path(os.environ.get("M2V_REALWORLD_CACHE", ROOT / "build" / "realworld-tokenizers"))
+if (REALWORLD / "manifest.json").is_file():
+    for _t in json.loads((REALWORLD / "manifest.json").read_text()).get("tokenizers", []):
+        if (REALWORLD / _t["tokenizer_json"]).is_file():
+            TOKENIZERS[f"{_t['name']} ({_t['source']})"] = REALWORLD / _t["tokenizer_json"]
 ENCODE_MODELS = ["minilm-default", "minilm-vq256-int8", "wordllama-l2bpe-32", "trained-unigram-6k-weights"]
 LONG_MODEL = "minilm-default"
 LOAD_MODEL = "minilm-default"

