@@ -345,7 +345,7 @@ class Generator:
                 tok.add_tokens([t])
 
         present = [s for s in dict.fromkeys(specials + extra)
-                   if s.strip() and not any(c.isspace() for c in s) and tok.token_to_id(s) is not None]
+                   if s.strip() and not any(c.isspace() or c == ":" for c in s) and tok.token_to_id(s) is not None]
         if present and self.chance(0.7):
             tok.post_processor = self.post_processor(tok, present)
         elif self.chance(0.1):
