@@ -161,7 +161,9 @@ class Generator:
             return {"type": "Replace", "pattern": self.pattern(),
                     "content": rng.choice(["", " ", "▁", "X", "$1", "  ", "é", "\n", "ab"])}
         if k == "Prepend":
-            return {"type": "Prepend", "prepend": rng.choice(["▁", " ", "x", "##", "é", ""])}
+            # Not "": HF's Prepend("") breaks the alignments and a later Strip then repeats the
+            # first character ("ab " -> "aab").
+            return {"type": "Prepend", "prepend": rng.choice(["▁", " ", "x", "##", "é"])}
         if k == "BertNormalizer":
             return {"type": "BertNormalizer", "clean_text": self.chance(0.6), "handle_chinese_chars": self.chance(0.6),
                     "strip_accents": rng.choice([None, True, False]), "lowercase": self.chance(0.6)}
@@ -336,9 +338,23 @@ class Generator:
         tok = Tokenizer.from_str(json.dumps(doc))
 
         extra = self.added_contents(corpus)
+        patterns = set()
         for content in extra:
+            normalized = self.chance(0.5)
+            if normalized:
+                try:
+                    pattern = tok.normalizer.normalize_str(content) if tok.normalizer is not None else content
+                except BaseException as e:
+                    if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                        raise
+                    pattern = ""
+                # Not configurations anyone ships: a normalized token that normalizes to "" (HF
+                # matches "" everywhere: extra tokens, or a panic), two that normalize alike (HF's
+                # trie keeps one of them at random: its hash map's order).
+                normalized = pattern != "" and pattern not in patterns
+                patterns.add(pattern)
             t = AddedToken(content, single_word=self.chance(0.3), lstrip=self.chance(0.3), rstrip=self.chance(0.3),
-                           normalized=self.chance(0.5), special=self.chance(0.4))
+                           normalized=normalized, special=self.chance(0.4))
             if self.chance(0.5):
                 tok.add_special_tokens([t])
             else:
@@ -617,11 +633,13 @@ def has_regex(doc: Any) -> bool:
 
 @dataclass
 class Mismatch:
+    """One text (or, when padding makes the batch matter, one whole batch: `text` a list and
+    `want`/`got` one list per text)."""
     doc: dict
-    text: str
+    text: str | list[str]
     special: bool
-    want: list[int]
-    got: list[int] | str
+    want: list
+    got: list | str
     regex: bool = False  # the minimal case uses a regex pattern (and m2v is not on Oniguruma)
     seed: str = ""
 
@@ -631,8 +649,9 @@ class Mismatch:
                 f"tokenizers ids: {self.want}\nm2v ids:        {self.got}")
 
     def case(self) -> dict:
+        key = "batch" if isinstance(self.text, list) else "text"
         return {"seed": self.seed, "regex_engine": regex_engine(), "tokenizer": self.doc,
-                "cases": [{"text": self.text, "add_special_tokens": self.special, "ids": self.want}]}
+                "cases": [{key: self.text, "add_special_tokens": self.special, "ids": self.want}]}
 
 
 @dataclass
@@ -831,12 +850,20 @@ def fuzz(seconds: float, seed: int | str, on_mismatch: Callable[[Mismatch], None
                 if not bad:
                     continue
                 doc, i = json.loads(doc_text), bad[0]
-                m = Mismatch(doc, ok_texts[i], special, want[i], got[i], seed=cseed)
-                if not padded and differs(doc, m.text, special):  # padding depends on the batch
-                    sdoc, stext, sspecial = shrink(differs, doc, m.text, special, shrink_budget)
-                    w_g = differs(sdoc, stext, sspecial)
-                    if w_g:
-                        m = Mismatch(sdoc, stext, sspecial, w_g[0], w_g[1], seed=cseed)
+                if padded:  # is it the padding (the batch)? Else shrink the text alone, unpadded
+                    alone = next((dict(doc, padding=None) for j in bad if differs(dict(doc, padding=None), ok_texts[j], special)), None)
+                    if alone is None:
+                        m = Mismatch(doc, ok_texts, special, want, got, seed=cseed)
+                    else:
+                        i = next(j for j in bad if differs(alone, ok_texts[j], special))
+                        doc = alone
+                if not padded or alone is not None:
+                    m = Mismatch(doc, ok_texts[i], special, want[i], got[i], seed=cseed)
+                    if differs(doc, m.text, special):
+                        sdoc, stext, sspecial = shrink(differs, doc, m.text, special, shrink_budget)
+                        w_g = differs(sdoc, stext, sspecial)
+                        if w_g:
+                            m = Mismatch(sdoc, stext, sspecial, w_g[0], w_g[1], seed=cseed)
                 m.regex = engine != "oniguruma" and has_regex(m.doc)
                 key = json.dumps([m.doc, m.text, m.special], sort_keys=True)
                 if key not in seen:
