@@ -50,8 +50,7 @@ public final class Tokenizer: Sendable {
         normalizer = try makeNormalizer(json["normalizer"] ?? .null)
         preTokenizer = try makePreTokenizer(json["pre_tokenizer"] ?? .null)
         model = try makeModel(try json.require("model", in: "tokenizer.json"))
-        postProcessor = try makePostProcessor(json["post_processor"] ?? .null)
-        specialTokensAdded = Tokenizer.specialTokensAdded(by: postProcessor)
+        (postProcessor, specialTokensAdded) = try makePostProcessor(json["post_processor"] ?? .null)
         truncation = try Truncation.parse(json["truncation"])
         padding = try Padding.parse(json["padding"])
         unkId = model.unkId
