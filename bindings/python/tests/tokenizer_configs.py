@@ -366,6 +366,8 @@ class Generator:
             tok.post_processor = self.post_processor(tok, present)
         elif self.chance(0.1):
             tok.post_processor = processors.ByteLevel(trim_offsets=self.chance(0.5))
+        if self.chance(0.5):
+            tok.decoder = self.decoder()  # ids do not depend on it: m2v must only accept it
         if self.chance(0.12):
             tok.enable_truncation(rng.choice([1, 2, 3, 8, 20]), stride=0, direction=rng.choice(["right", "left"]))
         if self.chance(0.1):
@@ -408,6 +410,28 @@ class Generator:
             if self.chance(0.1):
                 model["continuing_subword_prefix"] = rng.choice(["##", ""])
 
+    def decoder(self, depth: int = 0):
+        from tokenizers import decoders
+
+        rng = self.rng
+        k = rng.choice(["ByteLevel", "Metaspace", "WordPiece", "BPEDecoder", "ByteFallback", "Fuse", "Strip",
+                        "Replace", "CTC", "Sequence"])
+        if k == "Sequence" and depth == 0:
+            return decoders.Sequence([self.decoder(1) for _ in range(rng.randint(1, 3))])
+        if k == "Metaspace":
+            return decoders.Metaspace(replacement=rng.choice(REPLACEMENTS), prepend_scheme=rng.choice(["always", "first", "never"]))
+        if k == "WordPiece":
+            return decoders.WordPiece(prefix=rng.choice(["##", "@@"]), cleanup=self.chance(0.5))
+        if k == "BPEDecoder":
+            return decoders.BPEDecoder(suffix="</w>")
+        if k == "Strip":
+            return decoders.Strip(content=" ", left=1, right=0)
+        if k == "Replace":
+            return decoders.Replace("▁", " ")
+        if k == "CTC":
+            return decoders.CTC()
+        return getattr(decoders, k if k != "Sequence" else "Fuse")()
+
     def post_processor(self, tok, present: list[str]):
         from tokenizers import processors
 
@@ -428,6 +452,8 @@ class Generator:
             items.append(self.template(present, tok))
             if self.chance(0.3):
                 items.append(processors.BertProcessing(special(), special()))
+            if self.chance(0.2):  # a second template: its pair template when the first gives 2 pieces
+                items.append(self.template(present, tok))
             rng.shuffle(items)
             return processors.Sequence(items)
         return self.template(present, tok)
@@ -860,7 +886,8 @@ def fuzz(seconds: float, seed: int | str, on_mismatch: Callable[[Mismatch], None
                 if not padded or alone is not None:
                     m = Mismatch(doc, ok_texts[i], special, want[i], got[i], seed=cseed)
                     if differs(doc, m.text, special):
-                        sdoc, stext, sspecial = shrink(differs, doc, m.text, special, shrink_budget)
+                        budget = min(shrink_budget, max(1.0, seconds - (time.monotonic() - start)))
+                        sdoc, stext, sspecial = shrink(differs, doc, m.text, special, budget)
                         w_g = differs(sdoc, stext, sspecial)
                         if w_g:
                             m = Mismatch(sdoc, stext, sspecial, w_g[0], w_g[1], seed=cseed)
