@@ -105,9 +105,16 @@ struct AddedTokenMatcher: Sendable {
                 while stop < n, isWhitespace(text[stop]) { stop += 1 }
             }
             if startOffset < start { out.append(Segment(start: base + startOffset, end: base + start, token: -1)) }
-            out.append(Segment(start: base + start, end: base + stop, token: tok.id))
+            // After an overlap (below) an lstrip can move `start` up to `stop`: HF's split is
+            // then empty and dropped (PreTokenizedString::split keeps no empty piece), or
+            // inverted and HF panics ("AddedVocabulary bad split"); no token either way.
+            if start < stop { out.append(Segment(start: base + start, end: base + stop, token: tok.id)) }
             startOffset = stop
-            pos = max(matchEnd, stop)
+            // The next match is searched from the end of this one, not of its rstrip: HF's
+            // aho-corasick iterator does not know about the extension, so a token whose content
+            // is whitespace matches again inside the whitespace an rstrip took ("  " with an
+            // rstrip " " gives the token twice).
+            pos = matchEnd
         }
         if startOffset < n { out.append(Segment(start: base + startOffset, end: base + n, token: -1)) }
     }

@@ -50,8 +50,7 @@ public final class Tokenizer: Sendable {
         normalizer = try makeNormalizer(json["normalizer"] ?? .null)
         preTokenizer = try makePreTokenizer(json["pre_tokenizer"] ?? .null)
         model = try makeModel(try json.require("model", in: "tokenizer.json"))
-        postProcessor = try makePostProcessor(json["post_processor"] ?? .null)
-        specialTokensAdded = Tokenizer.specialTokensAdded(by: postProcessor)
+        (postProcessor, specialTokensAdded) = try makePostProcessor(json["post_processor"] ?? .null)
         truncation = try Truncation.parse(json["truncation"])
         padding = try Padding.parse(json["padding"])
         unkId = model.unkId
@@ -67,7 +66,9 @@ public final class Tokenizer: Sendable {
             // an empty content is ignored; a repeated content replaces the earlier properties.
             let m0 = model
             var nextId = m0.tokenCount
-            var indexOfContent: [String: Int] = [:]
+            // Keyed by UTF-8 bytes: String equality is canonical equivalence, and "é" and
+            // "e\u{301}" are two added tokens in HF.
+            var indexOfContent: [[UInt8]: Int] = [:]
             for (i, t) in arr.enumerated() {
                 let what = "added_tokens[\(i)]"
                 let fileId = try t.requireInt("id", in: what)
@@ -75,8 +76,9 @@ public final class Tokenizer: Sendable {
                 let content = try t.requireString("content", in: what)
                 let special = try t.optionalBool("special", default: false, in: what)
                 if content.isEmpty { continue }
+                let key = Array(content.utf8)
                 let id: Int
-                if let k = indexOfContent[content] {
+                if let k = indexOfContent[key] {
                     id = Int(added[k].id)
                 } else if let m = Array(content.utf8).withUnsafeBufferPointer({ m0.id(forToken: $0) }) {
                     id = Int(m)
@@ -91,8 +93,8 @@ public final class Tokenizer: Sendable {
                     lstrip: try t.optionalBool("lstrip", default: false, in: what),
                     rstrip: try t.optionalBool("rstrip", default: false, in: what),
                     normalized: try t.optionalBool("normalized", default: !special, in: what))
-                if let k = indexOfContent[content] { added[k] = token } else {
-                    indexOfContent[content] = added.count
+                if let k = indexOfContent[key] { added[k] = token } else {
+                    indexOfContent[key] = added.count
                     added.append(token)
                 }
             }

@@ -112,15 +112,6 @@ public struct BatchSettings: Sendable, Equatable {
 }
 
 extension Tokenizer {
-    /// The number of special tokens `post` adds around one sequence (HF's
-    /// `get_n_added_tokens(false)`); computed once, at load (`Tokenizer.specialTokensAdded`).
-    static func specialTokensAdded(by post: (any PostProcessor)?) -> Int {
-        guard let post else { return 0 }
-        var ids: [Int32] = [], scratch: [Int32] = []
-        post.process(&ids, scratch: &scratch)
-        return ids.count
-    }
-
     /// The tokenizer.json settings.
     public var fileSettings: BatchSettings { BatchSettings(truncation: truncation, padding: padding) }
 
