@@ -159,7 +159,7 @@ public final class OnigRegex: @unchecked Sendable {
         info.initializeMemory(as: UInt8.self, repeating: 0, count: 3 * MemoryLayout<UnsafeRawPointer?>.stride)
         defer { info.deallocate() }
         var reg: OpaquePointer?
-        var bytes = Array(source.utf8)
+        var bytes = Array(OnigRegex.adapted(source, to: f.version).utf8)
         let rc: Int32 = bytes.withUnsafeMutableBufferPointer { b in
             pthread_mutex_lock(&Oniguruma.compileLock)
             defer { pthread_mutex_unlock(&Oniguruma.compileLock) }
@@ -175,6 +175,34 @@ public final class OnigRegex: @unchecked Sendable {
     }
 
     deinit { f.free(raw) }
+
+    /// `source` rewritten for a library older than the one HF bundles (6.9.10): before 6.9.9,
+    /// `[:punct:]` in a Unicode encoding was \p{P} only; since then it is \p{P} + \p{S}
+    /// (Oniguruma #268), so it becomes the nested class `[\p{P}\p{S}]` (`[:^punct:]` its
+    /// negation), which means the same in every version.
+    static func adapted(_ source: String, to version: String) -> String {
+        let parts = version.split(separator: ".").compactMap { Int($0) }
+        let old = parts.count >= 3 && (parts[0], parts[1], parts[2]) < (6, 9, 9)
+        guard old else { return source }
+        return replacing(replacing(source, "[:^punct:]", "[^\\p{P}\\p{S}]"), "[:punct:]", "[\\p{P}\\p{S}]")
+    }
+
+    /// `s` with every occurrence of `a` (non-empty) replaced by `b`, on UTF-8 bytes.
+    static func replacing(_ s: String, _ a: String, _ b: String) -> String {
+        let u = Array(s.utf8), n = Array(a.utf8), r = Array(b.utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < u.count {
+            if i + n.count <= u.count && u[i..<(i + n.count)].elementsEqual(n) {
+                out += r
+                i += n.count
+            } else {
+                out.append(u[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     /// Every match of rust-onig's `find_iter` over `text` (UTF-8), in order, as byte ranges:
     /// `body(start, end)`. `region` is the caller's reusable match-region holder.

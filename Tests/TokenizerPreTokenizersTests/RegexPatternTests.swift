@@ -35,6 +35,14 @@ final class RegexPatternTests: XCTestCase {
         XCTAssertEqual(try matches(.compile(regex: "\\p{Han}+", what: "t"), "a中文b😀字"), [[1, 3], [5, 6]])
     }
 
+    func testPosixPunctIncludesSymbolsAsHFsOniguruma() throws {
+        // HF bundles Oniguruma 6.9.10, where [[:punct:]] = \p{P} + \p{S} (since 6.9.9).
+        let p = try TextPattern.compile(regex: "[[:punct:]]+", what: "t")
+        XCTAssertEqual(try matches(p, "a$+<=>^`|~b!c€©😀d"), [[1, 10], [11, 12], [13, 16]])
+        let q = try TextPattern.compile(regex: "[[:^punct:]]+", what: "t")
+        XCTAssertEqual(try matches(q, "ab$c"), [[0, 2], [3, 4]])
+    }
+
     func testEmptyMatchesAsRustOnigFindIter() throws {
         // An empty match right after the previous match is skipped; elsewhere it is reported.
         XCTAssertEqual(try matches(.compile(regex: "a*", what: "t"), "baaac"), [[0, 0], [1, 4], [5, 5]])

@@ -46,11 +46,6 @@ def known_limit(m: tc.Mismatch) -> str | None:
         # an earlier pre-tokenizer expanded (ByteLevel, NFD, Digits splitting '¹' off) and split
         # apart gives several such pieces (test_metaspace_alignment.py's xfail).
         return "Metaspace prepend_scheme=first after an expansion at the text start"
-    norm = _components(m.doc.get("normalizer"), "normalizers")
-    if any("[[:punct:]]" in c.get("pattern", {}).get("Regex", "") for c in pre + norm):
-        # HF's bundled Oniguruma matches every \p{S} too (`, >, €, emoji), m2v's libonig5
-        # (Debian 6.9.8) only \p{P}: the regex engine's business (issue 15), reported.
-        return "[[:punct:]]: HF's Oniguruma also matches symbols (\\p{S}), m2v's libonig5 does not"
     return None
 
 
