@@ -19,31 +19,32 @@ public protocol Normalizer: Sendable {
     /// Throws only for a regex search error (`Replace`: Oniguruma's retry limit).
     func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) throws(M2VError)
 
-    /// Whether normalizing `text` removes its first scalar with nothing left in its place, so
-    /// that (in HF's alignments) the normalized text no longer starts at original offset 0.
-    /// Metaspace's "first" prepend scheme depends on it. Default: false.
-    func dropsFirst(_ text: [UInt32]) throws(M2VError) -> Bool
+    /// HF's alignments at the text start, for a text that begins the original (the only one
+    /// whose scalars can be aligned to offset 0): given that the first `origin` scalars of `text` are
+    /// aligned to original offset 0 (the text's first character, what was inserted before it,
+    /// what it expanded into), how many leading scalars of the normalized text are. Metaspace's
+    /// "first" prepend scheme depends on it. Default, right for normalizers that treat each
+    /// scalar on its own (an inserted scalar shares the alignment of the one it came from): the
+    /// length of `text[0..<origin]` normalized alone.
+    func origin(after text: [UInt32], origin: Int) throws(M2VError) -> Int
 
-    /// `normalize`, also clearing `startsAtOrigin` when the first scalar is dropped (a
-    /// Sequence checks each step on its own input). Default: `dropsFirst` then `normalize`.
-    func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) throws(M2VError)
+    /// `normalize`, also updating `origin` (see `origin(after:origin:)`; a Sequence threads it
+    /// through its steps). Default: `origin(after:)` then `normalize`.
+    func normalize(_ text: inout [UInt32], scratch: inout [UInt32], origin: inout Int) throws(M2VError)
 }
 
 extension Normalizer {
-    public func dropsFirst(_ text: [UInt32]) throws(M2VError) -> Bool { false }
-
-    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) throws(M2VError) {
-        if startsAtOrigin && !text.isEmpty, try dropsFirst(text) { startsAtOrigin = false }
-        try normalize(&text, scratch: &scratch)
+    public func origin(after text: [UInt32], origin: Int) throws(M2VError) -> Int {
+        if origin <= 0 || text.isEmpty { return 0 }
+        var prefix = origin >= text.count ? text : Array(text[0..<origin])
+        var scratch: [UInt32] = []
+        try normalize(&prefix, scratch: &scratch)
+        return prefix.count
     }
 
-    /// For normalizers that treat each scalar on its own (and never throw): the first is
-    /// dropped when it normalizes to nothing.
-    public func dropsFirstAlone(_ text: [UInt32]) -> Bool {
-        guard let first = text.first else { return false }
-        var one: [UInt32] = [first], scratch: [UInt32] = []
-        do { try normalize(&one, scratch: &scratch) } catch { return false }
-        return one.isEmpty
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], origin: inout Int) throws(M2VError) {
+        origin = try self.origin(after: text, origin: origin)
+        try normalize(&text, scratch: &scratch)
     }
 }
 

@@ -101,17 +101,6 @@ public enum TextPattern: Sendable {
             i += 1
         }
     }
-
-    /// Whether the first match of the pattern in `text` starts at 0 and is not empty.
-    public func matchesNonEmptyPrefix(_ text: [UInt32], scratch: PatternScratch) throws(M2VError) -> Bool {
-        var found = false, first = true
-        try text.withUnsafeBufferPointer { (buf) throws(M2VError) in
-            try forEachMatch(buf, 0, buf.count, scratch: scratch) { lo, hi in
-                if first { found = lo == 0 && hi > 0; first = false }
-            }
-        }
-        return found
-    }
 }
 
 /// Literals joined by `|`, none empty, in order (see `TextPattern.alternatives`).

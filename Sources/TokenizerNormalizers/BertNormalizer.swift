@@ -65,9 +65,6 @@ public struct BertNormalizer: Normalizer {
         }
     }
 
-    /// Each scalar is normalized on its own (clean_text, accents, Chinese spacing and case are
-    /// per scalar), so the first is dropped exactly when it normalizes to nothing.
-    public func dropsFirst(_ text: [UInt32]) -> Bool { dropsFirstAlone(text) }
 
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
         if isAllASCII(text) { normalizeASCII(&text); return }

@@ -89,9 +89,6 @@ public struct PrecompiledNormalizer: Normalizer {
         return s.unicodeScalars.map { $0.value }
     }
 
-    /// The first scalar is dropped when it maps to nothing (the charsmap's empty replacements,
-    /// e.g. zero-width characters).
-    public func dropsFirst(_ text: [UInt32]) -> Bool { dropsFirstAlone(text) }
 
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
         if trie.isEmpty || text.isEmpty { return }

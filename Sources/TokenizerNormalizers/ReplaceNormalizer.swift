@@ -27,11 +27,32 @@ public struct ReplaceNormalizer: Normalizer {
     /// would otherwise ask for terabytes).
     static let outputCap = Limits.textCodePoints + 1
 
-    /// With an empty content, a non-empty match at the start removes the first scalar (with a
-    /// non-empty content the replacement takes its place, aligned to it).
-    public func dropsFirst(_ text: [UInt32]) throws(M2VError) -> Bool {
-        guard content.isEmpty, !text.isEmpty else { return false }
-        return try pattern.matchesNonEmptyPrefix(text, scratch: scratchForCall())
+    /// HF's `replace`: the text between matches keeps its alignments; the content of a match
+    /// is aligned like the match's last scalar (like the scalar before an empty match, or to
+    /// offset 0 for one at the very start, even when the first scalar is not). So the leading
+    /// aligned run goes on through the output until a scalar comes from at or after `origin`.
+    public func origin(after text: [UInt32], origin: Int) throws(M2VError) -> Int {
+        if text.isEmpty { return 0 }
+        let r = max(0, min(origin, text.count))
+        var out = 0, copied = 0, open = true
+        let n = content.count
+        try text.withUnsafeBufferPointer { (buf) throws(M2VError) in
+            try pattern.forEachMatch(buf, 0, buf.count, scratch: scratchForCall()) { lo, hi in
+                guard open else { return }
+                if lo > copied {                       // kept text before the match
+                    out += max(0, min(lo, r) - copied)
+                    if lo > r { open = false; return }
+                }
+                let aligned = hi > lo ? hi - 1 < r : (lo == 0 || lo - 1 < r)
+                if n > 0 {
+                    if !aligned { open = false; return }
+                    out += n
+                }
+                copied = hi
+            }
+        }
+        if open && copied < r { out += r - copied }
+        return out
     }
 
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) throws(M2VError) {

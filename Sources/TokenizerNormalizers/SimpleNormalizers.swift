@@ -17,8 +17,13 @@ public struct StripNormalizer: Normalizer {
         if start > 0 { text.removeSubrange(0..<start) }
     }
 
-    public func dropsFirst(_ text: [UInt32]) -> Bool {
-        left && text.first.map(isRustWhitespace) == true
+    /// Stripping keeps the alignments of what remains.
+    public func origin(after text: [UInt32], origin: Int) -> Int {
+        var end = text.count
+        if right { while end > 0 && isRustWhitespace(text[end - 1]) { end -= 1 } }
+        var start = 0
+        if left { while start < end && isRustWhitespace(text[start]) { start += 1 } }
+        return max(0, min(origin, end) - start)
     }
 }
 
@@ -26,6 +31,11 @@ public struct StripNormalizer: Normalizer {
 public struct PrependNormalizer: Normalizer {
     public let prepend: [UInt32]
     public init(prepend: String) { self.prepend = prepend.unicodeScalars.map { $0.value } }
+
+    /// The prepended scalars are aligned like the first one (HF's `prepend`).
+    public func origin(after text: [UInt32], origin: Int) -> Int {
+        origin > 0 && !text.isEmpty ? origin + prepend.count : origin
+    }
 
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
         if text.isEmpty || prepend.isEmpty { return }
@@ -63,9 +73,9 @@ public struct SequenceNormalizer: Normalizer {
     public let normalizers: [any Normalizer]
     public init(_ normalizers: [any Normalizer]) { self.normalizers = normalizers }
 
-    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], startsAtOrigin: inout Bool) throws(M2VError) {
+    public func normalize(_ text: inout [UInt32], scratch: inout [UInt32], origin: inout Int) throws(M2VError) {
         for n in normalizers {
-            try n.normalize(&text, scratch: &scratch, startsAtOrigin: &startsAtOrigin)
+            try n.normalize(&text, scratch: &scratch, origin: &origin)
             if text.count > Limits.textCodePoints { return }  // as in normalize(_:scratch:)
         }
     }

@@ -56,7 +56,6 @@ public struct StripAccentsNormalizer: Normalizer {
         }
         if w < text.count { text.removeSubrange(w...) }
     }
-    public func dropsFirst(_ text: [UInt32]) -> Bool { dropsFirstAlone(text) }
 }
 
 /// HuggingFace `Nmt`: drops some control characters and maps others (and a few spaces) to U+0020.
@@ -78,5 +77,4 @@ public struct NmtNormalizer: Normalizer {
         }
         if w < text.count { text.removeSubrange(w...) }
     }
-    public func dropsFirst(_ text: [UInt32]) -> Bool { dropsFirstAlone(text) }
 }

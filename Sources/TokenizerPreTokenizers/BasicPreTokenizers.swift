@@ -19,15 +19,15 @@ public struct BertPreTokenizer: PreTokenizer {
                     let f = flags(buf[i])
                     if f & (CharFlags.space | CharFlags.punct) == 0 { continue }
                     if i > runStart {
-                        pieces.append(Piece(start: runStart, end: i, atTextStart: piece.atTextStart && runStart == start))
+                        pieces.append(Piece(start: runStart, end: i, originEnd: piece.originEnd))
                     }
                     if f & CharFlags.space == 0 {
-                        pieces.append(Piece(start: i, end: i + 1, atTextStart: piece.atTextStart && i == start))
+                        pieces.append(Piece(start: i, end: i + 1, originEnd: piece.originEnd))
                     }
                     runStart = i + 1
                 }
                 if piece.end > runStart {
-                    pieces.append(Piece(start: runStart, end: piece.end, atTextStart: piece.atTextStart && runStart == start))
+                    pieces.append(Piece(start: runStart, end: piece.end, originEnd: piece.originEnd))
                 }
             }
         }
@@ -49,12 +49,12 @@ public struct WhitespacePreTokenizer: PreTokenizer {
                     if f & CharFlags.word != 0 {
                         var j = i + 1
                         while j < end && flags(buf[j]) & CharFlags.word != 0 { j += 1 }
-                        pieces.append(Piece(start: i, end: j, atTextStart: piece.atTextStart && i == start))
+                        pieces.append(Piece(start: i, end: j, originEnd: piece.originEnd))
                         i = j
                     } else if f & CharFlags.space == 0 {
                         var j = i + 1
                         while j < end && flags(buf[j]) & (CharFlags.word | CharFlags.space) == 0 { j += 1 }
-                        pieces.append(Piece(start: i, end: j, atTextStart: piece.atTextStart && i == start))
+                        pieces.append(Piece(start: i, end: j, originEnd: piece.originEnd))
                         i = j
                     } else {
                         i += 1
@@ -115,7 +115,7 @@ public struct FixedLength: PreTokenizer {
             var i = piece.start
             while i < piece.end {
                 let j = min(piece.end, i + n)
-                out.emit(i, j, atTextStart: piece.atTextStart && i == piece.start)
+                out.emit(i, j, originEnd: piece.originEnd)
                 i = j
             }
         }

@@ -20,24 +20,39 @@ public struct ByteLevelPreTokenizer: PreTokenizer {
         let addPrefixSpace = addPrefixSpace, useRegex = useRegex
         s.refine { piece, out in
             var src = piece.start, end = piece.end
+            // Source scalars before `originEnd` are aligned to original offset 0; each byte
+            // stand-in is aligned like its scalar (HF's transform), so they count too.
+            var originEnd = piece.originEnd
             if addPrefixSpace && out.scalars[src] != 0x20 {
                 let mark = out.scalars.count
                 out.scalars.append(0x20)
                 for i in src..<end { out.scalars.append(out.scalars[i]) }
+                // The prepended space is aligned like the first scalar (HF's prepend).
+                originEnd = piece.atTextStart ? mark + 1 + (piece.originEnd - piece.start) : 0
                 src = mark; end = out.scalars.count
             }
             if !useRegex {
                 let mark = out.scalars.count
-                for i in src..<end { appendBytes(out.scalars[i], table, &out.scalars) }
-                out.emitAppended(since: mark, atTextStart: piece.atTextStart)
+                var origin = 0
+                for i in src..<end {
+                    let before = out.scalars.count
+                    appendBytes(out.scalars[i], table, &out.scalars)
+                    if i < originEnd { origin += out.scalars.count - before }
+                }
+                out.emitAppended(since: mark, origin: origin)
                 return
             }
             var i = src
             while i < end {
                 let j = out.scalars.withUnsafeBufferPointer { gpt2MatchEnd($0, i, end, flags) }
                 let mark = out.scalars.count
-                for k in i..<j { appendBytes(out.scalars[k], table, &out.scalars) }
-                out.emitAppended(since: mark, atTextStart: piece.atTextStart && i == src)
+                var origin = 0
+                for k in i..<j {
+                    let before = out.scalars.count
+                    appendBytes(out.scalars[k], table, &out.scalars)
+                    if k < originEnd { origin += out.scalars.count - before }
+                }
+                out.emitAppended(since: mark, origin: origin)
                 i = j
             }
         }

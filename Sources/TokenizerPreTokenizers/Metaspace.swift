@@ -33,21 +33,25 @@ public struct MetaspacePreTokenizer: PreTokenizer {
         s.refine { piece, out in
             let mark = out.scalars.count
             let first = out.scalars[piece.start]
+            // How many leading scalars are aligned to original offset 0: spaces become the
+            // replacement one for one, and a prepended one is aligned like the first scalar.
+            var origin = piece.atTextStart ? min(piece.originEnd - piece.start, piece.count) : 0
             if first != 0x20 && first != r
                 && (scheme == .always || (scheme == .first && piece.atTextStart)) {
                 out.scalars.append(r)
+                if origin > 0 { origin += 1 }
             }
             for i in piece.start..<piece.end {
                 let c = out.scalars[i]
                 out.scalars.append(c == 0x20 ? r : c)
             }
             if !split {
-                out.emitAppended(since: mark, atTextStart: piece.atTextStart)
+                out.emitAppended(since: mark, origin: origin)
                 return
             }
             let end = out.scalars.count
             out.splitting { buf, pieces in
-                splitOnScalars(buf, mark, end, atTextStart: piece.atTextStart, .mergedWithNext, &pieces) { $0 == r }
+                splitOnScalars(buf, mark, end, originEnd: origin > 0 ? mark + origin : 0, .mergedWithNext, &pieces) { $0 == r }
             }
         }
     }

@@ -63,7 +63,7 @@ public struct SplitPreTokenizer: PreTokenizer {
         s.refine { piece, out in
             if failure != nil { return }
             out.splitting { buf, pieces in
-                var sink = SplitSink(behavior, parentStart: piece.start, atTextStart: piece.atTextStart)
+                var sink = SplitSink(behavior, originEnd: piece.originEnd)
                 let start = piece.start, end = piece.end
                 switch matcher {
                 case .gpt2:

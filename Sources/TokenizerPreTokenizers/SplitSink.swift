@@ -37,9 +37,8 @@ public enum SplitBehavior: Sendable, Equatable {
 @usableFromInline
 struct SplitSink {
     @usableFromInline let behavior: SplitBehavior
-    /// Where the piece being split begins: the sub-piece starting there inherits `atTextStart`.
-    @usableFromInline let parentStart: Int
-    @usableFromInline let atTextStart: Bool
+    /// The split piece's `originEnd`, which every sub-piece keeps.
+    @usableFromInline let originEnd: Int
     /// The last piece pushed but still extendable (contiguous / mergedWithPrevious), or the
     /// pending match (mergedWithNext). `openStart < 0`: none.
     @usableFromInline var openStart = -1
@@ -47,15 +46,14 @@ struct SplitSink {
     @usableFromInline var previousMatch = false
 
     @inline(__always) @usableFromInline
-    init(_ behavior: SplitBehavior, parentStart: Int, atTextStart: Bool) {
+    init(_ behavior: SplitBehavior, originEnd: Int) {
         self.behavior = behavior
-        self.parentStart = parentStart
-        self.atTextStart = atTextStart
+        self.originEnd = originEnd
     }
 
     @inline(__always) @usableFromInline
     func put(_ s: Int, _ e: Int, _ pieces: inout [Piece]) {
-        if e > s { pieces.append(Piece(start: s, end: e, atTextStart: atTextStart && s == parentStart)) }
+        if e > s { pieces.append(Piece(start: s, end: e, originEnd: originEnd)) }
     }
 
     @inline(__always) @usableFromInline
@@ -104,19 +102,19 @@ struct SplitSink {
 /// Splits `buf[piece]` where `isDelimiter` holds, each delimiter scalar being one match (the
 /// Rust `Fn(char) -> bool` pattern), with `behavior`.
 @inline(__always) @usableFromInline
-func splitOnScalars(_ buf: UnsafeBufferPointer<UInt32>, _ start: Int, _ end: Int, atTextStart: Bool,
+func splitOnScalars(_ buf: UnsafeBufferPointer<UInt32>, _ start: Int, _ end: Int, originEnd: Int,
                     _ behavior: SplitBehavior, _ pieces: inout [Piece],
                     _ isDelimiter: (UInt32) -> Bool) {
     switch behavior {
     case .removed:
         var runStart = start
         for i in start..<end where isDelimiter(buf[i]) {
-            if i > runStart { pieces.append(Piece(start: runStart, end: i, atTextStart: atTextStart && runStart == start)) }
+            if i > runStart { pieces.append(Piece(start: runStart, end: i, originEnd: originEnd)) }
             runStart = i + 1
         }
-        if end > runStart { pieces.append(Piece(start: runStart, end: end, atTextStart: atTextStart && runStart == start)) }
+        if end > runStart { pieces.append(Piece(start: runStart, end: end, originEnd: originEnd)) }
     default:
-        var sink = SplitSink(behavior, parentStart: start, atTextStart: atTextStart)
+        var sink = SplitSink(behavior, originEnd: originEnd)
         var runStart = start
         for i in start..<end where isDelimiter(buf[i]) {
             if i > runStart { sink.add(runStart, i, isMatch: false, &pieces) }
@@ -146,7 +144,7 @@ extension PreTokenizedString {
     mutating func splitEachPiece(_ behavior: SplitBehavior, on isDelimiter: (UInt32) -> Bool) {
         refine { piece, out in
             out.splitting { buf, pieces in
-                splitOnScalars(buf, piece.start, piece.end, atTextStart: piece.atTextStart, behavior, &pieces,
+                splitOnScalars(buf, piece.start, piece.end, originEnd: piece.originEnd, behavior, &pieces,
                                isDelimiter)
             }
         }

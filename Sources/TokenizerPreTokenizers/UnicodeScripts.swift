@@ -21,12 +21,12 @@ public struct UnicodeScriptsPreTokenizer: PreTokenizer {
                     if sc == 0 || sc == last { continue }
                     last = sc
                     if open >= 0 {
-                        pieces.append(Piece(start: open, end: i, atTextStart: piece.atTextStart && open == piece.start))
+                        pieces.append(Piece(start: open, end: i, originEnd: piece.originEnd))
                     }
                     open = i
                 }
                 if open >= 0 {
-                    pieces.append(Piece(start: open, end: piece.end, atTextStart: piece.atTextStart && open == piece.start))
+                    pieces.append(Piece(start: open, end: piece.end, originEnd: piece.originEnd))
                 }
             }
         }

@@ -196,12 +196,14 @@ public final class Tokenizer: Sendable {
                 // Normalize this run of plain text on its own, as HF does.
                 ws.segment.removeAll(keepingCapacity: true)
                 ws.segment.append(contentsOf: UnsafeBufferPointer(rebasing: text[seg.start..<seg.end]))
-                // Metaspace "first" asks whether a piece starts at *original* offset 0: track
-                // whether the normalizer dropped the segment's first scalar (HF's alignments).
-                var startsAtOrigin = seg.start == 0
+                // Metaspace "first" asks whether a piece starts at *original* offset 0: track how
+                // many leading normalized scalars are aligned there (HF's alignments).
+                // (Only a segment that begins the text can hold any: HF's offsets of a later one
+                // are shifted by its position.)
+                var origin = seg.start == 0 ? 1 : 0
                 if let n = normalizer {
-                    if consultsTextStart {
-                        try n.normalize(&ws.segment, scratch: &ws.normScratch, startsAtOrigin: &startsAtOrigin)
+                    if consultsTextStart && seg.start == 0 {
+                        try n.normalize(&ws.segment, scratch: &ws.normScratch, origin: &origin)
                     } else {
                         try n.normalize(&ws.segment, scratch: &ws.normScratch)
                     }
@@ -215,8 +217,7 @@ public final class Tokenizer: Sendable {
                         if ids.count >= limit { break outer }
                         continue
                     }
-                    try tokenizePlain(ws: ws, range: sub.start..<sub.end,
-                                  atTextStart: startsAtOrigin && sub.start == 0, ids: &ids)
+                    try tokenizePlain(ws: ws, range: sub.start..<sub.end, origin: max(0, origin - sub.start), ids: &ids)
                     if ids.count >= limit { break outer }
                 }
             }
@@ -226,9 +227,9 @@ public final class Tokenizer: Sendable {
     }
 
     /// Pre-tokenizes `ws.segment[range]` and runs the model on each piece.
-    private func tokenizePlain(ws: TokenizerWorkspace, range: Range<Int>, atTextStart: Bool, ids: inout [Int32]) throws(M2VError) {
+    private func tokenizePlain(ws: TokenizerWorkspace, range: Range<Int>, origin: Int, ids: inout [Int32]) throws(M2VError) {
         ws.segment.withUnsafeBufferPointer { seg in
-            ws.pretok.reset(UnsafeBufferPointer(rebasing: seg[range]), atTextStart: atTextStart)
+            ws.pretok.reset(UnsafeBufferPointer(rebasing: seg[range]), origin: origin)
         }
         try preTokenizer?.preTokenize(&ws.pretok)
         if let wp = wordPiece {
