@@ -910,6 +910,51 @@ def fuzz(seconds: float, seed: int | str, on_mismatch: Callable[[Mismatch], None
 REGRESSIONS = Path(__file__).resolve().parent / "data" / "config_fuzz_regressions"
 
 
+def _flat_normalizers(node) -> list:
+    if node is None:
+        return []
+    if node.get("type") == "Sequence":
+        return [c for item in node["normalizers"] for c in _flat_normalizers(item)]
+    return [node]
+
+
+def hf_alignment_bug(doc: dict, text) -> bool:
+    """Whether HF's normalizer Sequence gives a different string than its steps applied one by
+    one to plain strings. That happens (only) through an HF bug: a Replace whose content lands
+    on an empty match at the very start gets the zero-width alignment (0, 0), which the
+    `transform` of every later NFC/NFD/NFKC/NFKD/Lowercase/StripAccents/... step skips when it
+    converts the whole original range, so that step emits the content a second time (or
+    panics: index out of bounds). m2v normalizes the text, not its alignments, as each step
+    alone does."""
+    from tokenizers import Tokenizer
+
+    steps = _flat_normalizers(doc.get("normalizer"))
+    if len(steps) < 2:
+        return False
+    base = dict(doc, pre_tokenizer=None, post_processor=None, added_tokens=[], truncation=None, padding=None)
+    texts = text if isinstance(text, list) else [text]
+    try:
+        whole = Tokenizer.from_str(json.dumps(base)).normalizer
+        singles = [Tokenizer.from_str(json.dumps(dict(base, normalizer=st))).normalizer for st in steps]
+        for t in texts:
+            one_by_one = t
+            for n in singles:
+                one_by_one = n.normalize_str(one_by_one)
+            if whole.normalize_str(t) != one_by_one:
+                return True
+    except BaseException:  # HF panics on some of them
+        return True
+    return False
+
+
+def known_hf_bug(doc: dict, text) -> str | None:
+    """Why a mismatch is a known HF bug rather than an m2v one, or None."""
+    if hf_alignment_bug(doc, text):
+        return ("HF bug: a normalizer after a Replace that inserted at the very start duplicates "
+                "that content (zero-width alignment)")
+    return None
+
+
 def write_case(m: Mismatch, folder: Path = REGRESSIONS) -> Path:
     import hashlib
 
