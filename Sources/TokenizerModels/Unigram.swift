@@ -15,6 +15,8 @@ public struct UnigramModel: TokenizerModel {
     public let byteFallback: Bool
     public let minScore: Double
     let fallbackIds: [Int32]
+    /// The identity of this model's entries in a thread's `PieceCache`.
+    let cacheOwner = PieceCacheOwner()
 
     static let unkPenalty = 10.0
 
@@ -64,8 +66,25 @@ public struct UnigramModel: TokenizerModel {
     /// encode there; we drop those chars).
     static let missingUnk: Int32 = -2
 
+    /// The Viterbi result of a piece is a pure function of it: short pieces are memoized in the
+    /// thread's `PieceCache` (natural text repeats words).
     public func tokenize(_ piece: UnsafeBufferPointer<UInt32>, into out: inout [Int32],
                          scratch: inout ModelScratch) {
+        guard piece.count <= PieceCache.maxKey else {
+            tokenizeWord(piece, into: &out, scratch: &scratch)
+            return
+        }
+        let h = PieceCache.hash(piece)
+        if scratch.cache.lookup(piece, hash: h, owner: cacheOwner, into: &out) { return }
+        let mark = out.count
+        tokenizeWord(piece, into: &out, scratch: &scratch)
+        out.withUnsafeBufferPointer { o in
+            scratch.cache.insert(piece, hash: h, owner: cacheOwner, ids: UnsafeBufferPointer(rebasing: o[mark...]))
+        }
+    }
+
+    func tokenizeWord(_ piece: UnsafeBufferPointer<UInt32>, into out: inout [Int32],
+                      scratch: inout ModelScratch) {
         let n = piece.count
         if n == 0 { return }
         _ = encodePiece(piece, &scratch.bytes, &scratch.offsets)
