@@ -32,8 +32,8 @@ public final class PieceCacheOwner: Sendable {
 ///
 /// Bounded: direct-mapped, at most `maxSlots` slots of `stride` 32-bit words (128 bytes) plus an
 /// 8-byte hash each, i.e. at most 4096 * 136 B = 544 KiB per scratch (one per thread), whatever
-/// the text or the vocabulary. It starts at `minSlots` and doubles each time it has taken as many
-/// new entries as it has slots, so a short call allocates little. Only pieces of at most `maxKey`
+/// the text or the vocabulary. It starts at `minSlots` and doubles (keeping its entries) each time
+/// it has taken half as many new entries as it has slots, so a short call allocates little. Only pieces of at most `maxKey`
 /// scalars whose ids number at most `maxIds` are stored; a new entry replaces the slot's old one.
 public struct PieceCache: Sendable {
     public static let maxKey = 16
@@ -90,8 +90,10 @@ public struct PieceCache: Sendable {
         guard key.count <= PieceCache.maxKey, ids.count <= PieceCache.maxIds else { return }
         if owner !== o {
             owner = o
+            inserts = 0
+            hashes = []
             resize(PieceCache.minSlots)
-        } else if inserts >= hashes.count && hashes.count < PieceCache.maxSlots {
+        } else if inserts >= hashes.count / 2 && hashes.count < PieceCache.maxSlots {
             resize(hashes.count * 2)
         }
         inserts += 1
@@ -106,12 +108,22 @@ public struct PieceCache: Sendable {
         }
     }
 
-    /// Empties the cache with `slots` slots (a power of two).
+    /// Grows to `slots` slots (a power of two), keeping the entries (a colliding one is dropped).
     @usableFromInline
     mutating func resize(_ slots: Int) {
-        hashes = [UInt64](repeating: 0, count: slots)
-        words = [UInt32](repeating: 0, count: slots * PieceCache.stride)
-        shift = UInt64(64 - slots.trailingZeroBitCount)
+        var newHashes = [UInt64](repeating: 0, count: slots)
+        var newWords = [UInt32](repeating: 0, count: slots * PieceCache.stride)
+        let newShift = UInt64(64 - slots.trailingZeroBitCount)
+        let st = PieceCache.stride
+        for old in 0..<hashes.count where hashes[old] != 0 {
+            let h = hashes[old]
+            let slot = Int(truncatingIfNeeded: h >> newShift)
+            newHashes[slot] = h
+            for k in 0..<st { newWords[slot * st + k] = words[old * st + k] }
+        }
+        hashes = newHashes
+        words = newWords
+        shift = newShift
         inserts = 0
     }
 }

@@ -304,10 +304,8 @@ public struct BPEModel: TokenizerModel {
                 if b < 0 { break }
                 sym[b] = Int32(truncatingIfNeeded: best)
                 // Remove symbol b + 1 and pair b + 1 (between it and b + 2).
-                var j = b + 1
-                while j < m - 1 { sym[j] = sym[j + 1]; j += 1 }
-                j = b + 1
-                while j < m - 2 { pv[j] = pv[j + 1]; j += 1 }
+                if b + 2 < m { (sym + b + 1).update(from: sym + b + 2, count: m - b - 2) }
+                if b + 2 < m - 1 { (pv + b + 1).update(from: pv + b + 2, count: m - b - 3) }
                 m -= 1
                 if b + 1 < m { pv[b] = BPEModel.pair(ps, mask, sym[b], sym[b + 1]) }
                 if b > 0 { pv[b - 1] = BPEModel.pair(ps, mask, sym[b - 1], sym[b]) }
