@@ -10,6 +10,8 @@ import TokenizerCore
 public struct UnigramModel: TokenizerModel {
     /// Entry i is piece i (id i); duplicate pieces: lookups find the last one, as Rust's map.
     let vocab: ByteVocab
+    /// The same pieces (value = id; a duplicate piece: the last) for the Viterbi walk.
+    let trie: ByteTrie
     let scores: [Double]
     let unk: Int32?
     public let byteFallback: Bool
@@ -25,7 +27,7 @@ public struct UnigramModel: TokenizerModel {
         let what = "Unigram model"
         guard let list = json["vocab"] else { throw .format("\(what): missing vocab") }
         guard let items = list.array else { throw .format("\(what): \"vocab\" must be an array of [piece, score]") }
-        var v = ByteVocab()
+        var v = ByteVocab(capacity: items.count)
         var sc: [Double] = []
         sc.reserveCapacity(items.count)
         guard items.count <= Limits.maxTokenId else { throw .format("\(what): vocabulary too large") }
@@ -38,8 +40,13 @@ public struct UnigramModel: TokenizerModel {
             sc.append(score)
             if score < minS { minS = score }
         }
-        v.addPrefixes()
         vocab = v; scores = sc; minScore = minS
+        trie = v.arena.withUnsafeBufferPointer { ar in
+            ByteTrie(count: items.count, key: { e in
+                let span = v.entrySpan[e]
+                return UnsafeBufferPointer(rebasing: ar[Int(span >> 32)..<(Int(span >> 32) + Int(span & 0xFFFF_FFFF))])
+            }, value: { Int32($0) })
+        }
         if let u = try json.optionalInt("unk_id", in: what) {
             guard !items.isEmpty else { throw .format("\(what): the vocabulary is empty but unk_id is set") }
             guard u >= 0, u < items.count else {
@@ -53,10 +60,7 @@ public struct UnigramModel: TokenizerModel {
 
     public var vocabSize: Int { scores.count }
     public var unkId: Int32? { unk }
-    public func id(forToken utf8: UnsafeBufferPointer<UInt8>) -> Int32? {
-        guard let id = vocab.id(utf8), id >= 0 else { return nil }   // -1: a prefix only
-        return id
-    }
+    public func id(forToken utf8: UnsafeBufferPointer<UInt8>) -> Int32? { vocab.id(utf8) }
     public func token(forId id: Int32) -> [UInt8]? {
         guard id >= 0, Int(id) < scores.count else { return nil }
         return vocab.bytes(ofEntry: Int(id))
@@ -96,30 +100,31 @@ public struct UnigramModel: TokenizerModel {
         scratch.ints2.append(contentsOf: repeatElement(0, count: n + 1))   // node id
         let unkScore = minScore - UnigramModel.unkPenalty
         let unkNode = unk ?? UnigramModel.missingUnk
-        let maxKey = vocab.maxKeyBytes
         scratch.bytes.withUnsafeBufferPointer { bytes in
             scratch.offsets.withUnsafeBufferPointer { off in
                 scratch.doubles.withUnsafeMutableBufferPointer { best in
                     scratch.ints.withUnsafeMutableBufferPointer { startsAt in
                         scratch.ints2.withUnsafeMutableBufferPointer { nodeId in
                             scores.withUnsafeBufferPointer { score in
-                            vocab.entryId.withUnsafeBufferPointer { entryIds in
-                            vocab.entryExtends.withUnsafeBufferPointer { extends in
+                            trie.units.withUnsafeBufferPointer { tu in
+                                let t = tu.baseAddress!, cells = tu.count / 3
                                 for i in 0..<n {
                                     let till = best[i]
                                     var hasSingle = false
-                                    let base = Int(off[i])
-                                    var h = ByteVocab.seed
+                                    // Every piece that starts at char i: walk the trie over the
+                                    // bytes, a candidate at each char end where a piece ends.
+                                    var node = 0
+                                    var p = Int(off[i])
                                     var j = i
-                                    while j < n {
+                                    walk: while j < n {
                                         let next = Int(off[j + 1])
-                                        if next - base > maxKey { break }
-                                        for p in Int(off[j])..<next { h = ByteVocab.step(h, bytes[p]) }
+                                        while p < next {
+                                            node = ByteTrie.child(t, cells, node, bytes[p])
+                                            if node < 0 { break walk }
+                                            p += 1
+                                        }
                                         j += 1
-                                        let slice = UnsafeBufferPointer(rebasing: bytes[base..<next])
-                                        // No piece starts with this prefix: no longer one either.
-                                        guard let entry = vocab.findEntry(hash: ByteVocab.finish(h), ByteVocab.empty, slice, ByteVocab.empty) else { break }
-                                        let id = entryIds[entry]
+                                        let id = ByteTrie.value(t, node)
                                         if id >= 0 {
                                             let cand = score[Int(id)] + till
                                             if startsAt[j] < 0 || cand > best[j] {
@@ -127,7 +132,6 @@ public struct UnigramModel: TokenizerModel {
                                             }
                                             if j == i + 1 { hasSingle = true }
                                         }
-                                        if !extends[entry] { break }
                                     }
                                     if !hasSingle {
                                         let cand = unkScore + till
@@ -136,7 +140,6 @@ public struct UnigramModel: TokenizerModel {
                                         }
                                     }
                                 }
-                            }
                             }
                             }
                         }
@@ -182,7 +185,7 @@ public struct UnigramModel: TokenizerModel {
         let found: Int32? = bytes.withUnsafeBufferPointer { b in
             vocab.id(UnsafeBufferPointer(rebasing: b[byteStart..<byteEnd]))
         }
-        if let found, found >= 0 { out.append(found); return }
+        if let found { out.append(found); return }
         if byteFallback {
             var all = true
             for p in byteStart..<byteEnd where fallbackIds[Int(bytes[p])] < 0 { all = false; break }
