@@ -4,13 +4,16 @@
 import TokenizerCore
 
 /// Immutable double-array trie of byte keys to non-negative values. Node 0 is the root; the
-/// child of node `s` by byte `c` is `t = base(s) ^ c` when `check(t) == s`. Each node is three
-/// 32-bit words, side by side: base (-1 when the node has no child), check (the parent; -1 for a
-/// free cell, -2 for the root) and value (-1 when no key ends there). The size follows the
-/// number of distinct key prefixes (at most the total key bytes) plus a 256-cell block of slack
-/// per placement search, so it is bounded by the file.
+/// child of node `s` by byte `c` is `t = base(s) ^ c` when `check(t) == s`. Each node is two
+/// 64-bit words: base (low half; -1 when the node has no child) | check (high half: the parent;
+/// -1 for a free cell, -2 for the root), then a payload word the owner fills (`setPayload`), kept
+/// beside the links so that a walk reads it from the same cache line. `values` holds each node's
+/// value (-1 when no key ends there). The size follows the number of distinct key prefixes (at
+/// most the total key bytes) plus a 256-cell block of slack per placement, so it is bounded by
+/// the file.
 struct ByteTrie: Sendable {
-    private(set) var units: [Int32]
+    private(set) var units: [UInt64]
+    private(set) var values: [Int32]
 
     /// Builds from `count` keys: key `i` is `bytes(i)`, its value `value(i)`. When two keys are
     /// equal the one with the greater index wins (as a map filled in order).
@@ -75,23 +78,36 @@ struct ByteTrie: Sendable {
             }
         }
         b.trim()
-        units = b.units
+        let cells = b.cells
+        var u = [UInt64](repeating: 0, count: 2 * cells)
+        var vals = [Int32](repeating: -1, count: cells)
+        for i in 0..<cells {
+            u[2 * i] = UInt64(UInt32(bitPattern: b.units[3 * i])) | UInt64(UInt32(bitPattern: b.units[3 * i + 1])) << 32
+            vals[i] = b.units[3 * i + 2]
+        }
+        units = u
+        values = vals
     }
 
-    /// The child of `node` by `byte`, or -1.
+    /// Sets the payload word of every node: `f(value)` (value -1 for a node where no key ends).
+    mutating func setPayload(_ f: (Int32) -> UInt64) {
+        for i in 0..<values.count { units[2 * i + 1] = f(values[i]) }
+    }
+
+    /// The child of `node` by `byte`, or -1 (`u` = `units`, `count` = `nodeCount`).
     @inline(__always)
-    static func child(_ u: UnsafePointer<Int32>, _ count: Int, _ node: Int, _ byte: UInt8) -> Int {
-        let t = Int(u[3 * node]) ^ Int(byte)
-        guard UInt(bitPattern: t) < UInt(count), Int(u[3 * t + 1]) == node else { return -1 }
+    static func child(_ u: UnsafePointer<UInt64>, _ count: Int, _ node: Int, _ byte: UInt8) -> Int {
+        let t = Int(Int32(truncatingIfNeeded: u[2 * node])) ^ Int(byte)
+        guard UInt(bitPattern: t) < UInt(count), Int32(truncatingIfNeeded: u[2 * t] >> 32) == Int32(truncatingIfNeeded: node) else { return -1 }
         return t
     }
 
-    /// The value of `node` (-1 when no key ends there).
+    /// The payload word of `node`.
     @inline(__always)
-    static func value(_ u: UnsafePointer<Int32>, _ node: Int) -> Int32 { u[3 * node + 2] }
+    static func payload(_ u: UnsafePointer<UInt64>, _ node: Int) -> UInt64 { u[2 * node + 1] }
 
     /// Number of nodes (cells).
-    var nodeCount: Int { units.count / 3 }
+    var nodeCount: Int { values.count }
 
     private struct Builder {
         var units: [Int32] = []
@@ -150,6 +166,7 @@ struct ByteTrie: Sendable {
         mutating func trim() {
             let n = max(used, 1)
             units.removeSubrange((3 * n)...)
+            cells = n
         }
     }
 }

@@ -21,6 +21,8 @@ public struct UnigramModel: TokenizerModel {
     let cacheOwner = PieceCacheOwner()
 
     static let unkPenalty = 10.0
+    /// The trie payload of a node where no piece ends (a NaN; JSON numbers are never NaN).
+    static let noPiece: UInt64 = 0x7FF8_DEAD_0000_0001
 
     /// Builds from the tokenizer.json "model" object (type "Unigram").
     public init(json: JSON) throws(M2VError) {
@@ -41,12 +43,15 @@ public struct UnigramModel: TokenizerModel {
             if score < minS { minS = score }
         }
         vocab = v; scores = sc; minScore = minS
-        trie = v.arena.withUnsafeBufferPointer { ar in
+        var t = v.arena.withUnsafeBufferPointer { ar in
             ByteTrie(count: items.count, key: { e in
                 let span = v.entrySpan[e]
                 return UnsafeBufferPointer(rebasing: ar[Int(span >> 32)..<(Int(span >> 32) + Int(span & 0xFFFF_FFFF))])
             }, value: { Int32($0) })
         }
+        // Each node's payload: the score of the piece ending there, or a NaN no score has.
+        t.setPayload { id in id >= 0 ? sc[Int(id)].bitPattern : UnigramModel.noPiece }
+        trie = t
         if let u = try json.optionalInt("unk_id", in: what) {
             guard !items.isEmpty else { throw .format("\(what): the vocabulary is empty but unk_id is set") }
             guard u >= 0, u < items.count else {
@@ -105,9 +110,8 @@ public struct UnigramModel: TokenizerModel {
                 scratch.doubles.withUnsafeMutableBufferPointer { best in
                     scratch.ints.withUnsafeMutableBufferPointer { startsAt in
                         scratch.ints2.withUnsafeMutableBufferPointer { nodeId in
-                            scores.withUnsafeBufferPointer { score in
                             trie.units.withUnsafeBufferPointer { tu in
-                                let t = tu.baseAddress!, cells = tu.count / 3
+                                let t = tu.baseAddress!, cells = tu.count / 2
                                 for i in 0..<n {
                                     let till = best[i]
                                     var hasSingle = false
@@ -124,11 +128,12 @@ public struct UnigramModel: TokenizerModel {
                                             p += 1
                                         }
                                         j += 1
-                                        let id = ByteTrie.value(t, node)
-                                        if id >= 0 {
-                                            let cand = score[Int(id)] + till
+                                        let pay = ByteTrie.payload(t, node)
+                                        if pay != UnigramModel.noPiece {
+                                            let cand = Double(bitPattern: pay) + till
                                             if startsAt[j] < 0 || cand > best[j] {
-                                                best[j] = cand; startsAt[j] = Int32(i); nodeId[j] = id
+                                                // The trie node; its id is looked up on the path only.
+                                                best[j] = cand; startsAt[j] = Int32(i); nodeId[j] = Int32(node)
                                             }
                                             if j == i + 1 { hasSingle = true }
                                         }
@@ -136,22 +141,24 @@ public struct UnigramModel: TokenizerModel {
                                     if !hasSingle {
                                         let cand = unkScore + till
                                         if startsAt[i + 1] < 0 || cand > best[i + 1] {
-                                            best[i + 1] = cand; startsAt[i + 1] = Int32(i); nodeId[i + 1] = unkNode
+                                            best[i + 1] = cand; startsAt[i + 1] = Int32(i); nodeId[i + 1] = -1
                                         }
                                     }
                                 }
-                            }
                             }
                         }
                     }
                 }
             }
         }
-        // Backtrack: path nodes end -> start, as (end char index) in ints3.
+        // Backtrack: path nodes end -> start, as (end char index) in ints3; each path node's
+        // trie node becomes its piece id (an unknown node: unkNode).
         scratch.ints3.removeAll(keepingCapacity: true)
         var end = n
         while end > 0 {
             scratch.ints3.append(Int32(end))
+            let node = scratch.ints2[end]
+            scratch.ints2[end] = node >= 0 ? trie.values[Int(node)] : unkNode
             let s = Int(scratch.ints[end])
             if s < 0 || s >= end { break }   // unreachable by construction; never loop
             end = s
