@@ -11,8 +11,6 @@ public struct WordPieceModel: TokenizerModel {
     let prefix: [UInt8]
     public let maxInputCharsPerWord: Int
     let unk: Int32
-    /// The identity of this model's entries in a thread's `PieceCache`.
-    let cacheOwner = PieceCacheOwner()
 
     /// Builds from the tokenizer.json "model" object (type "WordPiece").
     public init(json: JSON) throws(M2VError) {
@@ -132,48 +130,12 @@ public struct WordPieceModel: TokenizerModel {
                          into out: inout [Int32], scratch: inout ModelScratch) {
         let ahead = 4
         let count = pieces.count
-        // Hashes (for the piece cache) of the next `ahead` pieces, whose slots are prefetched.
-        var ring: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        @inline(__always) func cacheHash(_ k: Int) -> UInt64 {
-            let p = pieces[k]
-            guard p.end > p.start, p.start >= 0, p.end <= arena.count, p.end - p.start <= PieceCache.maxKey else { return 0 }
-            return PieceCache.hash(UnsafeBufferPointer(rebasing: arena[p.start..<p.end]))
-        }
-        withUnsafeMutableBytes(of: &ring) { rb in
-            let hashes = rb.baseAddress!.assumingMemoryBound(to: UInt64.self)
-            for k in 0..<min(ahead, count) {
-                hashes[k & 3] = cacheHash(k)
-                prefetchFirstCandidate(pieces[k], arena)
-                if hashes[k & 3] != 0 { scratch.cache.prefetch(hash: hashes[k & 3]) }
-            }
-        }
+        for k in 0..<min(ahead, count) { prefetchFirstCandidate(pieces[k], arena) }
         for k in 0..<count {
-            let h = withUnsafeMutableBytes(of: &ring) { rb -> UInt64 in
-                let hashes = rb.baseAddress!.assumingMemoryBound(to: UInt64.self)
-                let h = hashes[k & 3]
-                if k + ahead < count {
-                    let hn = cacheHash(k + ahead)
-                    hashes[k & 3] = hn
-                    if hn != 0 { scratch.cache.prefetch(hash: hn) }
-                    prefetchFirstCandidate(pieces[k + ahead], arena)
-                }
-                return h
-            }
+            if k + ahead < count { prefetchFirstCandidate(pieces[k + ahead], arena) }
             let p = pieces[k]
             guard p.end > p.start, p.start >= 0, p.end <= arena.count else { continue }
-            let piece = UnsafeBufferPointer(rebasing: arena[p.start..<p.end])
-            // Short pieces through the thread's piece cache (the result is a pure function of
-            // the piece; natural text repeats words).
-            if piece.count <= PieceCache.maxKey {
-                if scratch.cache.lookup(piece, hash: h, owner: cacheOwner, into: &out) { continue }
-                let mark = out.count
-                tokenize(piece, into: &out, scratch: &scratch)
-                out.withUnsafeBufferPointer { o in
-                    scratch.cache.insert(piece, hash: h, owner: cacheOwner, ids: UnsafeBufferPointer(rebasing: o[mark...]))
-                }
-            } else {
-                tokenize(piece, into: &out, scratch: &scratch)
-            }
+            tokenize(UnsafeBufferPointer(rebasing: arena[p.start..<p.end]), into: &out, scratch: &scratch)
         }
     }
 
