@@ -1,8 +1,10 @@
 // BPE (tokenizers/src/models/bpe): per-char initial symbols (with continuing_subword_prefix,
 // end_of_word_suffix, byte_fallback, unk_token + fuse_unk), then the rank-ordered merge loop of
 // `Word::merge_all` (a min-heap on (rank, position), stale entries skipped exactly as Rust does).
-// `dropout` is accepted and ignored (treated as off); the Rust per-thread cache changes no result
-// and is not reproduced.
+// `dropout` is accepted and ignored (treated as off). As the Rust per-thread cache (word -> ids),
+// results of short pieces are memoized per thread (`PieceCache` in the scratch), which changes no
+// result. A piece is first cut where no merge can ever join across (see `splitScalar`), so a
+// model without a pre-tokenizer (Llama-2: the whole text is one piece) still works on words.
 import M2VSupport
 import TokenizerCore
 
@@ -10,10 +12,17 @@ import TokenizerCore
 public struct BPEModel: TokenizerModel {
     let vocab: ByteVocab
     let ids: IdTable
-    /// Merge pair (left id << 32 | right id) -> rank, open addressing; empty keys are ~0.
-    let pairKeys: [UInt64]
-    let pairRanks: [Int32]
+    /// Merge pair -> (rank, new id), open addressing, two words a slot (one cache line a probe):
+    /// the key (left id << 32 | right id; empty = ~0) and rank << 32 | new id.
+    let pairSlots: [UInt64]
     let pairMask: Int
+    /// Single-scalar tokens: scalar << 32 | id per slot (empty = ~0), open addressing. Used for
+    /// the initial symbols when there is no continuing_subword_prefix / end_of_word_suffix.
+    let charSlots: [UInt64]
+    let charMask: Int
+    /// scalar -> id of its single-scalar token (-1: none) for scalars below `directChars`.
+    let charDirect: [Int32]
+    static let directChars = 0x800
     /// rank -> id of the merged token.
     let mergeNewId: [Int32]
     let unk: Int32?
@@ -23,6 +32,17 @@ public struct BPEModel: TokenizerModel {
     public let byteFallback: Bool
     public let ignoreMerges: Bool
     let fallbackIds: [Int32]
+    /// A scalar S such that BPE never merges across a point where S follows another scalar, so
+    /// the piece can be tokenized as the runs between such points (each starting with S) one by
+    /// one with the same result: S is a single-char token (never unknown or byte fallback), no
+    /// token holds another char followed by S (a merge result is a token, and merging across
+    /// the point would make one; byte-fallback tokens end in ">", unk must not end in S), and
+    /// there is no continuing_subword_prefix / end_of_word_suffix (they depend on the position in
+    /// the piece) and no ignore_merges (a whole-piece lookup). U+2581 (SentencePiece's "▁")
+    /// when that holds, else nil.
+    let splitScalar: UInt32?
+    /// The identity of this model's entries in a thread's `PieceCache`.
+    let cacheOwner = PieceCacheOwner()
 
     /// Builds from the tokenizer.json "model" object (type "BPE").
     public init(json: JSON) throws(M2VError) {
@@ -75,8 +95,7 @@ public struct BPEModel: TokenizerModel {
 
         var cap = 16
         while cap < pairs.count * 2 { cap *= 2 }
-        var keys = [UInt64](repeating: ~0, count: cap)
-        var ranks = [Int32](repeating: -1, count: cap)
+        var slots = [UInt64](repeating: ~0, count: 2 * cap)
         var newIds = [Int32](repeating: -1, count: pairs.count)
         let mask = cap - 1
         let prefixLen = prefix.count
@@ -98,11 +117,42 @@ public struct BPEModel: TokenizerModel {
             // Insert or overwrite (a later duplicate pair wins, as collecting into a HashMap).
             let key = UInt64(UInt32(bitPattern: aId)) << 32 | UInt64(UInt32(bitPattern: bId))
             var i = BPEModel.slot(key, mask)
-            while keys[i] != ~0 && keys[i] != key { i = (i + 1) & mask }
-            keys[i] = key
-            ranks[i] = Int32(r)
+            while slots[2 * i] != ~0 && slots[2 * i] != key { i = (i + 1) & mask }
+            slots[2 * i] = key
+            slots[2 * i + 1] = UInt64(r) << 32 | UInt64(UInt32(bitPattern: newId))
         }
-        pairKeys = keys; pairRanks = ranks; pairMask = mask; mergeNewId = newIds
+        pairSlots = slots; pairMask = mask; mergeNewId = newIds
+        (charSlots, charMask) = BPEModel.charTable(vocab)
+        var direct = [Int32](repeating: -1, count: BPEModel.directChars)
+        for e in charSlots where e != ~0 && e >> 32 < UInt64(BPEModel.directChars) {
+            direct[Int(e >> 32)] = Int32(truncatingIfNeeded: e)
+        }
+        charDirect = direct
+        splitScalar = BPEModel.findSplitScalar(vocab: vocab, unkToken: unkToken, prefix: prefix,
+                                               suffix: suffix, ignoreMerges: ignoreMerges)
+    }
+
+    /// See `splitScalar`.
+    static func findSplitScalar(vocab: ByteVocab, unkToken: String?, prefix: [UInt8], suffix: [UInt8],
+                                ignoreMerges: Bool) -> UInt32? {
+        guard prefix.isEmpty, suffix.isEmpty, !ignoreMerges else { return nil }
+        let s: UInt32 = 0x2581
+        let sBytes: [UInt8] = [0xE2, 0x96, 0x81]
+        guard vocab.id(sBytes) != nil else { return nil }
+        if let u = unkToken, Array(u.utf8).reversed().starts(with: sBytes.reversed()) { return nil }
+        for e in 0..<vocab.entryCount {
+            let b = vocab.bytes(ofEntry: e)
+            if b.count < 4 { continue }
+            var p = 1
+            while p + 3 <= b.count {
+                if b[p] == 0xE2 && b[p + 1] == 0x96 && b[p + 2] == 0x81 {
+                    // Preceded by another char (UTF-8: E2 96 81 is only ever that char).
+                    if !(p >= 3 && b[p - 3] == 0xE2 && b[p - 2] == 0x96 && b[p - 1] == 0x81) { return nil }
+                }
+                p += 1
+            }
+        }
+        return s
     }
 
     @inline(__always)
@@ -112,16 +162,37 @@ public struct BPEModel: TokenizerModel {
         return Int(truncatingIfNeeded: x) & mask
     }
 
-    /// The rank of merging `a` then `b`, or -1.
+    /// The single-scalar token table of `vocab` (see `charSlots`).
+    static func charTable(_ vocab: ByteVocab) -> ([UInt64], Int) {
+        var singles: [(UInt32, Int32)] = []
+        for e in 0..<vocab.entryCount {
+            let b = vocab.bytes(ofEntry: e)
+            guard !b.isEmpty, b.count <= 4, let str = String(validating: b, as: UTF8.self) else { continue }
+            let scalars = str.unicodeScalars
+            guard scalars.count == 1, let id = vocab.id(b) else { continue }   // the live id of the key
+            singles.append((scalars.first!.value, id))
+        }
+        var cap = 16
+        while cap < singles.count * 2 { cap *= 2 }
+        var t = [UInt64](repeating: ~0, count: cap)
+        for (c, id) in singles {
+            var i = BPEModel.slot(UInt64(c), cap - 1)
+            while t[i] != ~0 && t[i] >> 32 != UInt64(c) { i = (i + 1) & (cap - 1) }
+            t[i] = UInt64(c) << 32 | UInt64(UInt32(bitPattern: id))
+        }
+        return (t, cap - 1)
+    }
+
+    /// The rank << 32 | new id of merging `a` then `b`, or ~0 (slots = `pairSlots`).
     @inline(__always)
-    func rank(_ a: Int32, _ b: Int32) -> Int32 {
+    static func pair(_ slots: UnsafePointer<UInt64>, _ mask: Int, _ a: Int32, _ b: Int32) -> UInt64 {
         let key = UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b))
-        var i = BPEModel.slot(key, pairMask)
+        var i = BPEModel.slot(key, mask)
         while true {
-            let k = pairKeys[i]
-            if k == key { return pairRanks[i] }
-            if k == ~0 { return -1 }
-            i = (i + 1) & pairMask
+            let k = slots[2 * i]
+            if k == key { return slots[2 * i + 1] }
+            if k == ~0 { return ~0 }
+            i = (i + 1) & mask
         }
     }
 
@@ -135,32 +206,204 @@ public struct BPEModel: TokenizerModel {
                          scratch: inout ModelScratch) {
         let n = piece.count
         if n == 0 { return }
-        _ = encodePiece(piece, &scratch.bytes, &scratch.offsets)
-        if ignoreMerges, let id = scratch.bytes.withUnsafeBufferPointer({ vocab.id($0) }) {
-            out.append(id)
+        if let sep = splitScalar, n > 1 {
+            var start = 0
+            for i in 1..<n where piece[i] == sep && piece[i - 1] != sep {
+                tokenizeCached(UnsafeBufferPointer(rebasing: piece[start..<i]), into: &out, scratch: &scratch)
+                start = i
+            }
+            tokenizeCached(UnsafeBufferPointer(rebasing: piece[start..<n]), into: &out, scratch: &scratch)
+        } else {
+            tokenizeCached(piece, into: &out, scratch: &scratch)
+        }
+    }
+
+    /// `tokenizeWord` through the thread's piece cache.
+    @inline(__always)
+    func tokenizeCached(_ piece: UnsafeBufferPointer<UInt32>, into out: inout [Int32],
+                        scratch: inout ModelScratch) {
+        guard piece.count <= PieceCache.maxKey else {
+            tokenizeWord(piece, into: &out, scratch: &scratch)
             return
         }
-        // Initial symbols: ids in ints, byte lengths in ints2 (0 marks a merged-away symbol).
-        scratch.ints.removeAll(keepingCapacity: true)
-        scratch.ints2.removeAll(keepingCapacity: true)
+        let h = PieceCache.hash(piece)
+        if scratch.cache.lookup(piece, hash: h, owner: cacheOwner, into: &out) { return }
+        let mark = out.count
+        tokenizeWord(piece, into: &out, scratch: &scratch)
+        out.withUnsafeBufferPointer { o in
+            scratch.cache.insert(piece, hash: h, owner: cacheOwner, ids: UnsafeBufferPointer(rebasing: o[mark...]))
+        }
+    }
+
+    /// The ids of one word (a piece, or a run of one between split points).
+    func tokenizeWord(_ piece: UnsafeBufferPointer<UInt32>, into out: inout [Int32],
+                      scratch: inout ModelScratch) {
+        let n = piece.count
+        if n == 0 { return }
+        if ignoreMerges {
+            _ = encodePiece(piece, &scratch.bytes, &scratch.offsets)
+            if let id = scratch.bytes.withUnsafeBufferPointer({ vocab.id($0) }) {
+                out.append(id)
+                return
+            }
+        }
+        // Initial symbols (ids) in ints.
+        var count: Int
+        if prefix.isEmpty && suffix.isEmpty {
+            // At most 4 byte-fallback symbols a char, and one pending unk.
+            let need = 4 * n + 1
+            if scratch.ints.count < need { scratch.ints.append(contentsOf: repeatElement(0, count: need - scratch.ints.count)) }
+            count = scratch.ints.withUnsafeMutableBufferPointer { initialSymbolsPlain(piece, $0.baseAddress!) }
+        } else {
+            scratch.ints.removeAll(keepingCapacity: true)
+            initialSymbolsAffixed(piece, &scratch)
+            count = scratch.ints.count
+        }
+        if count > 1 {
+            if prefix.isEmpty && count <= BPEModel.linearMergeMax {
+                if scratch.u64s.count < count { scratch.u64s.append(contentsOf: repeatElement(0, count: count - scratch.u64s.count)) }
+                count = scratch.ints.withUnsafeMutableBufferPointer { sym in
+                    scratch.u64s.withUnsafeMutableBufferPointer { pv in
+                        mergeLinear(sym.baseAddress!, count, pv.baseAddress!)
+                    }
+                }
+            } else {
+                mergeAll(count, &scratch)   // merged-away symbols become -1
+            }
+        }
+        scratch.ints.withUnsafeBufferPointer { sym in
+            for i in 0..<count where sym[i] >= 0 { out.append(sym[i]) }
+        }
+    }
+
+    /// Words of at most this many initial symbols merge by rescanning (`mergeLinear`).
+    static let linearMergeMax = 48
+
+    /// `Word::merge_all` for a short word without continuing_subword_prefix: repeatedly merge
+    /// the current adjacent pair of least rank, the leftmost of equals, rescanning the pairs.
+    /// Rust's heap does the same: every current pair has an entry with its own rank, and every
+    /// other entry is stale and skipped. (An entry is stale when its pair no longer merges into
+    /// its token; without a prefix a merged token is the concatenation of its two symbols, so a
+    /// pair that changed - it only ever grows to the right or absorbs its right neighbour -
+    /// makes a longer token, never the same.) Returns the new symbol count; symbols compacted.
+    @inline(__always)
+    func mergeLinear(_ sym: UnsafeMutablePointer<Int32>, _ count: Int, _ pv: UnsafeMutablePointer<UInt64>) -> Int {
+        pairSlots.withUnsafeBufferPointer { psB -> Int in
+            let ps = psB.baseAddress!, mask = pairMask
+            var m = count
+            // pv[i]: rank << 32 | new id of merging sym[i], sym[i + 1] (~0: none).
+            for i in 0..<(m - 1) { pv[i] = BPEModel.pair(ps, mask, sym[i], sym[i + 1]) }
+            while m > 1 {
+                var best: UInt64 = ~0
+                var b = -1
+                var i = 0
+                while i < m - 1 {
+                    if pv[i] < best { best = pv[i]; b = i }
+                    i += 1
+                }
+                if b < 0 { break }
+                sym[b] = Int32(truncatingIfNeeded: best)
+                // Remove symbol b + 1 and pair b + 1 (between it and b + 2).
+                if b + 2 < m { (sym + b + 1).update(from: sym + b + 2, count: m - b - 2) }
+                if b + 2 < m - 1 { (pv + b + 1).update(from: pv + b + 2, count: m - b - 3) }
+                m -= 1
+                if b + 1 < m { pv[b] = BPEModel.pair(ps, mask, sym[b], sym[b + 1]) }
+                if b > 0 { pv[b - 1] = BPEModel.pair(ps, mask, sym[b - 1], sym[b]) }
+            }
+            return m
+        }
+    }
+
+    /// Initial symbols without prefix / suffix, written at `syms` (room for 4 a char + 1); returns
+    /// their count. A char is its single-scalar token, else its byte-fallback tokens (when all
+    /// exist), else unk (a pending unk is flushed before the next known char only, as
+    /// `BPE::merge_word` does; fuse_unk keeps one for a run).
+    private func initialSymbolsPlain(_ piece: UnsafeBufferPointer<UInt32>, _ syms: UnsafeMutablePointer<Int32>) -> Int {
+        var k = 0
+        var pending = false
+        let unkId = unk ?? -1
+        charSlots.withUnsafeBufferPointer { cs in
+            charDirect.withUnsafeBufferPointer { direct in
+            fallbackIds.withUnsafeBufferPointer { fb in
+                let mask = charMask
+                for raw in piece {
+                    var id: Int32 = -1
+                    // Not a scalar value (surrogate or > U+10FFFF): U+FFFD, as `encodePiece`.
+                    let s: UInt32 = (raw >= 0xD800 && raw < 0xE000) || raw > 0x10FFFF ? 0xFFFD : raw
+                    if s < UInt32(direct.count) {
+                        id = direct[Int(s)]
+                    } else {
+                        var i = BPEModel.slot(UInt64(s), mask)
+                        while true {
+                            let e = cs[i]
+                            if e == ~0 { break }
+                            if e >> 32 == UInt64(s) { id = Int32(truncatingIfNeeded: e); break }
+                            i = (i + 1) & mask
+                        }
+                    }
+                    if id >= 0 {
+                        if pending { syms[k] = unkId; k += 1; pending = false }
+                        syms[k] = id; k += 1
+                        continue
+                    }
+                    if byteFallback {
+                        var tmp: UInt32 = 0
+                        let c = withUnsafeMutableBytes(of: &tmp) { raw -> Int in
+                            let q = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                            let c = storeUTF8(q, s)
+                            for x in 0..<c where fb[Int(q[x])] < 0 { return 0 }
+                            for x in 0..<c { syms[k + x] = fb[Int(q[x])] }
+                            return c
+                        }
+                        if c > 0 { k += c; continue }
+                    }
+                    if unkId >= 0 {
+                        if pending {
+                            if !fuseUnk { syms[k] = unkId; k += 1 }
+                        } else {
+                            pending = true
+                        }
+                    }
+                }
+            }
+            }
+        }
+        if pending { syms[k] = unkId; k += 1 }
+        return k
+    }
+
+    /// Appends the symbol of an unknown char (or extends the run of one, fuse_unk) to `syms`.
+    @inline(__always)
+    private func pushUnk(_ pending: inout Bool, _ syms: inout [Int32]) {
+        guard let unk else { return }
+        if pending {
+            if !fuseUnk { syms.append(unk) }
+        } else {
+            pending = true
+        }
+    }
+
+    /// Initial symbols with continuing_subword_prefix (on every char but the first) and
+    /// end_of_word_suffix (on the last).
+    private func initialSymbolsAffixed(_ piece: UnsafeBufferPointer<UInt32>, _ scratch: inout ModelScratch) {
+        let n = piece.count
+        _ = encodePiece(piece, &scratch.bytes, &scratch.offsets)
+        var syms: [Int32] = []
+        swap(&syms, &scratch.ints)
+        defer { swap(&syms, &scratch.ints) }
+        var pending = false
         scratch.bytes.withUnsafeBufferPointer { bytes in
             scratch.offsets.withUnsafeBufferPointer { off in
                 prefix.withUnsafeBufferPointer { pre in
                     suffix.withUnsafeBufferPointer { suf in
-                        var pendingUnk: Int32 = -1
-                        var pendingLen: Int32 = 0
                         for i in 0..<n {
                             let s = Int(off[i]), e = Int(off[i + 1])
                             let ch = UnsafeBufferPointer(rebasing: bytes[s..<e])
                             let a = i > 0 ? pre : ByteVocab.empty
                             let c = i == n - 1 ? suf : ByteVocab.empty
-                            let byteLen = Int32(e - s)
                             if let id = vocab.id(a, ch, c) {
-                                if pendingUnk >= 0 {
-                                    scratch.ints.append(pendingUnk); scratch.ints2.append(pendingLen)
-                                    pendingUnk = -1
-                                }
-                                scratch.ints.append(id); scratch.ints2.append(byteLen)
+                                if pending, let unk { syms.append(unk); pending = false }
+                                syms.append(id)
                                 continue
                             }
                             if byteFallback {
@@ -169,116 +412,120 @@ public struct BPEModel: TokenizerModel {
                                 for x in ch where fallbackIds[Int(x)] < 0 { all = false }
                                 for x in c where fallbackIds[Int(x)] < 0 { all = false }
                                 if all {
-                                    for x in a { scratch.ints.append(fallbackIds[Int(x)]); scratch.ints2.append(1) }
-                                    for x in ch { scratch.ints.append(fallbackIds[Int(x)]); scratch.ints2.append(1) }
-                                    for x in c { scratch.ints.append(fallbackIds[Int(x)]); scratch.ints2.append(1) }
+                                    for x in a { syms.append(fallbackIds[Int(x)]) }
+                                    for x in ch { syms.append(fallbackIds[Int(x)]) }
+                                    for x in c { syms.append(fallbackIds[Int(x)]) }
                                     continue
                                 }
                             }
-                            if let unk {
-                                if pendingUnk >= 0 {
-                                    if fuseUnk {
-                                        pendingLen += byteLen
-                                    } else {
-                                        scratch.ints.append(pendingUnk); scratch.ints2.append(pendingLen)
-                                        pendingUnk = unk; pendingLen = byteLen
-                                    }
-                                } else {
-                                    pendingUnk = unk; pendingLen = byteLen
-                                }
-                            }
+                            pushUnk(&pending, &syms)
                         }
-                        if pendingUnk >= 0 { scratch.ints.append(pendingUnk); scratch.ints2.append(pendingLen) }
                     }
                 }
             }
         }
-        let count = scratch.ints.count
-        if count > 1 { mergeAll(count, &scratch) }
-        for i in 0..<count where scratch.ints2[i] != 0 { out.append(scratch.ints[i]) }
+        if pending, let unk { syms.append(unk) }
     }
 
-    /// `Word::merge_all` without dropout: symbols are ints (id), ints2 (length, 0 = removed),
-    /// ints3 (prev), ints4 (next); the heap holds rank << 32 | position in u64s.
+    /// `Word::merge_all` without dropout, over raw buffers: symbols are ints (id, -1 = merged
+    /// away), ints3 (prev), ints4 (next); a binary min-heap of rank << 32 | position in u64s.
+    /// Rust's BinaryHeap pops the least (rank, position) first; so does this heap (equal keys
+    /// are equal entries, so the pop order does not depend on how the heap was built). Stale
+    /// entries are skipped exactly as Rust does: a removed symbol, no right neighbour, or a pair
+    /// at the position that no longer merges into the entry's token.
     func mergeAll(_ count: Int, _ scratch: inout ModelScratch) {
-        scratch.ints3.removeAll(keepingCapacity: true)
-        scratch.ints4.removeAll(keepingCapacity: true)
-        for i in 0..<count {
-            scratch.ints3.append(Int32(i - 1))
-            scratch.ints4.append(i + 1 < count ? Int32(i + 1) : -1)
-        }
-        scratch.u64s.removeAll(keepingCapacity: true)
-        var heap = MinHeap(storage: [])
-        swap(&heap.storage, &scratch.u64s)   // reuse the buffer without a copy
-        defer { swap(&heap.storage, &scratch.u64s) }
-        for i in 0..<(count - 1) {
-            let r = rank(scratch.ints[i], scratch.ints[i + 1])
-            if r >= 0 { heap.push(UInt64(r) << 32 | UInt64(i)) }
-        }
-        while let top = heap.pop() {
-            let r = Int32(truncatingIfNeeded: top >> 32)
-            let pos = Int(top & 0xFFFF_FFFF)
-            if scratch.ints2[pos] == 0 { continue }
-            let nextPos = scratch.ints4[pos]
-            if nextPos == -1 { continue }
-            let np = Int(nextPos)
-            let newId = mergeNewId[Int(r)]
-            // Skip an expired entry: the pair now at `pos` must merge into the same id.
-            let cur = rank(scratch.ints[pos], scratch.ints[np])
-            if cur < 0 || mergeNewId[Int(cur)] != newId { continue }
-            // Merge right into left.
-            let rightNext = scratch.ints4[np]
-            scratch.ints[pos] = newId
-            scratch.ints2[pos] += scratch.ints2[np]
-            scratch.ints4[pos] = rightNext
-            scratch.ints2[np] = 0
-            if rightNext > -1 && Int(rightNext) < count { scratch.ints3[Int(rightNext)] = Int32(pos) }
-            let prev = scratch.ints3[pos]
-            if prev >= 0 {
-                let pr = rank(scratch.ints[Int(prev)], newId)
-                if pr >= 0 { heap.push(UInt64(pr) << 32 | UInt64(prev)) }
+        // At most count - 1 initial entries and two more per merge (at most count - 1 merges).
+        let heapCap = 3 * count
+        if scratch.ints3.count < count { scratch.ints3.append(contentsOf: repeatElement(0, count: count - scratch.ints3.count)) }
+        if scratch.ints4.count < count { scratch.ints4.append(contentsOf: repeatElement(0, count: count - scratch.ints4.count)) }
+        if scratch.u64s.count < heapCap { scratch.u64s.append(contentsOf: repeatElement(0, count: heapCap - scratch.u64s.count)) }
+        let mask = pairMask
+        scratch.ints.withUnsafeMutableBufferPointer { symB in
+        scratch.ints3.withUnsafeMutableBufferPointer { prevB in
+        scratch.ints4.withUnsafeMutableBufferPointer { nextB in
+        scratch.u64s.withUnsafeMutableBufferPointer { heapB in
+        pairSlots.withUnsafeBufferPointer { psB in
+        mergeNewId.withUnsafeBufferPointer { nid in
+            let sym = symB.baseAddress!, prev = prevB.baseAddress!, next = nextB.baseAddress!
+            let heap = heapB.baseAddress!, ps = psB.baseAddress!
+            for i in 0..<count {
+                prev[i] = Int32(i - 1)
+                next[i] = i + 1 < count ? Int32(i + 1) : -1
             }
-            let next = scratch.ints4[pos]
-            if next >= 0 && Int(next) < count {
-                let nr = rank(newId, scratch.ints[Int(next)])
-                if nr >= 0 { heap.push(UInt64(nr) << 32 | UInt64(pos)) }
+            var hn = 0
+            for i in 0..<(count - 1) {
+                let v = BPEModel.pair(ps, mask, sym[i], sym[i + 1])
+                if v != ~0 { heap[hn] = (v >> 32) << 32 | UInt64(i); hn += 1 }
             }
+            if hn > 1 {
+                var k = hn / 2 - 1
+                while k >= 0 { BPEModel.siftDown(heap, hn, k); k -= 1 }
+            }
+            while hn > 0 {
+                let top = heap[0]
+                hn -= 1
+                if hn > 0 {
+                    heap[0] = heap[hn]
+                    BPEModel.siftDown(heap, hn, 0)
+                }
+                let pos = Int(top & 0xFFFF_FFFF)
+                if sym[pos] < 0 { continue }
+                let np32 = next[pos]
+                if np32 < 0 { continue }
+                let np = Int(np32)
+                let newId = nid[Int(top >> 32)]
+                let cur = BPEModel.pair(ps, mask, sym[pos], sym[np])
+                if cur == ~0 || Int32(truncatingIfNeeded: cur) != newId { continue }
+                // Merge right into left.
+                let rightNext = next[np]
+                sym[pos] = newId
+                next[pos] = rightNext
+                sym[np] = -1
+                if rightNext >= 0 { prev[Int(rightNext)] = Int32(pos) }
+                let pv = prev[pos]
+                if pv >= 0 {
+                    let v = BPEModel.pair(ps, mask, sym[Int(pv)], newId)
+                    if v != ~0 { BPEModel.push(heap, &hn, (v >> 32) << 32 | UInt64(pv)) }
+                }
+                if rightNext >= 0 {
+                    let v = BPEModel.pair(ps, mask, newId, sym[Int(rightNext)])
+                    if v != ~0 { BPEModel.push(heap, &hn, (v >> 32) << 32 | UInt64(pos)) }
+                }
+            }
+        }
+        }
+        }
+        }
+        }
         }
     }
-}
 
-/// A binary min-heap of UInt64 keys over a reusable buffer.
-struct MinHeap {
-    var storage: [UInt64]
-
-    mutating func push(_ v: UInt64) {
-        storage.append(v)
-        var i = storage.count - 1
-        while i > 0 {
-            let p = (i - 1) >> 1
-            if storage[p] <= v { break }
-            storage[i] = storage[p]
-            i = p
-        }
-        storage[i] = v
-    }
-
-    mutating func pop() -> UInt64? {
-        guard let last = storage.popLast() else { return nil }
-        if storage.isEmpty { return last }
-        let top = storage[0]
-        let n = storage.count
-        var i = 0
+    @inline(__always)
+    static func siftDown(_ h: UnsafeMutablePointer<UInt64>, _ n: Int, _ start: Int) {
+        var i = start
+        let v = h[i]
         while true {
             let l = 2 * i + 1
             if l >= n { break }
             var c = l
-            if l + 1 < n && storage[l + 1] < storage[l] { c = l + 1 }
-            if storage[c] >= last { break }
-            storage[i] = storage[c]
+            if l + 1 < n && h[l + 1] < h[l] { c = l + 1 }
+            if h[c] >= v { break }
+            h[i] = h[c]
             i = c
         }
-        storage[i] = last
-        return top
+        h[i] = v
+    }
+
+    @inline(__always)
+    static func push(_ h: UnsafeMutablePointer<UInt64>, _ n: inout Int, _ v: UInt64) {
+        var i = n
+        n += 1
+        while i > 0 {
+            let p = (i - 1) >> 1
+            if h[p] <= v { break }
+            h[i] = h[p]
+            i = p
+        }
+        h[i] = v
     }
 }

@@ -48,6 +48,16 @@ public struct ByteVocab: Sendable {
         rebuildFilter()
     }
 
+    /// An empty vocabulary sized for `keys` keys (no rehashing while adding that many).
+    public init(capacity keys: Int) {
+        var n = 16
+        while n < 2 * keys { n *= 2 }
+        slots = [UInt64](repeating: 0, count: 2 * n)
+        slotEntry = [Int32](repeating: -1, count: n)
+        mask = n - 1
+        rebuildFilter()
+    }
+
     /// Number of entries (including shadowed ones).
     public var entryCount: Int { entryId.count }
 

@@ -10,20 +10,26 @@ import TokenizerCore
 public struct UnigramModel: TokenizerModel {
     /// Entry i is piece i (id i); duplicate pieces: lookups find the last one, as Rust's map.
     let vocab: ByteVocab
+    /// The same pieces (value = id; a duplicate piece: the last) for the Viterbi walk.
+    let trie: ByteTrie
     let scores: [Double]
     let unk: Int32?
     public let byteFallback: Bool
     public let minScore: Double
     let fallbackIds: [Int32]
+    /// The identity of this model's entries in a thread's `PieceCache`.
+    let cacheOwner = PieceCacheOwner()
 
     static let unkPenalty = 10.0
+    /// The trie payload of a node where no piece ends (a NaN; JSON numbers are never NaN).
+    static let noPiece: UInt64 = 0x7FF8_DEAD_0000_0001
 
     /// Builds from the tokenizer.json "model" object (type "Unigram").
     public init(json: JSON) throws(M2VError) {
         let what = "Unigram model"
         guard let list = json["vocab"] else { throw .format("\(what): missing vocab") }
         guard let items = list.array else { throw .format("\(what): \"vocab\" must be an array of [piece, score]") }
-        var v = ByteVocab()
+        var v = ByteVocab(capacity: items.count)
         var sc: [Double] = []
         sc.reserveCapacity(items.count)
         guard items.count <= Limits.maxTokenId else { throw .format("\(what): vocabulary too large") }
@@ -36,8 +42,16 @@ public struct UnigramModel: TokenizerModel {
             sc.append(score)
             if score < minS { minS = score }
         }
-        v.addPrefixes()
         vocab = v; scores = sc; minScore = minS
+        var t = v.arena.withUnsafeBufferPointer { ar in
+            ByteTrie(count: items.count, key: { e in
+                let span = v.entrySpan[e]
+                return UnsafeBufferPointer(rebasing: ar[Int(span >> 32)..<(Int(span >> 32) + Int(span & 0xFFFF_FFFF))])
+            }, value: { Int32($0) })
+        }
+        // Each node's payload: the score of the piece ending there, or a NaN no score has.
+        t.setPayload { id in id >= 0 ? sc[Int(id)].bitPattern : UnigramModel.noPiece }
+        trie = t
         if let u = try json.optionalInt("unk_id", in: what) {
             guard !items.isEmpty else { throw .format("\(what): the vocabulary is empty but unk_id is set") }
             guard u >= 0, u < items.count else {
@@ -51,10 +65,7 @@ public struct UnigramModel: TokenizerModel {
 
     public var vocabSize: Int { scores.count }
     public var unkId: Int32? { unk }
-    public func id(forToken utf8: UnsafeBufferPointer<UInt8>) -> Int32? {
-        guard let id = vocab.id(utf8), id >= 0 else { return nil }   // -1: a prefix only
-        return id
-    }
+    public func id(forToken utf8: UnsafeBufferPointer<UInt8>) -> Int32? { vocab.id(utf8) }
     public func token(forId id: Int32) -> [UInt8]? {
         guard id >= 0, Int(id) < scores.count else { return nil }
         return vocab.bytes(ofEntry: Int(id))
@@ -64,8 +75,25 @@ public struct UnigramModel: TokenizerModel {
     /// encode there; we drop those chars).
     static let missingUnk: Int32 = -2
 
+    /// The Viterbi result of a piece is a pure function of it: short pieces are memoized in the
+    /// thread's `PieceCache` (natural text repeats words).
     public func tokenize(_ piece: UnsafeBufferPointer<UInt32>, into out: inout [Int32],
                          scratch: inout ModelScratch) {
+        guard piece.count <= PieceCache.maxKey else {
+            tokenizeWord(piece, into: &out, scratch: &scratch)
+            return
+        }
+        let h = PieceCache.hash(piece)
+        if scratch.cache.lookup(piece, hash: h, owner: cacheOwner, into: &out) { return }
+        let mark = out.count
+        tokenizeWord(piece, into: &out, scratch: &scratch)
+        out.withUnsafeBufferPointer { o in
+            scratch.cache.insert(piece, hash: h, owner: cacheOwner, ids: UnsafeBufferPointer(rebasing: o[mark...]))
+        }
+    }
+
+    func tokenizeWord(_ piece: UnsafeBufferPointer<UInt32>, into out: inout [Int32],
+                      scratch: inout ModelScratch) {
         let n = piece.count
         if n == 0 { return }
         _ = encodePiece(piece, &scratch.bytes, &scratch.offsets)
@@ -77,59 +105,60 @@ public struct UnigramModel: TokenizerModel {
         scratch.ints2.append(contentsOf: repeatElement(0, count: n + 1))   // node id
         let unkScore = minScore - UnigramModel.unkPenalty
         let unkNode = unk ?? UnigramModel.missingUnk
-        let maxKey = vocab.maxKeyBytes
         scratch.bytes.withUnsafeBufferPointer { bytes in
             scratch.offsets.withUnsafeBufferPointer { off in
                 scratch.doubles.withUnsafeMutableBufferPointer { best in
                     scratch.ints.withUnsafeMutableBufferPointer { startsAt in
                         scratch.ints2.withUnsafeMutableBufferPointer { nodeId in
-                            scores.withUnsafeBufferPointer { score in
-                            vocab.entryId.withUnsafeBufferPointer { entryIds in
-                            vocab.entryExtends.withUnsafeBufferPointer { extends in
+                            trie.units.withUnsafeBufferPointer { tu in
+                                let t = tu.baseAddress!, cells = tu.count / 2
                                 for i in 0..<n {
                                     let till = best[i]
                                     var hasSingle = false
-                                    let base = Int(off[i])
-                                    var h = ByteVocab.seed
+                                    // Every piece that starts at char i: walk the trie over the
+                                    // bytes, a candidate at each char end where a piece ends.
+                                    var node = 0
+                                    var p = Int(off[i])
                                     var j = i
-                                    while j < n {
+                                    walk: while j < n {
                                         let next = Int(off[j + 1])
-                                        if next - base > maxKey { break }
-                                        for p in Int(off[j])..<next { h = ByteVocab.step(h, bytes[p]) }
+                                        while p < next {
+                                            node = ByteTrie.child(t, cells, node, bytes[p])
+                                            if node < 0 { break walk }
+                                            p += 1
+                                        }
                                         j += 1
-                                        let slice = UnsafeBufferPointer(rebasing: bytes[base..<next])
-                                        // No piece starts with this prefix: no longer one either.
-                                        guard let entry = vocab.findEntry(hash: ByteVocab.finish(h), ByteVocab.empty, slice, ByteVocab.empty) else { break }
-                                        let id = entryIds[entry]
-                                        if id >= 0 {
-                                            let cand = score[Int(id)] + till
+                                        let pay = ByteTrie.payload(t, node)
+                                        if pay != UnigramModel.noPiece {
+                                            let cand = Double(bitPattern: pay) + till
                                             if startsAt[j] < 0 || cand > best[j] {
-                                                best[j] = cand; startsAt[j] = Int32(i); nodeId[j] = id
+                                                // The trie node; its id is looked up on the path only.
+                                                best[j] = cand; startsAt[j] = Int32(i); nodeId[j] = Int32(node)
                                             }
                                             if j == i + 1 { hasSingle = true }
                                         }
-                                        if !extends[entry] { break }
                                     }
                                     if !hasSingle {
                                         let cand = unkScore + till
                                         if startsAt[i + 1] < 0 || cand > best[i + 1] {
-                                            best[i + 1] = cand; startsAt[i + 1] = Int32(i); nodeId[i + 1] = unkNode
+                                            best[i + 1] = cand; startsAt[i + 1] = Int32(i); nodeId[i + 1] = -1
                                         }
                                     }
                                 }
-                            }
-                            }
                             }
                         }
                     }
                 }
             }
         }
-        // Backtrack: path nodes end -> start, as (end char index) in ints3.
+        // Backtrack: path nodes end -> start, as (end char index) in ints3; each path node's
+        // trie node becomes its piece id (an unknown node: unkNode).
         scratch.ints3.removeAll(keepingCapacity: true)
         var end = n
         while end > 0 {
             scratch.ints3.append(Int32(end))
+            let node = scratch.ints2[end]
+            scratch.ints2[end] = node >= 0 ? trie.values[Int(node)] : unkNode
             let s = Int(scratch.ints[end])
             if s < 0 || s >= end { break }   // unreachable by construction; never loop
             end = s
@@ -163,7 +192,7 @@ public struct UnigramModel: TokenizerModel {
         let found: Int32? = bytes.withUnsafeBufferPointer { b in
             vocab.id(UnsafeBufferPointer(rebasing: b[byteStart..<byteEnd]))
         }
-        if let found, found >= 0 { out.append(found); return }
+        if let found { out.append(found); return }
         if byteFallback {
             var all = true
             for p in byteStart..<byteEnd where fallbackIds[Int(bytes[p])] < 0 { all = false; break }

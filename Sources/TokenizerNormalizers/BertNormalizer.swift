@@ -68,26 +68,34 @@ public struct BertNormalizer: Normalizer {
 
     public func normalize(_ text: inout [UInt32], scratch: inout [UInt32]) {
         if isAllASCII(text) { normalizeASCII(&text); return }
-        // Pass 1: clean_text and handle_chinese_chars into scratch.
+        // Pass 1: clean_text and handle_chinese_chars into scratch (at most 3 scalars each).
         if cleanText || handleChineseChars {
-            scratch.removeAll(keepingCapacity: true)
-            scratch.reserveCapacity(text.count + 8)
-            for c in text {
-                if cleanText {
-                    if c < 0x80 {
-                        if c == 0x09 || c == 0x0A || c == 0x0D { scratch.append(0x20); continue }
-                        if c < 0x20 || c == 0x7F { continue }
-                    } else {
-                        if Self.member(c, removedBlocks, bertRemovedRanges) { continue }
-                        if isRustWhitespace(c) { scratch.append(0x20); continue }
+            let n = text.count
+            if scratch.count < 3 * n { scratch.append(contentsOf: repeatElement(0, count: 3 * n - scratch.count)) }
+            let w = text.withUnsafeBufferPointer { t -> Int in
+                scratch.withUnsafeMutableBufferPointer { ob -> Int in
+                    let o = ob.baseAddress!
+                    var w = 0
+                    for c in t {
+                        if cleanText {
+                            if c < 0x80 {
+                                if c == 0x09 || c == 0x0A || c == 0x0D { o[w] = 0x20; w += 1; continue }
+                                if c < 0x20 || c == 0x7F { continue }
+                            } else {
+                                if Self.member(c, removedBlocks, bertRemovedRanges) { continue }
+                                if isRustWhitespace(c) { o[w] = 0x20; w += 1; continue }
+                            }
+                        }
+                        if handleChineseChars && c >= 0x3400 && Self.isChinese(c) {
+                            o[w] = 0x20; o[w + 1] = c; o[w + 2] = 0x20; w += 3
+                        } else {
+                            o[w] = c; w += 1
+                        }
                     }
-                }
-                if handleChineseChars && c >= 0x3400 && Self.isChinese(c) {
-                    scratch.append(0x20); scratch.append(c); scratch.append(0x20)
-                } else {
-                    scratch.append(c)
+                    return w
                 }
             }
+            scratch.removeSubrange(w...)
             swap(&text, &scratch)
         }
         if stripAccents {
@@ -96,16 +104,31 @@ public struct BertNormalizer: Normalizer {
             swap(&text, &scratch)
         }
         if stripAccents || lowercase {
-            scratch.removeAll(keepingCapacity: true)
-            scratch.reserveCapacity(text.count)
-            for c in text {
-                if c < 0x80 {
-                    scratch.append(lowercase && c >= 0x41 && c <= 0x5A ? c | 0x20 : c)
-                    continue
+            // At most 2 scalars each (U+0130 lowercases to "i\u{307}", every other to one).
+            let n = text.count
+            if scratch.count < 2 * n { scratch.append(contentsOf: repeatElement(0, count: 2 * n - scratch.count)) }
+            let w = text.withUnsafeBufferPointer { t -> Int in
+                scratch.withUnsafeMutableBufferPointer { ob -> Int in
+                    let o = ob.baseAddress!
+                    var w = 0
+                    for c in t {
+                        if c < 0x80 {
+                            o[w] = lowercase && c >= 0x41 && c <= 0x5A ? c | 0x20 : c
+                            w += 1
+                            continue
+                        }
+                        if stripAccents && Self.member(c, markBlocks, bertNonspacingMarkRanges) { continue }
+                        if !lowercase { o[w] = c; w += 1; continue }
+                        if c == 0x130 {
+                            o[w] = 0x69; o[w + 1] = 0x307; w += 2
+                        } else {
+                            o[w] = UnicodeProperties.lowercaseFirst(c); w += 1
+                        }
+                    }
+                    return w
                 }
-                if stripAccents && Self.member(c, markBlocks, bertNonspacingMarkRanges) { continue }
-                if lowercase { UnicodeProperties.appendLowercase(c, into: &scratch) } else { scratch.append(c) }
             }
+            scratch.removeSubrange(w...)
             swap(&text, &scratch)
         }
     }

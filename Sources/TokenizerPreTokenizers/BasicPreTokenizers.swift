@@ -7,6 +7,30 @@ import TokenizerCore
 /// scalar isolated); punctuation is ASCII punctuation or Unicode P*.
 public struct BertPreTokenizer: PreTokenizer {
     public init() {}
+
+    /// The pieces `preTokenize` gives for the single piece `text[range]` (positions in `text`),
+    /// appended to `pieces` without going through a `PreTokenizedString` (the tokenizer's fused
+    /// path for a WordPiece model reads them straight from the normalized text).
+    public static func appendPieces(_ text: UnsafeBufferPointer<UInt32>, _ range: Range<Int>,
+                                    into pieces: inout [Piece]) {
+        let flags = CharFlags.shared
+        var runStart = range.lowerBound
+        for i in range {
+            let f = flags(text[i])
+            if f & (CharFlags.space | CharFlags.punct) == 0 { continue }
+            if i > runStart {
+                pieces.append(Piece(start: runStart, end: i, originEnd: 0))
+            }
+            if f & CharFlags.space == 0 {
+                pieces.append(Piece(start: i, end: i + 1, originEnd: 0))
+            }
+            runStart = i + 1
+        }
+        if range.upperBound > runStart {
+            pieces.append(Piece(start: runStart, end: range.upperBound, originEnd: 0))
+        }
+    }
+
     public func preTokenize(_ s: inout PreTokenizedString) {
         let flags = CharFlags.shared
         s.refine { piece, out in

@@ -25,7 +25,10 @@ struct Segment {
 
 /// Leftmost-longest matcher over a set of scalar patterns (a trie keyed by (node, scalar)).
 struct AddedTokenMatcher: Sendable {
-    private var edges: [UInt64: Int32] = [:]     // (node << 32 | scalar) -> child node
+    /// (node << 32 | scalar) -> child node, open addressing: two words a slot, the key (~0 =
+    /// empty) and the child (a cheap mixer instead of a Dictionary's SipHash on the hot path).
+    private var edgeSlots: [UInt64] = [~0, 0]
+    private var edgeMask = 0
     private var terminal: [Int32] = [-1]         // node -> index into `tokens`, -1 if none
     /// Bit `s & 0xFFFF` is set when some pattern starts with a scalar congruent to s: a cheap
     /// filter that lets the scan skip most positions without a hash lookup.
@@ -37,6 +40,7 @@ struct AddedTokenMatcher: Sendable {
     /// `patterns[i]` is what token `tokens[i]` looks like in the text it is matched on.
     init(tokens: [AddedToken], patterns: [[UInt32]]) {
         self.tokens = tokens
+        var edges: [UInt64: Int32] = [:]
         for (i, pat) in patterns.enumerated() where !pat.isEmpty {
             var node: Int32 = 0
             for s in pat {
@@ -52,6 +56,38 @@ struct AddedTokenMatcher: Sendable {
             let b = Int(pat[0] & 0xFFFF)
             firstMask[b >> 6] |= 1 << UInt64(b & 63)
         }
+        var cap = 2
+        while cap < edges.count * 2 { cap *= 2 }
+        var slots = [UInt64](repeating: ~0, count: 2 * cap)
+        for (key, child) in edges {
+            var i = AddedTokenMatcher.slot(key, cap - 1)
+            while slots[2 * i] != ~0 { i = (i + 1) & (cap - 1) }
+            slots[2 * i] = key
+            slots[2 * i + 1] = UInt64(UInt32(bitPattern: child))
+        }
+        edgeSlots = slots
+        edgeMask = cap - 1
+    }
+
+    @inline(__always)
+    static func slot(_ key: UInt64, _ mask: Int) -> Int {
+        var x = key &* 0x9e37_79b9_7f4a_7c15
+        x ^= x >> 29
+        return Int(truncatingIfNeeded: x) & mask
+    }
+
+    /// The child of the edge `key`, or nil.
+    @inline(__always)
+    private func edge(_ key: UInt64) -> Int32? {
+        edgeSlots.withUnsafeBufferPointer { sl -> Int32? in
+            var i = AddedTokenMatcher.slot(key, edgeMask)
+            while true {
+                let k = sl[2 * i]
+                if k == key { return Int32(truncatingIfNeeded: sl[2 * i + 1]) }
+                if k == ~0 { return nil }
+                i = (i + 1) & edgeMask
+            }
+        }
     }
 
     /// Longest pattern starting at `pos`: (token index, end) or nil.
@@ -62,7 +98,7 @@ struct AddedTokenMatcher: Sendable {
         var i = pos
         while i < text.count {
             let key = UInt64(UInt32(bitPattern: node)) << 32 | UInt64(text[i])
-            guard let next = edges[key] else { break }
+            guard let next = edge(key) else { break }
             node = next
             i += 1
             let t = terminal[Int(node)]

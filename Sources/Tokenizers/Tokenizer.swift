@@ -35,6 +35,8 @@ public final class Tokenizer: Sendable {
     let wordPiece: WordPieceModel?
     /// The pre-tokenizer asks whether a piece starts at original offset 0 (Metaspace "first").
     let consultsTextStart: Bool
+    /// The pre-tokenizer is BertPreTokenizer and the model WordPiece (the fused path).
+    let bertWordPiece: Bool
 
     /// Loads tokenizer.json from `path`.
     public convenience init(path: String) throws(M2VError) {
@@ -56,6 +58,7 @@ public final class Tokenizer: Sendable {
         unkId = model.unkId
         wordPiece = model as? WordPieceModel
         consultsTextStart = preTokenizer?.consultsTextStart ?? false
+        bertWordPiece = wordPiece != nil && preTokenizer is BertPreTokenizer
 
         var added: [AddedToken] = []
         if let list = json["added_tokens"], !list.isNull {
@@ -228,6 +231,19 @@ public final class Tokenizer: Sendable {
 
     /// Pre-tokenizes `ws.segment[range]` and runs the model on each piece.
     private func tokenizePlain(ws: TokenizerWorkspace, range: Range<Int>, origin: Int, ids: inout [Int32]) throws(M2VError) {
+        if bertWordPiece, let wp = wordPiece {
+            // BertPreTokenizer + WordPiece: the pieces are ranges of the normalized text itself
+            // (no copy into a PreTokenizedString), the same ranges `preTokenize` makes. (Their
+            // alignment to the text start is not needed: nothing after them consults it.)
+            ws.fastPieces.removeAll(keepingCapacity: true)
+            ws.segment.withUnsafeBufferPointer { seg in
+                BertPreTokenizer.appendPieces(seg, range, into: &ws.fastPieces)
+                ws.fastPieces.withUnsafeBufferPointer { pieces in
+                    wp.tokenize(pieces: pieces, arena: seg, into: &ids, scratch: &ws.model)
+                }
+            }
+            return
+        }
         ws.segment.withUnsafeBufferPointer { seg in
             ws.pretok.reset(UnsafeBufferPointer(rebasing: seg[range]), origin: origin)
         }
@@ -257,6 +273,7 @@ public final class TokenizerWorkspace: @unchecked Sendable {  // used by one thr
     var rawSegments: [Segment] = []
     var normSegments: [Segment] = []
     var pretok = PreTokenizedString()
+    var fastPieces: [Piece] = []
     var model = ModelScratch()
     var postScratch: [Int32] = []
     public init() {}
