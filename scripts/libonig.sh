@@ -6,7 +6,9 @@
 # The one place that knows where the library and its license come from.
 set -euo pipefail
 dest=${1:?usage: scripts/libonig.sh DEST_DIR}
-src=$(ldconfig -p 2>/dev/null | awk '/libonig\.so\.5 .*x86-64|libonig\.so\.5 .*AArch64|libonig\.so\.5 / {print $NF; exit}')
+# (awk reads all of ldconfig's output: an early exit would kill ldconfig with SIGPIPE, which
+# pipefail turns into this script's failure)
+src=$(ldconfig -p 2>/dev/null | awk '/libonig\.so\.5 / && !found {print $NF; found = 1}' || true)
 [ -n "$src" ] || for d in /usr/lib/x86_64-linux-gnu /usr/lib/aarch64-linux-gnu /usr/lib64 /usr/lib; do
   [ -e "$d/libonig.so.5" ] && { src=$d/libonig.so.5; break; }
 done
