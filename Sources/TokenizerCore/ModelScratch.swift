@@ -16,6 +16,25 @@ public struct ModelScratch: Sendable {
     /// Piece -> ids memo of the model last used with this scratch (see `PieceCache`).
     public var cache = PieceCache()
     public init() {}
+
+    /// The ids of `piece` from the cache, else from `compute` (then stored): the one wrapper
+    /// of every cached model (BPE, Unigram). Pieces longer than `PieceCache.maxKey` bypass it.
+    @inline(__always)
+    public static func cached(_ piece: UnsafeBufferPointer<UInt32>, owner: PieceCacheOwner,
+                              into out: inout [Int32], scratch: inout ModelScratch,
+                              _ compute: (UnsafeBufferPointer<UInt32>, inout [Int32], inout ModelScratch) -> Void) {
+        guard piece.count <= PieceCache.maxKey else {
+            compute(piece, &out, &scratch)
+            return
+        }
+        let h = PieceCache.hash(piece)
+        if scratch.cache.lookup(piece, hash: h, owner: owner, into: &out) { return }
+        let mark = out.count
+        compute(piece, &out, &scratch)
+        out.withUnsafeBufferPointer { o in
+            scratch.cache.insert(piece, hash: h, owner: owner, ids: UnsafeBufferPointer(rebasing: o[mark...]))
+        }
+    }
 }
 
 /// Identifies the model a `PieceCache` holds results of. A model keeps one for its lifetime; the

@@ -222,16 +222,8 @@ public struct BPEModel: TokenizerModel {
     @inline(__always)
     func tokenizeCached(_ piece: UnsafeBufferPointer<UInt32>, into out: inout [Int32],
                         scratch: inout ModelScratch) {
-        guard piece.count <= PieceCache.maxKey else {
-            tokenizeWord(piece, into: &out, scratch: &scratch)
-            return
-        }
-        let h = PieceCache.hash(piece)
-        if scratch.cache.lookup(piece, hash: h, owner: cacheOwner, into: &out) { return }
-        let mark = out.count
-        tokenizeWord(piece, into: &out, scratch: &scratch)
-        out.withUnsafeBufferPointer { o in
-            scratch.cache.insert(piece, hash: h, owner: cacheOwner, ids: UnsafeBufferPointer(rebasing: o[mark...]))
+        ModelScratch.cached(piece, owner: cacheOwner, into: &out, scratch: &scratch) { p, o, sc in
+            tokenizeWord(p, into: &o, scratch: &sc)
         }
     }
 
