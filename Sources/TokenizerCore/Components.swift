@@ -69,6 +69,11 @@ public protocol TokenizerModel: Sendable {
     /// Appends the ids of one pre-tokenized piece (Unicode scalar values, non-empty) to `ids`.
     func tokenize(_ piece: UnsafeBufferPointer<UInt32>, into ids: inout [Int32],
                   scratch: inout ModelScratch)
+    /// Appends the ids of the pieces `arena[p.start..<p.end]`, in order (empty or out-of-range
+    /// pieces are skipped). Default: `tokenize` on each; a model may do better across pieces
+    /// (WordPiece starts loading the next pieces' table slots early).
+    func tokenize(pieces: UnsafeBufferPointer<Piece>, arena: UnsafeBufferPointer<UInt32>,
+                  into ids: inout [Int32], scratch: inout ModelScratch)
     /// The id of a token given as UTF-8 bytes (byte-wise lookup), nil when absent.
     func id(forToken utf8: UnsafeBufferPointer<UInt8>) -> Int32?
     /// The token string of `id` as UTF-8 bytes, nil when out of range.
@@ -82,6 +87,13 @@ public protocol TokenizerModel: Sendable {
 }
 
 extension TokenizerModel {
+    public func tokenize(pieces: UnsafeBufferPointer<Piece>, arena: UnsafeBufferPointer<UInt32>,
+                         into ids: inout [Int32], scratch: inout ModelScratch) {
+        for p in pieces where p.end > p.start && p.start >= 0 && p.end <= arena.count {
+            tokenize(UnsafeBufferPointer(rebasing: arena[p.start..<p.end]), into: &ids, scratch: &scratch)
+        }
+    }
+
     public var tokenCount: Int { vocabSize }
 }
 

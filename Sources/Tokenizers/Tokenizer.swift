@@ -31,8 +31,6 @@ public final class Tokenizer: Sendable {
     let rawMatcher: AddedTokenMatcher          // added tokens with normalized == false
     let normalizedMatcher: AddedTokenMatcher   // added tokens with normalized == true
     let addedById: [Int32: Int]                // id -> index in addedTokens
-    /// The model when it is WordPiece: its batch entry point prefetches ahead across pieces.
-    let wordPiece: WordPieceModel?
     /// The pre-tokenizer asks whether a piece starts at original offset 0 (Metaspace "first").
     let consultsTextStart: Bool
     /// The pre-tokenizer is BertPreTokenizer and the model WordPiece (the fused path).
@@ -56,9 +54,8 @@ public final class Tokenizer: Sendable {
         truncation = try Truncation.parse(json["truncation"])
         padding = try Padding.parse(json["padding"])
         unkId = model.unkId
-        wordPiece = model as? WordPieceModel
         consultsTextStart = preTokenizer?.consultsTextStart ?? false
-        bertWordPiece = wordPiece != nil && preTokenizer is BertPreTokenizer
+        bertWordPiece = model is WordPieceModel && preTokenizer is BertPreTokenizer
 
         var added: [AddedToken] = []
         if let list = json["added_tokens"], !list.isNull {
@@ -231,7 +228,7 @@ public final class Tokenizer: Sendable {
 
     /// Pre-tokenizes `ws.segment[range]` and runs the model on each piece.
     private func tokenizePlain(ws: TokenizerWorkspace, range: Range<Int>, origin: Int, ids: inout [Int32]) throws(M2VError) {
-        if bertWordPiece, let wp = wordPiece {
+        if bertWordPiece {
             // BertPreTokenizer + WordPiece: the pieces are ranges of the normalized text itself
             // (no copy into a PreTokenizedString), the same ranges `preTokenize` makes. (Their
             // alignment to the text start is not needed: nothing after them consults it.)
@@ -239,7 +236,7 @@ public final class Tokenizer: Sendable {
             ws.segment.withUnsafeBufferPointer { seg in
                 BertPreTokenizer.appendPieces(seg, range, into: &ws.fastPieces)
                 ws.fastPieces.withUnsafeBufferPointer { pieces in
-                    wp.tokenize(pieces: pieces, arena: seg, into: &ids, scratch: &ws.model)
+                    model.tokenize(pieces: pieces, arena: seg, into: &ids, scratch: &ws.model)
                 }
             }
             return
@@ -248,17 +245,9 @@ public final class Tokenizer: Sendable {
             ws.pretok.reset(UnsafeBufferPointer(rebasing: seg[range]), origin: origin)
         }
         try preTokenizer?.preTokenize(&ws.pretok)
-        if let wp = wordPiece {
-            ws.pretok.scalars.withUnsafeBufferPointer { arena in
-                ws.pretok.pieces.withUnsafeBufferPointer { pieces in
-                    wp.tokenize(pieces: pieces, arena: arena, into: &ids, scratch: &ws.model)
-                }
-            }
-            return
-        }
         ws.pretok.scalars.withUnsafeBufferPointer { arena in
-            for p in ws.pretok.pieces where p.end > p.start && p.start >= 0 && p.end <= arena.count {
-                model.tokenize(UnsafeBufferPointer(rebasing: arena[p.start..<p.end]), into: &ids, scratch: &ws.model)
+            ws.pretok.pieces.withUnsafeBufferPointer { pieces in
+                model.tokenize(pieces: pieces, arena: arena, into: &ids, scratch: &ws.model)
             }
         }
     }
