@@ -31,20 +31,10 @@ public struct ByteLevelPreTokenizer: PreTokenizer {
                 originEnd = piece.atTextStart ? mark + 1 + (piece.originEnd - piece.start) : 0
                 src = mark; end = out.scalars.count
             }
-            if !useRegex {
-                let mark = out.scalars.count
-                var origin = 0
-                for i in src..<end {
-                    let before = out.scalars.count
-                    appendBytes(out.scalars[i], table, &out.scalars)
-                    if i < originEnd { origin += out.scalars.count - before }
-                }
-                out.emitAppended(since: mark, origin: origin)
-                return
-            }
+            // Without the regex the whole piece is one run.
             var i = src
             while i < end {
-                let j = out.scalars.withUnsafeBufferPointer { gpt2MatchEnd($0, i, end, flags) }
+                let j = useRegex ? out.scalars.withUnsafeBufferPointer { gpt2MatchEnd($0, i, end, flags) } : end
                 let mark = out.scalars.count
                 var origin = 0
                 for k in i..<j {
