@@ -58,8 +58,8 @@ public enum Distiller {
         }
         for (i, s) in sequences.enumerated() {
             guard !s.isEmpty else { throw .invalidArgument("token \(i) has an empty teacher input") }
-            guard s.count + model.config.positionOffset <= model.config.maxPositions else {
-                throw .invalidArgument("token \(i): teacher input of \(s.count) ids exceeds \(model.config.maxPositions) positions")
+            guard s.count <= model.config.maxSequenceLength else {
+                throw .invalidArgument("token \(i): teacher input of \(s.count) ids exceeds \(model.config.maxSequenceLength) positions")
             }
             for id in s where id < 0 || Int(id) >= model.config.vocabSize {
                 throw .invalidArgument("token \(i): id \(id) outside the teacher's vocabulary")

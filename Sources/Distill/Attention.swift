@@ -1,0 +1,179 @@
+// Distill/Attention — multi-head self-attention over a padded batch, for every teacher family:
+// keys at or after a sequence's length are masked (model2vec's attention mask), MPNet adds its
+// relative position bias, ModernBERT rotates queries and keys (RoPE, base per layer type) and
+// limits local layers to |query − key| ≤ window. Short sequences (the distiller's usual
+// 3-token inputs) take a direct loop; long ones go through sgemm.
+import CBLAS
+import M2VSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Attention {
+    let H: Int, heads: Int, dh: Int, B: Int, L: Int
+    let lengths: [Int]
+    let scale: Float
+    let blas: BLAS.Functions
+    /// MPNet: bias[h * (2L − 1) + (key − query + L − 1)].
+    let bias: [Float]?
+    /// ModernBERT: cos/sin of position p and frequency j at [p * dh/2 + j], per layer type.
+    let ropeGlobal: (cos: [Float], sin: [Float])?
+    let ropeLocal: (cos: [Float], sin: [Float])?
+    let window: Int
+
+    /// Longest sequence handled by the direct loop.
+    static let directMax = 48
+
+    init(config c: TransformerConfig, blas: BLAS.Functions, lengths: [Int], seqLen: Int, positions: [Int],
+         relativeBias: [Float]?) {
+        H = c.hidden; heads = c.heads; dh = c.hidden / c.heads; B = lengths.count; L = seqLen
+        self.lengths = lengths
+        self.blas = blas
+        scale = 1 / Float(dh).squareRoot()
+        window = c.slidingWindow
+        if let rb = relativeBias {
+            let span = 2 * seqLen - 1
+            var t = [Float](repeating: 0, count: c.heads * span)
+            for rel in -(seqLen - 1)...(seqLen - 1) {
+                let bucket = Self.relativeBucket(rel)
+                for h in 0..<c.heads { t[h * span + rel + seqLen - 1] = rb[bucket * c.heads + h] }
+            }
+            bias = t
+        } else {
+            bias = nil
+        }
+        if c.positions == .rotary {
+            ropeGlobal = Self.rope(theta: c.ropeThetaGlobal, dh: dh, length: seqLen)
+            ropeLocal = Self.rope(theta: c.ropeThetaLocal, dh: dh, length: seqLen)
+        } else {
+            ropeGlobal = nil; ropeLocal = nil
+        }
+    }
+
+    /// MPNet's relative_position_bucket(key − query) for 32 buckets and max distance 128, in
+    /// float32 as transformers computes it.
+    static func relativeBucket(_ rel: Int) -> Int {
+        var n = -rel
+        var ret = 0
+        if n < 0 { ret += 16 }
+        n = abs(n)
+        if n < 8 { return ret + n }
+        let large = 8 + Int(logf(Float(n) / 8) / Float(log(16.0)) * 8)
+        return ret + min(large, 15)
+    }
+
+    /// cos/sin tables of the default RoPE: inv_freq_j = 1 / theta^(2j / dh), angle = p · inv_freq_j.
+    static func rope(theta: Float, dh: Int, length: Int) -> (cos: [Float], sin: [Float]) {
+        let half = dh / 2
+        var c = [Float](repeating: 0, count: length * half), s = c
+        for j in 0..<half {
+            let inv = 1 / powf(theta, Float(2 * j) / Float(dh))
+            for p in 0..<length {
+                let a = Float(p) * inv
+                c[p * half + j] = cosf(a); s[p * half + j] = sinf(a)
+            }
+        }
+        return (c, s)
+    }
+
+    /// ctx[N, H] = softmax(QKᵀ·scale + bias + masks) · V per head; `qkv` is [N, 3H] (its queries and
+    /// keys are rotated in place for rotary models). Rows at or after a sequence's length get zeros.
+    func run(qkv: inout [Float], into ctx: inout [Float], global: Bool) {
+        let rope = global ? ropeGlobal : ropeLocal
+        let win = (rope != nil && !global) ? window : Int.max
+        qkv.withUnsafeMutableBufferPointer { qb in ctx.withUnsafeMutableBufferPointer { cb in
+            guard let qp = qb.baseAddress, let cp = cb.baseAddress else { return }
+            if let rope { rotate(qp, rope) }
+            var scores = [Float](repeating: 0, count: L * L)
+            scores.withUnsafeMutableBufferPointer { sb in
+                guard let sp = sb.baseAddress else { return }
+                for b in 0..<B {
+                    let len = lengths[b]
+                    let base = qp + b * L * 3 * H
+                    let out = cp + b * L * H
+                    for h in 0..<heads {
+                        let qh = base + h * dh, kh = base + H + h * dh, vh = base + 2 * H + h * dh
+                        if len <= Self.directMax {
+                            direct(qh, kh, vh, out + h * dh, len: len, head: h, window: win, scores: sp)
+                        } else {
+                            // scores[len, len] = Q_h · K_hᵀ · scale
+                            blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(len), Int32(len), Int32(dh),
+                                       scale, qh, Int32(3 * H), kh, Int32(3 * H), 0, sp, Int32(L))
+                            for r in 0..<len { softmaxRow(sp + r * L, query: r, len: len, head: h, window: win) }
+                            // ctx_h[len, dh] = P · V_h
+                            blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(len), Int32(dh), Int32(len),
+                                       1, sp, Int32(L), vh, Int32(3 * H), 0, out + h * dh, Int32(H))
+                        }
+                    }
+                    for r in len..<L { (out + r * H).update(repeating: 0, count: H) }
+                }
+            }
+        } }
+    }
+
+    /// Adds the bias, masks keys outside the window, and normalizes one row of scores (keys 0..<len).
+    private func softmaxRow(_ row: UnsafeMutablePointer<Float>, query r: Int, len: Int, head h: Int, window: Int) {
+        if let bias {
+            bias.withUnsafeBufferPointer { bb in
+                let o = h * (2 * L - 1) + L - 1 - r
+                for k in 0..<len { row[k] += bb[o + k] }
+            }
+        }
+        let lo = window == Int.max ? 0 : max(0, r - window)
+        let hi = window == Int.max ? len : min(len, r + window + 1)
+        var m = -Float.infinity
+        for k in lo..<hi { m = max(m, row[k]) }
+        var sum: Float = 0
+        for k in lo..<hi { let e = expf(row[k] - m); row[k] = e; sum += e }
+        let inv = 1 / sum
+        for k in 0..<lo { row[k] = 0 }
+        for k in lo..<hi { row[k] *= inv }
+        for k in hi..<len { row[k] = 0 }
+    }
+
+    /// One head of one short sequence without BLAS calls.
+    private func direct(_ q: UnsafeMutablePointer<Float>, _ k: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
+                        _ out: UnsafeMutablePointer<Float>, len: Int, head: Int, window: Int, scores: UnsafeMutablePointer<Float>) {
+        let stride = 3 * H
+        for r in 0..<len {
+            let row = scores + r * L
+            let qr = q + r * stride
+            for j in 0..<len {
+                let kj = k + j * stride
+                var d: Float = 0
+                for e in 0..<dh { d += qr[e] * kj[e] }
+                row[j] = d * scale
+            }
+            softmaxRow(row, query: r, len: len, head: head, window: window)
+            let o = out + r * H
+            for e in 0..<dh { o[e] = 0 }
+            for j in 0..<len {
+                let p = row[j]
+                if p == 0 { continue }
+                let vj = v + j * stride
+                for e in 0..<dh { o[e] += p * vj[e] }
+            }
+        }
+    }
+
+    /// RoPE on every query and key: x' = x·cos + rotate_half(x)·sin, positions 0..<L in each sequence.
+    private func rotate(_ qp: UnsafeMutablePointer<Float>, _ rope: (cos: [Float], sin: [Float])) {
+        let half = dh / 2
+        rope.cos.withUnsafeBufferPointer { cb in rope.sin.withUnsafeBufferPointer { sb in
+            for t in 0..<(B * L) {
+                let p = t % L
+                for part in 0..<2 {
+                    for h in 0..<heads {
+                        let x = qp + t * 3 * H + part * H + h * dh
+                        for j in 0..<half {
+                            let c = cb[p * half + j], s = sb[p * half + j]
+                            let a = x[j], b = x[j + half]
+                            x[j] = a * c - b * s
+                            x[j + half] = b * c + a * s
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}

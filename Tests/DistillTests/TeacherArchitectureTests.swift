@@ -1,0 +1,97 @@
+// Every teacher family's forward pass against transformers: the committed tiny teachers in
+// Tests/teachers/<name>/ (scripts/gen_teacher_fixtures.py: seeded random weights, made with
+// transformers' own model classes) with the hidden states of every layer, the last hidden state,
+// the pooler output and a padded batch, all within 1e-4. $M2V_TEACHER_FIXTURES points elsewhere.
+import Foundation
+import XCTest
+import M2VSupport
+import SafeTensors
+import TestSupport
+@testable import Distill
+
+final class TeacherArchitectureTests: XCTestCase {
+    static var root: String {
+        if let env = getenv("M2V_TEACHER_FIXTURES") { return String(cString: env) }
+        return Fixtures.repoRoot + "/Tests/teachers"
+    }
+
+    /// The fixture folders (each with a layers.safetensors).
+    static func folders() throws -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        let found = names.filter { FileIO.isRegularFile(root + "/" + $0 + "/layers.safetensors") }.sorted()
+        if found.isEmpty { XCTFail("no teacher fixtures under \(root)") }
+        return found
+    }
+
+    static func teacherDir(_ name: String) -> String {
+        let t = root + "/" + name + "/teacher"
+        return FileIO.isDirectory(t) ? t : root + "/" + name
+    }
+
+    func worst(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Float {
+        var w: Float = 0
+        for (x, y) in zip(a, b) { w = max(w, abs(x - y)) }
+        return a.count == b.count ? w : .infinity
+    }
+
+    func testEveryLayerMatchesTransformers() throws {
+        var architectures = Set<TeacherArchitecture>()
+        for name in try Self.folders() {
+            let model = try Transformer(folder: Self.teacherDir(name))
+            architectures.insert(model.config.architecture)
+            let f = try SafeTensorsFile(path: Self.root + "/" + name + "/layers.safetensors")
+            let H = model.config.hidden
+            var sawPooler = false
+            let cases = f.tensors.map { $0.name }.filter { $0.hasSuffix(".input_ids") }.map { String($0.dropLast(10)) }
+            XCTAssertFalse(cases.isEmpty, name)
+            for c in cases {
+                let idsT = try XCTUnwrap(f.tensor(named: c + ".input_ids"))
+                let ids = try f.int64s(idsT).map { Int32($0) }
+                let (B, L) = idsT.shape.count == 2 ? (idsT.shape[0], idsT.shape[1]) : (1, ids.count)
+                var lengths = [Int](repeating: L, count: B)
+                if let m = f.tensor(named: c + ".attention_mask") {
+                    let mask = try f.int64s(m)
+                    for b in 0..<B { lengths[b] = (0..<L).filter { mask[b * L + $0] != 0 }.count }
+                }
+                let out = try model.forward(ids: ids, lengths: lengths, seqLen: L, keepLayers: true)
+                if let hsT = f.tensor(named: c + ".hidden_states"), B == 1 {
+                    let hs = try f.floats(hsT)
+                    XCTAssertEqual(out.layers.count * L * H, hs.count, "\(name) \(c): layer count")
+                    for (l, layer) in out.layers.enumerated() where (l + 1) * L * H <= hs.count {
+                        XCTAssertLessThan(worst(layer[...], hs[(l * L * H)..<((l + 1) * L * H)]), 1e-4, "\(name) \(c) layer \(l)")
+                    }
+                }
+                let last = try f.floats(XCTUnwrap(f.tensor(named: c + ".last_hidden_state")))
+                for b in 0..<B {
+                    let n = lengths[b] * H, o = b * L * H
+                    XCTAssertLessThan(worst(out.hidden[o..<(o + n)], last[o..<(o + n)]), 1e-4, "\(name) \(c)[\(b)] last hidden")
+                }
+                if let p = f.tensor(named: c + ".pooler_output") {
+                    let ref = try f.floats(p)
+                    XCTAssertLessThan(worst(try XCTUnwrap(out.pooler)[...], ref[...]), 1e-4, "\(name) \(c) pooler")
+                    sawPooler = true
+                }
+            }
+            XCTAssertEqual(model.hasPooler, sawPooler, "\(name): pooler present in one and not the other")
+        }
+        if getenv("M2V_TEACHER_FIXTURES") == nil {
+            XCTAssertEqual(architectures, Set(TeacherArchitecture.allCases), "a family without a fixture")
+        }
+    }
+
+    /// MPNet's buckets against transformers' relative_position_bucket (values from torch).
+    func testRelativeBuckets() {
+        XCTAssertEqual(Attention.relativeBucket(0), 0)
+        XCTAssertEqual((1...7).map { Attention.relativeBucket(-$0) }, Array(1...7))
+        XCTAssertEqual((1...7).map { Attention.relativeBucket($0) }, (1...7).map { 16 + $0 })
+    }
+
+    func testUnknownModelTypeListsSupported() throws {
+        let json = try JSON.parse(#"{"model_type":"t5","hidden_size":8}"#)
+        XCTAssertThrowsError(try TransformerConfig(json: json)) { e in
+            let err = e as? M2VError
+            XCTAssertEqual(err?.code, .unsupported)
+            XCTAssertTrue("\(err?.message ?? "")".contains("modernbert"), "\(String(describing: err))")
+        }
+    }
+}
