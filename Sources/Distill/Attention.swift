@@ -138,21 +138,11 @@ struct Attention {
         for r in 0..<len {
             let row = scores + r * L
             let qr = q + r * stride
-            for j in 0..<len {
-                let kj = k + j * stride
-                var d: Float = 0
-                for e in 0..<dh { d += qr[e] * kj[e] }
-                row[j] = d * scale
-            }
+            for j in 0..<len { row[j] = Vec.dot(qr, k + j * stride, count: dh) * scale }
             softmaxRow(row, query: r, len: len, head: head, window: window)
             let o = out + r * H
-            for e in 0..<dh { o[e] = 0 }
-            for j in 0..<len {
-                let p = row[j]
-                if p == 0 { continue }
-                let vj = v + j * stride
-                for e in 0..<dh { o[e] += p * vj[e] }
-            }
+            o.update(repeating: 0, count: dh)
+            for j in 0..<len where row[j] != 0 { Vec.axpy(row[j], v + j * stride, o, count: dh) }
         }
     }
 
