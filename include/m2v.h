@@ -13,8 +13,9 @@
  *   4. Saving               m2v_model_save() writes a folder that model2vec loads.
  *   5. Tokenizers           m2v_tokenizer_load() any supported tokenizer.json,
  *                           m2v_tokenizer_encode() -> the ids HuggingFace `tokenizers` gives.
- *   6. Distillation         m2v_distill() turns a BERT sentence-transformer folder into a model
- *                           folder, as model2vec's distill() does.
+ *   6. Distillation         m2v_distill() turns a sentence-transformer (BERT, RoBERTa, XLM-R,
+ *                           DistilBERT, MPNet, ModernBERT) into a model folder, as model2vec's
+ *                           distill() does.
  *   7. Hub cache            m2v_hub_resolve() finds a HuggingFace hub id ("org/name") in the
  *                           local HuggingFace cache (m2v_model_load() does this itself).
  *
@@ -627,7 +628,9 @@ typedef struct m2v_distill_params {
                                 * token_remove_pattern), 0 = keep them; ignored when
                                 * token_remove_pattern (below) is set                              */
     const char *base_model_name; /* NUL-terminated UTF-8 written as config "tokenizer_name" and the
-                                * model card's base model; NULL = the teacher folder's name         */
+                                * model card's base model; NULL = as model2vec: teacher_path as
+                                * given in config.json, and in the card the folder's name (or the
+                                * hub id)                                                         */
     m2v_progress_fn progress;  /* optional, NULL = none; `done`/`total` count vocabulary tokens    */
     void *progress_user_data;  /* passed to `progress`                                            */
     const char *const *vocabulary; /* optional custom words (model2vec's `vocabulary`): UTF-8, each
@@ -668,22 +671,28 @@ M2V_API m2v_distill_params m2v_distill_default_params(void);
  * folder appears all at once, durably; other entries of an existing folder are kept; a crash
  * leaves the old folder or the new one; file by file without RENAME_EXCHANGE). The result loads
  * with m2v_model_load() and with model2vec's StaticModel.from_pretrained().
- *   teacher_path: NUL-terminated UTF-8 path of a Hugging Face model folder with config.json
- *                 (model_type "bert"), model.safetensors (float32/16, bfloat16) and a WordPiece
- *                 tokenizer.json (e.g. sentence-transformers/all-MiniLM-L6-v2).
+ *   teacher_path: NUL-terminated UTF-8 path of a Hugging Face model folder, or a hub id
+ *                 ("org/name") found in the local Hugging Face cache as m2v_hub_resolve() finds
+ *                 it (nothing is downloaded). The folder has config.json with a model_type of
+ *                 bert (E5, BGE, GTE, MiniLM…), roberta, xlm-roberta, camembert, distilbert,
+ *                 mpnet or modernbert; model.safetensors (float32/16, bfloat16; a folder with
+ *                 only pytorch_model.bin is M2V_ERR_UNSUPPORTED, asking for a conversion); and a
+ *                 tokenizer.json with a WordPiece, BPE or Unigram model (e.g.
+ *                 sentence-transformers/all-MiniLM-L6-v2, all-mpnet-base-v2, bge-m3).
  *   params:       NULL for defaults. Not retained after the call.
  * Steps: vocabulary = the teacher's minus its added tokens (the unk and pad tokens stay) and
  * minus the tokens token_remove_pattern matches (default [unusedN]); each token runs through
- * the teacher as [CLS] token [SEP] on the CPU (float32, OpenBLAS); pooling; PCA (covariance
+ * the teacher wrapped in its post-processor's specials ([CLS] token [SEP], <s> token </s>) on
+ * the CPU (float32, OpenBLAS sgemm); pooling; PCA (covariance
  * eigendecomposition, each component's largest-|value| row positive); rows x SIF weights;
  * quantization. Time: about a minute for a 6-layer, 384-wide BERT with 30k tokens on 2 cores;
  * memory: the teacher's weights plus ~2 x tokens x width floats.
  * Blocks the calling thread; `progress` is called on it between batches of tokens.
  * Errors: M2V_ERR_INVALID_ARGUMENT (NULL paths, bad params, a token_remove_pattern Python
  * rejects), M2V_ERR_NOT_FOUND (teacher folder or file missing), M2V_ERR_FORMAT (malformed
- * teacher files), M2V_ERR_UNSUPPORTED (architecture other than BERT, tokenizer model other than
- * WordPiece, pooling "pooler" without pooler weights, a token_remove_pattern construct m2v cannot
- * match exactly), M2V_ERR_INVALID_UTF8 (a vocabulary word or the pattern), M2V_ERR_IO (cannot
+ * teacher files), M2V_ERR_UNSUPPORTED (a model_type, activation or position scheme not listed
+ * above, with the supported ones named; a tokenizer model model2vec cannot distill; pooling
+ * "pooler" without pooler weights; a token_remove_pattern construct m2v cannot match exactly), M2V_ERR_INVALID_UTF8 (a vocabulary word or the pattern), M2V_ERR_IO (cannot
  * write `out_path`), M2V_ERR_CANCELLED (progress returned non-zero; nothing is written).
  * Thread-safe; concurrent distills each use their own threads. */
 M2V_API M2V_NODISCARD m2v_status m2v_distill(const char *teacher_path,

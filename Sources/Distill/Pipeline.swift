@@ -27,7 +27,8 @@ public struct DistillOptions: Sendable {
     public var vocabularyQuantization: Int? = nil
     /// Threads for the forward pass; 0 = all cores.
     public var threads: Int = 0
-    /// "tokenizer_name" in config.json and the card's base model; nil = the teacher folder's name.
+    /// "tokenizer_name" in config.json and the card's base model; nil = as model2vec: the teacher
+    /// as given (path or hub id) in config.json, the folder's name (or the hub id) in the card.
     public var baseModelName: String? = nil
     public var progress: DistillProgress? = nil
     public init() {}
@@ -43,12 +44,16 @@ public struct DistilledModel: Sendable {
     public var weights: [Double]? = nil
     public var mapping: [Int32]? = nil
     public var options: DistillOptions
+    /// config.json's "tokenizer_name": the teacher as the caller named it (model2vec's name_or_path).
     public var baseModelName: String
+    /// The model card's base model: the folder's name for a local teacher, else the hub id.
+    public var cardModelName: String
 }
 
 extension Distiller {
-    /// Distills the teacher folder (Hugging Face layout: config.json, model.safetensors,
-    /// tokenizer.json) into a model2vec folder at `outputDir`.
+    /// Distills the teacher (a Hugging Face folder: config.json, model.safetensors,
+    /// tokenizer.json; or a hub id "org/name" found in the local Hugging Face cache) into a
+    /// model2vec folder at `outputDir`.
     public static func distill(teacher dir: String, options: DistillOptions = DistillOptions(),
                                to outputDir: String) throws(M2VError) {
         let model = try build(teacher: dir, options: options)
@@ -60,6 +65,8 @@ extension Distiller {
         if let a = options.sifCoefficient, !(a > 0 && a < 1) {
             throw .invalidArgument("SIF coefficient must be > 0 and < 1 (got \(a))")
         }
+        let given = dir
+        let dir = try HubCache.resolve(given)
         let tokPath = FileIO.join(dir, "tokenizer.json")
         guard FileIO.isRegularFile(tokPath) else { throw .notFound("teacher tokenizer.json not found in \(dir)") }
         let vocab = try DistillVocabulary(teacherTokenizerJSON: FileIO.read(tokPath, limit: Limits.tokenizerJSONBytes), remove: options.tokenRemovePattern,
@@ -68,24 +75,27 @@ extension Distiller {
         let raw = try embed(model: teacher, sequences: vocab.teacherInputs, pooling: options.pooling,
                             padId: vocab.padId, threads: options.threads, progress: options.progress)
         return try finish(raw: raw, vocabulary: vocab, hidden: teacher.config.hidden, options: options,
-                          baseModelName: options.baseModelName ?? FileIO.lastComponent(dir))
+                          baseModelName: options.baseModelName ?? given,
+                          cardModelName: options.baseModelName ?? (dir == given ? FileIO.lastComponent(given) : given))
     }
 
     /// PCA and SIF weighting of the pooled teacher vectors `raw` ([rows, hidden]).
     public static func finish(raw: [Float], vocabulary: DistillVocabulary, hidden: Int, options: DistillOptions,
-                              baseModelName: String) throws(M2VError) -> DistilledModel {
+                              baseModelName: String, cardModelName: String? = nil) throws(M2VError) -> DistilledModel {
         let rows = vocabulary.tokens.count
         let weights = PCA.sifWeights(count: rows, sif: options.sifCoefficient)
         if let k = options.vocabularyQuantization {
             let (centers, labels) = try KMeans.fit(raw, rows: rows, dim: hidden, k: k)
             let (reduced, dim) = try PCA.apply(centers, rows: k, dim: hidden, options.pcaDims)
             return DistilledModel(vocabulary: vocabulary, table: reduced.map { Double($0) }, dim: dim, weights: weights,
-                                  mapping: labels, options: options, baseModelName: baseModelName)
+                                  mapping: labels, options: options, baseModelName: baseModelName,
+                                  cardModelName: cardModelName ?? baseModelName)
         }
         let (reduced, dim) = try PCA.apply(raw, rows: rows, dim: hidden, options.pcaDims)
         var table = [Double](repeating: 0, count: rows * dim)
         for r in 0..<rows { for j in 0..<dim { table[r * dim + j] = Double(reduced[r * dim + j]) * weights[r] } }
-        return DistilledModel(vocabulary: vocabulary, table: table, dim: dim, options: options, baseModelName: baseModelName)
+        return DistilledModel(vocabulary: vocabulary, table: table, dim: dim, options: options, baseModelName: baseModelName,
+                              cardModelName: cardModelName ?? baseModelName)
     }
 
     /// model2vec's quantize_embeddings on a float64 table: (dtype, bytes) (Requantize's `cast`).
@@ -124,7 +134,7 @@ extension Distiller {
                         weights: hasVQ ? ModelTensor(dtype: .F64, shape: [weights.count], bytes: w) : nil,
                         mapping: hasVQ ? ModelTensor(dtype: .I32, shape: [mapping.count], bytes: map) : nil,
                         tokenizerJSON: m.vocabulary.tokenizerJSON, config: config,
-                        baseModel: m.baseModelName, language: nil, modelName: nil)
+                        baseModel: m.cardModelName, language: nil, modelName: nil)
                     do throws(M2VError) { try ModelFolder.write(contents, to: dir); return nil } catch { return error }
                 }
             }

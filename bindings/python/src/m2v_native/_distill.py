@@ -147,13 +147,15 @@ def distill(
     output_path: PathLike | None = None,
     n_threads: int = 0,
 ) -> StaticModel:
-    r"""Distill a BERT sentence-transformer folder into a static model, like model2vec.distill.
+    r"""Distill a sentence-transformer into a static model, like model2vec.distill.
 
     Positional order and defaults are model2vec 0.10's ``distill``; ``show_progress_bar``,
     ``output_path`` and ``n_threads`` (m2v's) are keyword-only.
 
-    :param model_name: a local teacher folder (config.json with model_type "bert",
-        model.safetensors, a WordPiece tokenizer.json). There is no hub download.
+    :param model_name: a local teacher folder, or a hub id found in the local Hugging Face
+        cache (nothing is downloaded): config.json with a model_type of bert, roberta,
+        xlm-roberta, camembert, distilbert, mpnet or modernbert, model.safetensors, and a
+        WordPiece, BPE or Unigram tokenizer.json.
     :param vocabulary: extra words, added to the tokenizer as model2vec does.
     :param device: ignored (m2v runs on the CPU).
     :param pca_dims: int (dimensions; above the teacher's width: PCA without reduction), "auto"
@@ -187,7 +189,7 @@ def distill(
 
     if trust_remote_code:
         raise UnsupportedError("trust_remote_code=True: m2v runs no model code (no remote code runs here); "
-                               "only BERT teachers, which need none, are supported")
+                               "the supported architectures (BERT, RoBERTa, XLM-R, DistilBERT, MPNet, ModernBERT) need none")
     teacher = os.fspath(model_name)
     # The reference's order: DType(quantize_to), then _validate_parameters (SIF, pattern).
     quantize = _quantize_code(quantize_to)
