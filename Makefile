@@ -100,6 +100,17 @@ REALWORLD_SPEED ?= 1
 realworld-tokenizers: python
 	M2V_REALWORLD_CACHE=$(REALWORLD_CACHE) $(VENV)/bin/python scripts/gen_realworld_tokenizers.py $(if $(filter 1,$(REALWORLD_SPEED)),--speed) $(REALWORLD_ARGS)
 
+# Tiny teacher fixtures for the distiller (issue 16): rewrites Tests/teachers/ (one seeded random
+# teacher per architecture, its layer outputs and model2vec.distill's folders), then reloads and
+# replays them. Needs torch, transformers and model2vec[distill,quantization] 0.10: the reference
+# venv bench/.venv-distill (bench/run.sh creates it; DISTILL_VENV=<venv> to use another). CI does not
+# run this; it uses the committed output.
+DISTILL_VENV ?= $(CURDIR)/bench/.venv-distill
+.PHONY: teacher-fixtures
+teacher-fixtures:
+	$(DISTILL_VENV)/bin/python scripts/gen_teacher_fixtures.py
+	$(DISTILL_VENV)/bin/python scripts/check_teacher_fixtures.py
+
 # ---- Generated tables and reference cases (each module's Generated/ folder) ----
 # generate:        reruns every scripts/gen_*.py against the installed reference (tokenizers,
 #   safetensors, Python's unicodedata and re, the fixtures in ../shared); the Unicode-scripts
