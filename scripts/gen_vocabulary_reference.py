@@ -307,17 +307,40 @@ def minilm_dir() -> Path | None:
     return None
 
 
+NAMED = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token"]
+
+
 def folder_config(d: Path) -> dict:
-    """tokenizer_config.json's keys that PreTrainedTokenizerFast takes, as AutoTokenizer passes them."""
+    """The keys of tokenizer_config.json that m2v reads (TeacherTokenizerConfig(folder:)), as
+    AutoTokenizer passes them to the tokenizer: special_tokens_map.json's tokens win when the
+    config has no added_tokens_decoder (transformers' legacy path)."""
     cfg = json.loads((d / "tokenizer_config.json").read_text())
-    keep = ["bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token",
-            "model_max_length", "add_prefix_space", "clean_up_tokenization_spaces"]
+    keep = NAMED + ["model_max_length", "add_prefix_space", "clean_up_tokenization_spaces", "add_bos_token", "add_eos_token"]
+    if "added_tokens_decoder" not in cfg and (d / "special_tokens_map.json").is_file():
+        for k, v in json.loads((d / "special_tokens_map.json").read_text()).items():
+            if k in NAMED:
+                cfg[k] = v
     out = {}
     for k in keep:
         if k in cfg and cfg[k] is not None:
             v = cfg[k]
+            if k == "model_max_length" and v >= 1e15:
+                continue
             out[k] = v["content"] if isinstance(v, dict) else v
     return out
+
+
+def check_auto(d: Path) -> None:
+    """AutoTokenizer.from_pretrained(folder), as model2vec.distill loads the teacher, must give
+    what PreTrainedTokenizerFast(tokenizer_file, **folder_config) gives (the route the cases use)."""
+    from transformers import AutoTokenizer
+    for words in [[], WORDS_MIXED]:
+        a = reference(d / "tokenizer.json", folder_config(d), DEFAULT, words, AutoTokenizer.from_pretrained(str(d)))
+        b = reference(d / "tokenizer.json", folder_config(d), DEFAULT, words)
+        same = all(a.get(k) == b.get(k) for k in ["tokens", "ids", "pad_id", "tokenizer_json", "error"])
+        print(f"  AutoTokenizer({d.name}), {len(words)} words: {'same' if same else 'DIFFERENT'}")
+        if not same:
+            raise SystemExit(f"AutoTokenizer differs from PreTrainedTokenizerFast(tokenizer_file, **config) on {d}")
 
 
 def big_teachers() -> list[tuple[str, Path, dict, str]]:
@@ -401,7 +424,7 @@ def rle(mapping: dict[int, int], n: int) -> list[list[int]]:
     return runs
 
 
-def reference(path: Path, settings: dict, pattern: str | None, words: list[str]) -> dict:
+def reference(path: Path, settings: dict, pattern: str | None, words: list[str], hf=None) -> dict:
     from model2vec import StaticModel
     from model2vec.tokenizer import clean_and_create_vocabulary, turn_tokens_into_ids
     from skeletoken import TokenizerModel
@@ -409,7 +432,8 @@ def reference(path: Path, settings: dict, pattern: str | None, words: list[str])
 
     regex = re.compile(pattern) if pattern is not None else None
     try:
-        hf = PreTrainedTokenizerFast(tokenizer_file=str(path), **settings)
+        if hf is None:
+            hf = PreTrainedTokenizerFast(tokenizer_file=str(path), **settings)
         original = TokenizerModel.from_transformers_tokenizer(hf)
         original = original.prune_added_tokens()
         model = original.deep_copy()
@@ -538,6 +562,8 @@ def main() -> None:
     ap.add_argument("--train", action="store_true", help="retrain the small teachers (rewrites teachers/*.json)")
     ap.add_argument("--only", nargs="*", help="teacher names")
     ap.add_argument("--no-big", action="store_true")
+    ap.add_argument("--check-auto", action="store_true",
+                    help="also check AutoTokenizer against the cases' route on the minilm and mpnet folders")
     args = ap.parse_args()
     (OUT / "teachers").mkdir(parents=True, exist_ok=True)
     (OUT / "cases").mkdir(parents=True, exist_ok=True)
@@ -552,6 +578,10 @@ def main() -> None:
             continue
         doc = run_cases(n, OUT / "teachers" / f"{n}.json", cfg, f"data:teachers/{n}.json", False, combos(n))
         (OUT / "cases" / f"{n}.json").write_text(dump(doc), encoding="utf-8")
+    if args.check_auto:
+        for d in [minilm_dir(), MPNET]:
+            if d and (Path(d) / "tokenizer_config.json").is_file():
+                check_auto(Path(d))
     if args.no_big:
         return
     for n, path, cfg, where in big_teachers():

@@ -383,6 +383,8 @@ struct TeacherTokenizer {
         for (i, t) in (json["added_tokens"]?.array ?? []).enumerated() {
             let w = "\(what) added_tokens[\(i)]"
             guard let content = t["content"]?.string else { throw .format("\(w): no content") }
+            guard let fileId = t["id"]?.int, fileId >= 0, fileId <= Limits.maxTokenId else { throw .format("\(w): bad id") }
+            _ = fileId // checked, never used (HF gives the id)
             func flag(_ k: String, _ d: Bool) throws(M2VError) -> Bool {
                 guard let v = t[k] else { return d }
                 guard let b = v.bool else { throw .format("\(w): \"\(k)\" must be a boolean") }

@@ -20,8 +20,10 @@ struct SerdeJSONWriter {
 
     /// A JSON string as serde_json escapes it: `"` `\` and the controls below 0x20 (\b \t \n \f
     /// \r short, the others \u00xx); everything else as raw UTF-8.
+    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
     mutating func string<C: Collection>(bytes: C) where C.Element == UInt8 {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        let hex = Self.hex
         out.append(0x22)
         for c in bytes {
             switch c {
