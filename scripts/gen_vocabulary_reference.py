@@ -103,7 +103,7 @@ def charsmap() -> str:
 
 
 def train_teachers() -> dict[str, str]:
-    from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
     texts = corpus()
     out: dict[str, str] = {}
@@ -259,6 +259,42 @@ def train_teachers() -> dict[str, str]:
         single="[BOS] [LANG] $A [EOS]", pair="[BOS] [LANG] $A [EOS] $B:1 [EOS]:1",
         special_tokens=[("[BOS]", 2), ("[LANG]", 3), ("[EOS]", 4)])
     out["wordlevel-2bos"] = tok.to_str()
+
+    # CLIP style BPE: end_of_word_suffix "</w>", BPEDecoder, BertProcessing.
+    tok = Tokenizer(models.BPE(unk_token="<|unk|>", end_of_word_suffix="</w>"))
+    tok.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Lowercase()])
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(r"[a-z]+|[0-9]|[^\sa-z0-9]+"), behavior="removed", invert=True),
+                                                 pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    tok.decoder = decoders.BPEDecoder(suffix="</w>")
+    tr = trainers.BpeTrainer(vocab_size=700, special_tokens=["<|startoftext|>", "<|endoftext|>", "<|unk|>"], end_of_word_suffix="</w>",
+                             show_progress=False, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator([t for t in texts if all(ord(c) < 0x600 for c in t)], tr)
+    tok.post_processor = processors.BertProcessing(("<|endoftext|>", 1), ("<|startoftext|>", 0))
+    out["bpe-clip"] = tok.to_str()
+
+    # A BPE with a dropout (an f32 in tokenizer.json). HF's encode is random with it, so only
+    # cases that encode nothing are run.
+    out["bpe-dropout"] = json.dumps({
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": [],
+        "normalizer": None, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": None, "decoder": None,
+        "model": {"type": "BPE", "dropout": 0.1, "unk_token": None, "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                  "vocab": {"a": 0, "b": 1, "c": 2, "ab": 3, "abc": 4, "1": 5}, "merges": [["a", "b"], ["ab", "c"]]},
+    })
+
+    # A hand-written WordLevel vocabulary with holes (ids 0, 2, 5), an added token outside it and
+    # one inside it: HF gives the outside one the id after the model's token count, skeletoken
+    # the smallest free id once that is taken.
+    out["wordlevel-holes"] = json.dumps({
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": 9, "content": "<x>", "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True},
+                         {"id": 0, "content": "[UNK]", "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True}],
+        "normalizer": {"type": "Lowercase"}, "pre_tokenizer": {"type": "WhitespaceSplit"},
+        "post_processor": None, "decoder": None,
+        "model": {"type": "WordLevel", "vocab": {"[UNK]": 0, "hello": 2, "world": 5, "big": 6}, "unk_token": "[UNK]"},
+    }, ensure_ascii=False)
     return out
 
 
@@ -286,6 +322,18 @@ SMALL = {
     "wordpiece-bert": BERT_CONFIG,
     "wordlevel": {"unk_token": "[UNK]", "pad_token": "[PAD]"},
     "wordlevel-2bos": {"unk_token": "[UNK]"},
+    "bpe-clip": {"bos_token": "<|startoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|unk|>",
+                 "pad_token": "<|endoftext|>", "model_max_length": 77},
+    "wordlevel-holes": {},
+    "bpe-dropout": {},
+}
+# add_bos_token / add_eos_token: transformers rebuilds the post-processor from them.
+ADD_BOS_EOS = {
+    "bpe-gpt2": {"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "add_bos_token": True, "add_eos_token": True},
+    "bpe-roberta": {"add_bos_token": False, "add_eos_token": False},
+    "unigram-xlmr": {"add_eos_token": True},
+    "wordpiece-bert": {"bos_token": "[CLS]", "add_bos_token": True},
+    "bpe-llama2": {"add_bos_token": True, "add_eos_token": True},
 }
 # Teachers the reference cannot distil at all: only their default case is kept.
 ERROR_ONLY = {"bpe-llama3", "wordlevel-2bos"}
@@ -387,6 +435,8 @@ def combos(name: str) -> list[dict]:
     """The argument combinations run on teacher `name` (small teachers get all of them)."""
     if name in ERROR_ONLY:
         return [{"id": "default"}]
+    if name == "bpe-dropout":
+        return [{"id": "default"}, {"id": "remove-prefix", "pattern": r"[a-b]"}, {"id": "words-known", "words": ["abc", "ab"]}]
     cs = [
         {"id": "default"},
         {"id": "nopattern", "pattern": None},
@@ -406,6 +456,8 @@ def combos(name: str) -> list[dict]:
                                                     "model_max_length": 5}, "words": ["zxqvwj", "New York City Hall is big"]},
         {"id": "config-mask-plain", "config_update": {"mask_token": "the", "pad_token": "zzpadzz"}, "words": ["zxqvwj"]},
     ]
+    if name in ADD_BOS_EOS:
+        cs.append({"id": "config-add-bos-eos", "config_update": ADD_BOS_EOS[name], "words": ["zxqvwj", "New York"]})
     return cs
 
 
@@ -570,6 +622,9 @@ def main() -> None:
     if args.train or not all((OUT / "teachers" / f"{n}.json").is_file() for n in SMALL):
         cmap = charsmap()
         for n, text in train_teachers().items():
+            # Training is not deterministic (Unigram): only --train rewrites an existing teacher.
+            if (OUT / "teachers" / f"{n}.json").is_file() and not args.train:
+                continue
             text = text.replace(cmap, PLACEHOLDER)
             (OUT / "teachers" / f"{n}.json").write_text(text, encoding="utf-8")
             print(f"trained {n}: {len(text)} bytes")
