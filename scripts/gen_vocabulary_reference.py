@@ -53,8 +53,6 @@ RW = Path(os.environ.get("M2V_REALWORLD_CACHE", REPO / "build" / "realworld-toke
 RW_FALLBACK = [RW, Path("/work/main/build/realworld-tokenizers"), Path("/tmp/rw-cache")]
 MPNET = Path(os.environ.get("M2V_MPNET", "/work/cache/mpnet/model/all-mpnet-base-v2"))
 
-logging.disable(logging.WARNING)
-
 
 def fnv64(data: bytes) -> str:
     h = 0xCBF29CE484222325
@@ -617,6 +615,7 @@ def main() -> None:
     ap.add_argument("--check-auto", action="store_true",
                     help="also check AutoTokenizer against the cases' route on the minilm and mpnet folders")
     args = ap.parse_args()
+    logging.disable(logging.WARNING)  # skeletoken warns about every token it adds or renames
     (OUT / "teachers").mkdir(parents=True, exist_ok=True)
     (OUT / "cases").mkdir(parents=True, exist_ok=True)
     if args.train or not all((OUT / "teachers" / f"{n}.json").is_file() for n in SMALL):
