@@ -23,6 +23,15 @@ import M2VSupport
 
 typealias TokenBytes = [UInt8]
 
+/// A token as a hash key: the UTF-8 bytes hashed in one call (an [UInt8] key hashes byte by
+/// byte, which dominated the big vocabularies' time).
+struct TokenKey: Hashable {
+    var bytes: TokenBytes
+    init(_ b: TokenBytes) { bytes = b }
+    func hash(into h: inout Hasher) { bytes.withUnsafeBytes { h.combine(bytes: $0) } }
+    static func == (a: TokenKey, b: TokenKey) -> Bool { a.bytes == b.bytes }
+}
+
 /// An entry of "added_tokens".
 struct TeacherAddedToken: Equatable {
     var content: TokenBytes
@@ -45,7 +54,7 @@ enum TeacherModelKind: String {
 struct TeacherVocab {
     private(set) var tokens: [TokenBytes] = []
     private(set) var ids: [Int] = []
-    private(set) var index: [TokenBytes: Int] = [:]
+    private var index: [TokenKey: Int] = [:]
     private(set) var scores: [Double] = []
     let isList: Bool
     /// UnigramVocabulary._min_score: the smallest score when the list was parsed (-100 if empty).
@@ -54,14 +63,16 @@ struct TeacherVocab {
     init(isList: Bool) { self.isList = isList }
 
     var count: Int { tokens.count }
-    func id(_ t: TokenBytes) -> Int? { index[t].map { ids[$0] } }
-    func contains(_ t: TokenBytes) -> Bool { index[t] != nil }
+    func id(_ t: TokenBytes) -> Int? { index[TokenKey(t)].map { ids[$0] } }
+    func contains(_ t: TokenBytes) -> Bool { index[TokenKey(t)] != nil }
+    /// The position the token maps to (its last one in a list with repeats).
+    func position(_ t: TokenBytes) -> Int? { index[TokenKey(t)] }
     var isContiguous: Bool { ids.last.map { $0 == ids.count - 1 } ?? true }
     func score(at i: Int) -> Double { scores[i] }
 
     /// Appends in id order (loading).
     mutating func load(_ t: TokenBytes, id: Int, score: Double = 0) {
-        index[t] = tokens.count
+        index[TokenKey(t)] = tokens.count
         tokens.append(t)
         ids.append(id)
         if isList { scores.append(score) }
@@ -70,7 +81,7 @@ struct TeacherVocab {
     /// `add_token`: nil when the token is already there (skeletoken raises ValueError). A dict
     /// vocabulary takes id `count` unless a hole made it taken, then the smallest free id.
     mutating func add(_ t: TokenBytes) -> Int? {
-        guard index[t] == nil else { return nil }
+        guard index[TokenKey(t)] == nil else { return nil }
         if isList {
             load(t, id: tokens.count, score: minScore)
             return tokens.count - 1
@@ -94,15 +105,15 @@ struct TeacherVocab {
 
     /// `replace_token`: the new form keeps the old one's id (and score).
     mutating func replace(_ old: TokenBytes, with new: TokenBytes) {
-        guard let i = index[old], index[new] == nil else { return }
+        guard let i = index[TokenKey(old)], index[TokenKey(new)] == nil else { return }
         tokens[i] = new
-        index[old] = nil
-        index[new] = i
+        index[TokenKey(old)] = nil
+        index[TokenKey(new)] = i
     }
 
     /// `remove_tokens`. A dict vocabulary drops the keys and renumbers 0..<count in id order; a
     /// list drops the positions the tokens map to.
-    mutating func remove(_ set: Set<TokenBytes>) {
+    mutating func remove(_ set: Set<TokenKey>) {
         var keepTokens: [TokenBytes] = [], keepScores: [Double] = []
         keepTokens.reserveCapacity(tokens.count)
         let drop = Set(set.compactMap { index[$0] })
@@ -119,44 +130,40 @@ struct TeacherVocab {
     private mutating func reindex() {
         index = [:]
         index.reserveCapacity(tokens.count)
-        for (i, t) in tokens.enumerated() { index[t] = i }
+        for (i, t) in tokens.enumerated() { index[TokenKey(t)] = i }
     }
 }
 
-/// BPE merges (skeletoken's `Merges`): the list, the rank of each pair (its last position) and
-/// the set of tokens that appear in a merge.
+/// BPE merges (skeletoken's `Merges`): the list and the rank of each pair (its last position),
+/// built when first needed. Pairs appended by `addMerges` are counted (`added`): only those can
+/// break the Rust crate's rule that a merge's parts and result are tokens.
 struct TeacherMerges {
     private(set) var pairs: [(left: TokenBytes, right: TokenBytes)] = []
-    private var rank: [TokenBytes: Int] = [:]
-    private(set) var components: Set<TokenBytes> = []
+    private var rank: [TokenKey: Int]? = nil
+    private(set) var added = 0
 
-    static func key(_ l: TokenBytes, _ r: TokenBytes) -> TokenBytes { l + [0xFF] + r }
+    static func key(_ l: TokenBytes, _ r: TokenBytes) -> TokenKey { TokenKey(l + [0xFF] + r) }
 
     init(_ list: [(TokenBytes, TokenBytes)]) {
         pairs = list.map { (left: $0.0, right: $0.1) }
-        rebuild()
     }
 
-    private mutating func rebuild() {
-        rank = [:]
-        rank.reserveCapacity(pairs.count)
-        components = []
-        for (i, p) in pairs.enumerated() {
-            rank[Self.key(p.left, p.right)] = i
-            components.insert(p.left)
-            components.insert(p.right)
-        }
+    private static func ranks(_ pairs: [(left: TokenBytes, right: TokenBytes)]) -> [TokenKey: Int] {
+        var r: [TokenKey: Int] = [:]
+        r.reserveCapacity(pairs.count)
+        for (i, p) in pairs.enumerated() { r[key(p.left, p.right)] = i }
+        return r
     }
 
     /// `_remove_merges_for_tokens`: every merge with a removed token as a part or as its result.
-    mutating func remove(_ set: Set<TokenBytes>) {
+    mutating func remove(_ set: Set<TokenKey>) {
         guard !set.isEmpty else { return }
-        pairs.removeAll { set.contains($0.left) || set.contains($0.right) || set.contains($0.left + $0.right) }
-        rebuild()
+        pairs.removeAll { set.contains(TokenKey($0.left)) || set.contains(TokenKey($0.right)) || set.contains(TokenKey($0.left + $0.right)) }
+        rank = nil
     }
 
     /// `_merge`: the token's characters merged by the lowest-ranked pair present, repeatedly.
-    func segment(_ token: TokenBytes) -> [TokenBytes] {
+    static func segment(_ token: TokenBytes, _ rank: [TokenKey: Int]) -> [TokenBytes] {
         var chars: [TokenBytes] = []
         var i = 0
         while i < token.count {
@@ -185,9 +192,11 @@ struct TeacherMerges {
     /// `_add_merges_for_token` (no vocabulary constraint): while the token does not merge into one
     /// piece, pair its pieces (0,1), (2,3), ... as new lowest-priority merges. Returns the pieces
     /// that were paired (skeletoken then adds those missing from the vocabulary as tokens).
-    mutating func addMerges(for token: TokenBytes) throws(M2VError) -> Set<TokenBytes> {
-        var visited: Set<TokenBytes> = []
-        var form = segment(token)
+    mutating func addMerges(for token: TokenBytes) throws(M2VError) -> Set<TokenKey> {
+        var rank = self.rank ?? Self.ranks(pairs)
+        defer { self.rank = rank }
+        var visited: Set<TokenKey> = []
+        var form = Self.segment(token, rank)
         var rounds = 0
         while form.count > 1 {
             rounds += 1
@@ -201,12 +210,12 @@ struct TeacherMerges {
                 if rank[k] == nil {
                     pairs.append((l, r))
                     rank[k] = pairs.count - 1
+                    added += 1
                 }
-                visited.insert(l); visited.insert(r)
-                components.insert(l); components.insert(r)
+                visited.insert(TokenKey(l)); visited.insert(TokenKey(r))
                 i += 2
             }
-            form = segment(token)
+            form = Self.segment(token, rank)
         }
         return visited
     }
@@ -344,7 +353,7 @@ struct TeacherTokenizer {
     /// Renamed tokens: new form -> the form in the original vocabulary (`_content_history`).
     var contentHistory: [TokenBytes: TokenBytes] = [:]
     /// The vocabulary skeletoken keeps as the original (`_original_tokenizer`): the teacher's rows.
-    var originalRows: [TokenBytes: Int] = [:]
+    var originalRows: [TokenKey: Int] = [:]
 
     static func text(_ t: TokenBytes) -> String { String(decoding: t, as: UTF8.self) }
 
@@ -420,7 +429,7 @@ struct TeacherTokenizer {
         }
         try setUnkToken(try currentUnkToken())
         try setPadToken(padding.map { $0.padToken })
-        for (i, t) in vocab.tokens.enumerated() where vocab.index[t] == i { originalRows[t] = vocab.ids[i] }
+        for (i, t) in vocab.tokens.enumerated() where vocab.position(t) == i { originalRows[TokenKey(t)] = vocab.ids[i] }
 
         // skeletoken: convert_transformers_tokenizer_to_model's settings.
         if config.cleanUpTokenizationSpaces { decoder = Self.withCleanUpBlock(decoder) }
@@ -536,7 +545,7 @@ struct TeacherTokenizer {
                     }
                 }
                 // The Rust BPE keeps one rank per pair, the last: the list it writes back.
-                var last: [TokenBytes: Int] = [:]
+                var last: [TokenKey: Int] = [:]
                 for (i, p) in pairs.enumerated() { last[TeacherMerges.key(p.0, p.1)] = i }
                 if last.count != pairs.count {
                     pairs = pairs.enumerated().filter { last[TeacherMerges.key($0.element.0, $0.element.1)] == $0.offset }.map(\.element)
@@ -814,7 +823,7 @@ struct TeacherTokenizer {
         }
         if kind == .bpe && !isAddedToken {
             let pieces = try merges.addMerges(for: t)
-            for p in pieces.filter({ !vocab.contains($0) }).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            for p in pieces.map(\.bytes).filter({ !vocab.contains($0) }).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
                 _ = vocab.add(p)
             }
         }
@@ -851,7 +860,7 @@ struct TeacherTokenizer {
         if old != nil, !postProcessor.isNull, let old {
             postProcessor = Self.replacingToken(old, token, id: index, in: postProcessor)
         }
-        if kind == .unigram { unkId = vocab.index[token] } else { unkToken = token }
+        if kind == .unigram { unkId = vocab.position(token) } else { unkToken = token }
     }
 
     /// The `pad_token` setter.
@@ -910,10 +919,10 @@ struct TeacherTokenizer {
             if kind == .wordPiece || kind == .wordLevel { tokens.removeAll { $0 == unk } } else { try setUnkToken(nil) }
         }
         if let pad = padding?.padToken, tokens.contains(pad) { padding = nil }
-        let set = Set(tokens)
-        added.removeAll { set.contains($0.content) }
-        for t in set where !vocab.contains(t) {
-            throw Self.refuses("token \"\(Self.text(t))\" does not exist in the vocabulary")
+        let set = Set(tokens.map(TokenKey.init))
+        added.removeAll { set.contains(TokenKey($0.content)) }
+        for t in set where !vocab.contains(t.bytes) {
+            throw Self.refuses("token \"\(Self.text(t.bytes))\" does not exist in the vocabulary")
         }
         vocab.remove(set)
         if kind == .bpe { merges.remove(set) }
@@ -959,7 +968,7 @@ struct TeacherTokenizer {
     /// What the Rust crate checks when it loads this model (`Tokenizer.from_str`).
     func checkLoadable() throws(M2VError) {
         switch kind {
-        case .bpe: try checkMerges()
+        case .bpe: try checkMerges(all: false)
         case .unigram:
             if let u = unkId {
                 guard vocab.count > 0 else { throw Self.refuses("the Unigram vocabulary is empty (EmptyVocabulary)") }
@@ -969,9 +978,13 @@ struct TeacherTokenizer {
         }
     }
 
-    private func checkMerges() throws(M2VError) {
+    /// The Rust BPE's rule: each merge's parts, and its result (the right part without the
+    /// continuing_subword_prefix's length), are tokens. Removals drop the merges they break, so
+    /// only the appended merges can break it, unless a prefix makes the result differ.
+    private func checkMerges(all: Bool = true) throws(M2VError) {
         let prefix = continuingSubwordPrefix?.count ?? 0
-        for p in merges.pairs {
+        let from = all || prefix > 0 ? 0 : max(0, merges.pairs.count - merges.added)
+        for p in merges.pairs[from...] {
             for t in [p.left, p.right] where !vocab.contains(t) {
                 throw Self.refuses("merge token \"\(Self.text(t))\" out of vocabulary")
             }

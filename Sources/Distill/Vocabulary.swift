@@ -62,11 +62,11 @@ extension DistillVocabulary {
             try model.removeTokens(internalTokens.filter { remove.matches(TeacherTokenizer.text($0)) })
         }
         try model.checkLoadable()
-        var seen = Set(internalTokens)
+        var seen = Set(internalTokens.map(TokenKey.init))
         var tokensToAdd: [TokenBytes] = [], addedToAdd: [TokenBytes] = []
         if !words.isEmpty {
             let pre = try Self.preprocessor(model)
-            var seenAdded = Set<TokenBytes>()
+            var seenAdded = Set<TokenKey>()
             for w in words {
                 let pieces = try Self.preprocess(w, pre)
                 if pieces.isEmpty { continue }
@@ -77,15 +77,15 @@ extension DistillVocabulary {
                     try pre.normalizer?.normalize(&sc, scratch: &scratch)
                     var u: TokenBytes = []
                     for c in Self.strip(sc) { appendUTF8(&u, c) }
-                    if seenAdded.contains(u) { continue }
-                    seenAdded.insert(u)
+                    if seenAdded.contains(TokenKey(u)) { continue }
+                    seenAdded.insert(TokenKey(u))
                     addedToAdd.append(u)
                     continue
                 }
                 var u: TokenBytes = []
                 for c in pieces[0] { appendUTF8(&u, c) }
-                if seen.contains(u) || remove.matches(TeacherTokenizer.text(u)) { continue }
-                seen.insert(u)
+                if seen.contains(TokenKey(u)) || remove.matches(TeacherTokenizer.text(u)) { continue }
+                seen.insert(TokenKey(u))
                 tokensToAdd.append(u)
             }
         }
@@ -134,7 +134,7 @@ extension DistillVocabulary {
         for (i, t) in original.vocab.tokens.enumerated() {
             let id = original.vocab.ids[i]
             guard id < rowOf.count else { continue }
-            if original.vocab.index[t] == i, let r = original.originalRows[original.contentHistory[t] ?? t] {
+            if original.vocab.position(t) == i, let r = original.originalRows[TokenKey(original.contentHistory[t] ?? t)] {
                 rowOf[id] = Int32(r)
             } else {
                 rowOf[id] = Int32(id)

@@ -7,7 +7,8 @@
 // cases/<teacher>.json: the small teachers trained by the script (teachers/*.json, committed);
 // cases/big-<teacher>.json: real tokenizers (the shared fixtures, the venv's models, the
 // real-world cache, all-mpnet-base-v2), hashes and samples only; a teacher that is not on this
-// machine is skipped, and so are those over 2 MB unless M2V_VOCAB_BIG=1.
+// machine is skipped, and so are those over 2 MB unless M2V_VOCAB_BIG=1. M2V_VOCAB_ONLY=<name>
+// runs cases/<name>.json alone.
 import Dispatch
 import XCTest
 import M2VSupport
@@ -228,8 +229,11 @@ final class DistillVocabularyReferenceTests: XCTestCase {
         let dir = Self.data + "/cases"
         let fd = try FileIO.openDirectory(dir)
         defer { close(fd) }
-        let names = try FileIO.entries(of: fd, folder: dir).map { $0.display }.filter { $0.hasSuffix(".json") && filter($0) }.sorted()
-        XCTAssertFalse(names.isEmpty, "no cases in \(dir)")
+        // M2V_VOCAB_ONLY=name: only cases/<name>.json.
+        let only = getenv("M2V_VOCAB_ONLY").map { String(cString: $0) + ".json" }
+        let names = try FileIO.entries(of: fd, folder: dir).map { $0.display }
+            .filter { $0.hasSuffix(".json") && filter($0) && (only == nil || $0 == only) }.sorted()
+        XCTAssertFalse(names.isEmpty && only == nil, "no cases in \(dir)")
         var outcome = Outcome()
         for n in names {
             let t0 = DispatchTime.now().uptimeNanoseconds
