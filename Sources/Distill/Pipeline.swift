@@ -69,8 +69,9 @@ extension Distiller {
         let dir = try HubCache.resolve(given)
         let tokPath = FileIO.join(dir, "tokenizer.json")
         guard FileIO.isRegularFile(tokPath) else { throw .notFound("teacher tokenizer.json not found in \(dir)") }
-        let vocab = try DistillVocabulary(teacherTokenizerJSON: FileIO.read(tokPath, limit: Limits.tokenizerJSONBytes), remove: options.tokenRemovePattern,
-                                            words: options.vocabulary)
+        let vocab = try DistillVocabulary(teacherTokenizerJSON: FileIO.read(tokPath, limit: Limits.tokenizerJSONBytes),
+                                          config: TeacherTokenizerConfig(folder: dir), remove: options.tokenRemovePattern,
+                                          words: options.vocabulary)
         let teacher = try Transformer(folder: dir)
         let raw = try embed(model: teacher, sequences: vocab.teacherInputs, pooling: options.pooling,
                             padId: vocab.padId, threads: options.threads, progress: options.progress)
