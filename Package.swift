@@ -16,7 +16,7 @@
 //   PoolingKernelsX86V3  row-accumulation kernels built for x86-64-v3, chosen at run time
 //   StaticModel          model folders, encode / encode_as_sequence / tokenize, save
 //   CBLAS                OpenBLAS cblas.h + LAPACKE as a system library (Debian libopenblas-dev, liblapacke-dev)
-//   Distill              teacher (BERT) forward pass, PCA, SIF weights, the distill pipeline
+//   Distill              teacher forward passes (BERT, RoBERTa, DistilBERT, MPNet, ModernBERT), vocabulary, PCA, SIF, the pipeline
 //   M2V                  the C API: @_cdecl functions, status codes, ownership. No logic.
 //
 // Building the self-contained libm2v.so: `M2V_STATIC=1 swift build -c release --product m2v`
