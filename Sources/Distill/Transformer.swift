@@ -159,8 +159,8 @@ public final class Transformer: Sendable {
                 linear(x, rows: N, inDim: H, layer.qkvW, layer.qkvB, outDim: 3 * H, into: &qkv)
             }
             attention.run(qkv: &qkv, into: &ctx, global: layer.global)
-            linear(ctx, rows: N, inDim: H, layer.attnOutW, layer.attnOutB, outDim: H, into: &tmp)
-            addInPlace(&x, tmp)
+            linear(ctx, rows: N, inDim: H, layer.attnOutW, nil, outDim: H, into: &tmp)
+            addInPlace(&x, tmp, bias: layer.attnOutB, rows: N)
             if !preNorm, let w = layer.ln1W { layerNorm(&x, rows: N, w, layer.ln1B) }
             // Feed-forward block.
             if preNorm {
@@ -176,13 +176,22 @@ public final class Transformer: Sendable {
                         for j in 0..<I { dst[j] *= src[I + j] }
                     }
                 } }
-                linear(act, rows: N, inDim: I, layer.outW, layer.outB, outDim: H, into: &tmp)
-                addInPlace(&x, tmp)
+                linear(act, rows: N, inDim: I, layer.outW, nil, outDim: H, into: &tmp)
+                addInPlace(&x, tmp, bias: layer.outB, rows: N)
             } else {
-                linear(x, rows: N, inDim: H, layer.interW, layer.interB, outDim: I, into: &inter)
-                inter.withUnsafeMutableBufferPointer { activate($0) }
-                linear(inter, rows: N, inDim: I, layer.outW, layer.outB, outDim: H, into: &tmp)
-                addInPlace(&x, tmp)
+                // The bias is added in the activation's pass, not copied in before the sgemm.
+                linear(x, rows: N, inDim: H, layer.interW, nil, outDim: I, into: &inter)
+                let interB = layer.interB ?? []
+                inter.withUnsafeMutableBufferPointer { v in interB.withUnsafeBufferPointer { b in
+                    guard let vp = v.baseAddress else { return }
+                    for r in 0..<N {
+                        let row = vp + r * I
+                        if let bp = b.baseAddress, b.count == I { Vec.add(row, bp, count: I) }
+                        activate(UnsafeMutableBufferPointer(start: row, count: I))
+                    }
+                } }
+                linear(inter, rows: N, inDim: I, layer.outW, nil, outDim: H, into: &tmp)
+                addInPlace(&x, tmp, bias: layer.outB, rows: N)
                 layerNorm(&x, rows: N, layer.ln2W, layer.ln2B)
             }
             if keepLayers { kept.append(x) }
@@ -278,11 +287,17 @@ public final class Transformer: Sendable {
         return p / q
     }
 
-    private func addInPlace(_ x: inout [Float], _ y: [Float]) {
-        x.withUnsafeMutableBufferPointer { xb in y.withUnsafeBufferPointer { yb in
+    /// x += y (+ the bias of y's linear layer, per row of `rows`).
+    private func addInPlace(_ x: inout [Float], _ y: [Float], bias: [Float]? = nil, rows: Int = 1) {
+        let b = bias ?? []
+        x.withUnsafeMutableBufferPointer { xb in y.withUnsafeBufferPointer { yb in b.withUnsafeBufferPointer { bb in
             guard let xp = xb.baseAddress, let yp = yb.baseAddress else { return }
-            Vec.add(xp, yp, count: min(xb.count, yb.count))
-        } }
+            let n = min(xb.count, yb.count)
+            guard let bp = bb.baseAddress, !bb.isEmpty, rows > 0, n == rows * bb.count else {
+                Vec.add(xp, yp, count: n); return
+            }
+            for r in 0..<rows { Vec.add(xp + r * bb.count, yp + r * bb.count, bp, count: bb.count) }
+        } } }
     }
 
     private func layerNorm(_ x: inout [Float], rows: Int, _ w: [Float], _ b: [Float]?) {

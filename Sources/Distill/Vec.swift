@@ -37,6 +37,12 @@ enum Vec {
         while i < n { store8(load8(x, i, n) + load8(y, i, n), x, i, n); i += 8 }
     }
 
+    /// x[i] += y[i] + b[i].
+    static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) {
+        var i = 0
+        while i < n { store8(load8(x, i, n) + load8(y, i, n) + load8(b, i, n), x, i, n); i += 8 }
+    }
+
     /// One row: (x − mean) / sqrt(var + eps) · w (+ b), the biased variance as torch's LayerNorm.
     static func layerNorm(_ x: UnsafeMutablePointer<Float>, count n: Int, weight w: UnsafePointer<Float>,
                           bias b: UnsafePointer<Float>?, eps: Float) {
