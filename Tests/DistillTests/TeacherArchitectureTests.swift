@@ -94,4 +94,41 @@ final class TeacherArchitectureTests: XCTestCase {
             XCTAssertTrue("\(err?.message ?? "")".contains("modernbert"), "\(String(describing: err))")
         }
     }
+
+    /// Damaged teachers give an error, never a trap: a config whose sizes disagree with the
+    /// weights (.format), one without model.safetensors but with pytorch_model.bin (.unsupported,
+    /// naming the conversion), a ModernBERT with the wrong number of layer types (.format).
+    func testDamagedTeachersAreErrors() throws {
+        let fm = FileManager.default
+        for name in try Self.folders() {
+            let tmp = try TemporaryFolder("damaged-\(name)")
+            defer { tmp.remove() }
+            let src = Self.teacherDir(name)
+            let dst = tmp.path + "/t"
+            try fm.copyItem(atPath: src, toPath: dst)
+            let cfgPath = dst + "/config.json"
+            let original = try String(contentsOfFile: cfgPath, encoding: .utf8)
+            for (key, bump) in [("intermediate_size", 8), ("hidden_dim", 8), ("vocab_size", 1), ("dim", 4),
+                                ("max_position_embeddings", 1), ("num_hidden_layers", 1), ("n_layers", 1)] {
+                guard var cfg = try JSONSerialization.jsonObject(with: Data(original.utf8)) as? [String: Any],
+                      let v = cfg[key] as? Int else { continue }
+                // ModernBERT has no position table: its max_position_embeddings is only a limit.
+                if key == "max_position_embeddings", cfg["model_type"] as? String == "modernbert" { continue }
+                cfg[key] = v + bump
+                try JSONSerialization.data(withJSONObject: cfg).write(to: URL(fileURLWithPath: cfgPath))
+                XCTAssertThrowsError(try Transformer(folder: dst), "\(name) \(key)+\(bump)") { e in
+                    XCTAssertEqual((e as? M2VError)?.code, .format, "\(name) \(key): \(e)")
+                }
+            }
+            try original.write(toFile: cfgPath, atomically: true, encoding: .utf8)
+            try fm.moveItem(atPath: dst + "/model.safetensors", toPath: dst + "/pytorch_model.bin")
+            XCTAssertThrowsError(try Transformer(folder: dst)) { e in
+                let err = e as? M2VError
+                XCTAssertEqual(err?.code, .unsupported)
+                XCTAssertTrue((err?.message ?? "").contains("safetensors"), "\(String(describing: err))")
+            }
+        }
+        let bad = try JSON.parse(#"{"model_type":"modernbert","vocab_size":10,"hidden_size":8,"num_hidden_layers":3,"num_attention_heads":2,"intermediate_size":8,"layer_types":["full_attention"]}"#)
+        XCTAssertThrowsError(try TransformerConfig(json: bad)) { e in XCTAssertEqual((e as? M2VError)?.code, .format) }
+    }
 }
