@@ -14,6 +14,8 @@
 //   TokenizerModels      WordPiece, BPE, Unigram, WordLevel ("model")
 //   Tokenizers           the tokenizer pipeline: added tokens, post-processors, loading
 //   PoolingKernelsX86V3  row-accumulation kernels built for x86-64-v3, chosen at run time
+//   TransformerKernels   the teacher forward pass's element-wise kernels (@inlinable, baseline)
+//   TransformerKernelsX86V3  the same kernels compiled for x86-64-v3, chosen at run time
 //   StaticModel          model folders, encode / encode_as_sequence / tokenize, save
 //   CBLAS                OpenBLAS cblas.h + LAPACKE as a system library (Debian libopenblas-dev, liblapacke-dev)
 //   Distill              teacher forward passes (BERT, RoBERTa, DistilBERT, MPNet, ModernBERT), vocabulary, PCA, SIF, the pipeline
@@ -71,10 +73,13 @@ let package = Package(
                                "TokenizerPreTokenizers", "TokenizerModels"],
                 swiftSettings: coreSwift),
         .target(name: "PoolingKernelsX86V3", swiftSettings: coreSwift + v3Flags),
+        .target(name: "TransformerKernels", swiftSettings: coreSwift),
+        .target(name: "TransformerKernelsX86V3", dependencies: ["TransformerKernels"], swiftSettings: coreSwift + v3Flags),
         .target(name: "StaticModel", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "PoolingKernelsX86V3"],
                 swiftSettings: coreSwift),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        .target(name: "Distill", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "StaticModel", "CBLAS"],
+        .target(name: "Distill", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "StaticModel", "CBLAS",
+                                              "TransformerKernels", "TransformerKernelsX86V3"],
                 swiftSettings: coreSwift),
         .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Oniguruma", "Tokenizers", "StaticModel", "Distill"],
                 swiftSettings: coreSwift, linkerSettings: soLinker),

@@ -138,11 +138,11 @@ struct Attention {
         for r in 0..<len {
             let row = scores + r * L
             let qr = q + r * stride
-            for j in 0..<len { row[j] = Vec.dot(qr, k + j * stride, count: dh) * scale }
+            for j in 0..<len { row[j] = Kernels.dot(qr, k + j * stride, count: dh) * scale }
             softmaxRow(row, query: r, len: len, head: head, window: window)
             let o = out + r * H
             o.update(repeating: 0, count: dh)
-            for j in 0..<len where row[j] != 0 { Vec.axpy(row[j], v + j * stride, o, count: dh) }
+            for j in 0..<len where row[j] != 0 { Kernels.axpy(row[j], v + j * stride, o, count: dh) }
         }
     }
 

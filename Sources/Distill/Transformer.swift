@@ -186,7 +186,9 @@ public final class Transformer: Sendable {
                     guard let vp = v.baseAddress else { return }
                     for r in 0..<N {
                         let row = vp + r * I
-                        if let bp = b.baseAddress, b.count == I { Vec.add(row, bp, count: I) }
+                        let bp = b.count == I ? b.baseAddress : nil
+                        if config.activation == .gelu { Kernels.biasGELU(row, bias: bp, count: I); continue }
+                        if let bp { Kernels.add(row, bp, count: I) }
                         activate(UnsafeMutableBufferPointer(start: row, count: I))
                     }
                 } }
@@ -217,21 +219,7 @@ public final class Transformer: Sendable {
     private func activate(_ v: UnsafeMutableBufferPointer<Float>) {
         switch config.activation {
         case .gelu:
-            guard let p = v.baseAddress else { return }
-            let n = v.count, full = n & ~7
-            let raw = UnsafeMutableRawPointer(p)
-            var i = 0
-            while i < full {
-                let a = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                raw.storeBytes(of: 0.5 * a * (1 + Self.erf(a * 0.70710678118654752)), toByteOffset: i * 4, as: SIMD8<Float>.self)
-                i += 8
-            }
-            if i < n {
-                var a = SIMD8<Float>(repeating: 0)
-                for k in 0..<(n - i) { a[k] = p[i + k] }
-                let g = 0.5 * a * (1 + Self.erf(a * 0.70710678118654752))
-                for k in 0..<(n - i) { p[i + k] = g[k] }
-            }
+            if let p = v.baseAddress { Kernels.biasGELU(p, bias: nil, count: v.count) }
         case .geluTanh:
             for i in 0..<v.count {
                 let a = v[i]
@@ -265,28 +253,6 @@ public final class Transformer: Sendable {
         }
     }
 
-    /// erf on eight lanes: the rational approximation Eigen and XLA use for float32 (|error| <
-    /// 4e-7 against erff over the real line, measured), clamped to ±4 where erf is ±1 in float.
-    @inline(__always)
-    static func erf(_ x0: SIMD8<Float>) -> SIMD8<Float> {
-        var x = x0
-        x.replace(with: SIMD8(repeating: 4), where: x .> 4)
-        x.replace(with: SIMD8(repeating: -4), where: x .< -4)
-        let x2 = x * x
-        var p = x2 * SIMD8(repeating: -2.72614225801306e-10) + SIMD8(repeating: 2.77068142495902e-08)
-        p = p * x2 + SIMD8(repeating: -2.10102402082508e-06)
-        p = p * x2 + SIMD8(repeating: -5.69250639462346e-05)
-        p = p * x2 + SIMD8(repeating: -7.34990630326855e-04)
-        p = p * x2 + SIMD8(repeating: -2.95459980854025e-03)
-        p = p * x2 + SIMD8(repeating: -1.60960333262415e-02)
-        p = p * x
-        var q = x2 * SIMD8(repeating: -1.45660718464996e-05) + SIMD8(repeating: -2.13374055278905e-04)
-        q = q * x2 + SIMD8(repeating: -1.68282697438203e-03)
-        q = q * x2 + SIMD8(repeating: -7.37332916720468e-03)
-        q = q * x2 + SIMD8(repeating: -1.42647390514189e-02)
-        return p / q
-    }
-
     /// x += y (+ the bias of y's linear layer, per row of `rows`).
     private func addInPlace(_ x: inout [Float], _ y: [Float], bias: [Float]? = nil, rows: Int = 1) {
         let b = bias ?? []
@@ -294,9 +260,9 @@ public final class Transformer: Sendable {
             guard let xp = xb.baseAddress, let yp = yb.baseAddress else { return }
             let n = min(xb.count, yb.count)
             guard let bp = bb.baseAddress, !bb.isEmpty, rows > 0, n == rows * bb.count else {
-                Vec.add(xp, yp, count: n); return
+                Kernels.add(xp, yp, count: n); return
             }
-            for r in 0..<rows { Vec.add(xp + r * bb.count, yp + r * bb.count, bp, count: bb.count) }
+            for r in 0..<rows { Kernels.add(xp + r * bb.count, yp + r * bb.count, bp, count: bb.count) }
         } } }
     }
 
@@ -306,7 +272,7 @@ public final class Transformer: Sendable {
         x.withUnsafeMutableBufferPointer { xb in w.withUnsafeBufferPointer { wb in bias.withUnsafeBufferPointer { bb in
             guard let xp = xb.baseAddress, let wp = wb.baseAddress, xb.count >= rows * H, wb.count >= H else { return }
             let bp = bb.count >= H ? bb.baseAddress : nil
-            for r in 0..<rows { Vec.layerNorm(xp + r * H, count: H, weight: wp, bias: bp, eps: eps) }
+            for r in 0..<rows { Kernels.layerNorm(xp + r * H, count: H, weight: wp, bias: bp, eps: eps) }
         } } }
     }
 }

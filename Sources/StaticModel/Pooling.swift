@@ -3,6 +3,7 @@
 // optimizer vectorizes for baseline x86-64 (SSE2), with float16 widened by a branch-free bit
 // trick; on CPUs with AVX2+FMA+F16C the kernels of PoolingKernelsX86V3 are used instead
 // (chosen once, at run time).
+import M2VSupport
 import SafeTensors
 import PoolingKernelsX86V3
 #if canImport(Glibc)
@@ -13,26 +14,8 @@ import Glibc
 typealias RowKernel = (UnsafeRawPointer, Int, Float, UnsafeMutablePointer<Float>) -> Void
 
 enum Pooling {
-    /// True when the CPU has what Haswell has (AVX2, FMA, F16C, BMI1/2, MOVBE, LZCNT) (read once from /proc/cpuinfo) and
-    /// M2V_GENERIC_KERNELS is not set.
-    static let hasX86V3: Bool = {
-        #if arch(x86_64)
-        if getenv("M2V_GENERIC_KERNELS") != nil { return false }
-        guard let f = fopen("/proc/cpuinfo", "r") else { return false }
-        defer { fclose(f) }
-        var line = [CChar](repeating: 0, count: 1 << 16)
-        while fgets(&line, Int32(line.count), f) != nil {
-            let s = String(decoding: line.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard s.hasPrefix("flags") else { continue }
-            let flags = Set(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == ":" }))
-            // The module is built for Haswell: AVX2, FMA, F16C, BMI1/2, MOVBE, LZCNT (abm).
-            return ["avx2", "fma", "f16c", "bmi1", "bmi2", "movbe", "abm"].allSatisfy { flags.contains(Substring($0)) }
-        }
-        return false
-        #else
-        return false
-        #endif
-    }()
+    /// The x86-64-v3 kernels may run (M2VSupport's CPU check).
+    static var hasX86V3: Bool { CPU.hasX86V3 }
 
     /// The kernel for `dtype` on this CPU.
     static func kernel(for dtype: DType, allowV3: Bool = hasX86V3) -> RowKernel {
