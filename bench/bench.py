@@ -335,7 +335,7 @@ def distill_rows(a, dname: str, teacher: Path, tag: str, repeats: int, work: Pat
                       "values": [v * scale for v in st["values"]]}
             return st
         out.append({"group": "distill", "name": f"{dname} {name}", "impl": "m2v_distill",
-                    "threads": "all-cores", "input": "teacher vocabulary, defaults (pca 256, sif 1e-4, f16)",
+                    "threads": "all-cores", "input": f"teacher vocabulary, defaults (pca 256, sif 1e-4, f16); {repeats} run(s) each",
                     "unit": unit, "lower_is_better": True, "m2v": scaled(rm), "ref": scaled(rr),
                     "check": check, "ref_label": "model2vec.distill + save_pretrained (CPU torch)",
                     "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
