@@ -102,7 +102,7 @@ SENTENCES = {
     "sentence_mixed": 24,  # Debian 小技巧 #24: 如果您想感謝... (CJK + ASCII)
     "sentence_long": 18,  # German, cut to LONG_TOKENS tokens: far longer than ModernBERT's window
 }
-LONG_TOKENS = 64  # every sentence case is cut to this many tokens
+LONG_TOKENS = 100  # every sentence case is cut to this many tokens (> 64: two blocks of attention scores)
 # WordPiece and Unigram training texts keep only characters seen at least this often (others become
 # spaces): the Unigram trainer keeps every character it sees (3,268 in the corpus), and bounding the
 # alphabet this way, unlike WordPiece's limit_alphabet, breaks no ties by HashMap order.

@@ -23,6 +23,8 @@ struct Attention {
 
     /// Longest sequence handled by the direct loop.
     static let directMax = 48
+    /// Queries per block of scores in the sgemm path (≥ directMax).
+    static let blockRows = 64
 
     init(config c: TransformerConfig, blas: BLAS.Functions, lengths: [Int], seqLen: Int, positions: [Int],
          relativeBias: [Float]?) {
@@ -84,7 +86,8 @@ struct Attention {
         qkv.withUnsafeMutableBufferPointer { qb in ctx.withUnsafeMutableBufferPointer { cb in
             guard let qp = qb.baseAddress, let cp = cb.baseAddress else { return }
             if let rope { rotate(qp, rope) }
-            var scores = [Float](repeating: 0, count: L * L)
+            // Scores for at most `blockRows` queries at a time: memory linear in the length.
+            var scores = [Float](repeating: 0, count: min(L, Self.blockRows) * L)
             scores.withUnsafeMutableBufferPointer { sb in
                 guard let sp = sb.baseAddress else { return }
                 for b in 0..<B {
@@ -96,13 +99,16 @@ struct Attention {
                         if len <= Self.directMax {
                             direct(qh, kh, vh, out + h * dh, len: len, head: h, window: win, scores: sp)
                         } else {
-                            // scores[len, len] = Q_h · K_hᵀ · scale
-                            blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(len), Int32(len), Int32(dh),
-                                       scale, qh, Int32(3 * H), kh, Int32(3 * H), 0, sp, Int32(L))
-                            for r in 0..<len { softmaxRow(sp + r * L, query: r, len: len, head: h, window: win) }
-                            // ctx_h[len, dh] = P · V_h
-                            blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(len), Int32(dh), Int32(len),
-                                       1, sp, Int32(L), vh, Int32(3 * H), 0, out + h * dh, Int32(H))
+                            for q0 in stride(from: 0, to: len, by: Self.blockRows) {
+                                let rows = min(Self.blockRows, len - q0)
+                                // scores[rows, len] = Q_h[q0...] · K_hᵀ · scale
+                                blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(len), Int32(dh),
+                                           scale, qh + q0 * 3 * H, Int32(3 * H), kh, Int32(3 * H), 0, sp, Int32(L))
+                                for r in 0..<rows { softmaxRow(sp + r * L, query: q0 + r, len: len, head: h, window: win) }
+                                // ctx_h[q0..., dh] = P · V_h
+                                blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(dh), Int32(len),
+                                           1, sp, Int32(L), vh, Int32(3 * H), 0, out + q0 * H + h * dh, Int32(H))
+                            }
                         }
                     }
                     for r in len..<L { (out + r * H).update(repeating: 0, count: H) }
