@@ -19,28 +19,9 @@ struct SerdeJSONWriter {
     mutating func string(_ s: String) { string(bytes: s.utf8) }
 
     /// A JSON string as serde_json escapes it: `"` `\` and the controls below 0x20 (\b \t \n \f
-    /// \r short, the others \u00xx); everything else as raw UTF-8.
-    static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
+    /// \r short, the others \u00xx); everything else as raw UTF-8 (M2VSupport's serde escaper).
     mutating func string<C: Collection>(bytes: C) where C.Element == UInt8 {
-        let hex = Self.hex
-        out.append(0x22)
-        for c in bytes {
-            switch c {
-            case 0x22: out.append(0x5C); out.append(0x22)
-            case 0x5C: out.append(0x5C); out.append(0x5C)
-            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
-            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
-            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-            case 0..<0x20:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(hex[Int(c >> 4)]); out.append(hex[Int(c & 15)])
-            default: out.append(c)
-            }
-        }
-        out.append(0x22)
+        JSON.appendSerdeString(bytes, to: &out)
     }
 
     mutating func int(_ v: Int) { out.append(contentsOf: String(v).utf8) }

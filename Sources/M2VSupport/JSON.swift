@@ -453,3 +453,37 @@ extension JSON {
         out.append(0x22)
     }
 }
+
+extension JSON {
+    /// Appends `bytes` (UTF-8) as a JSON string the way serde_json writes it (the safetensors
+    /// header, HF tokenizers' tokenizer.json): `"` and `\` escaped, \b \t \n \f \r short forms,
+    /// other controls below 0x20 as \u00xx (lower-case hex), everything else raw.
+    public static func appendSerdeString<C: Collection>(_ bytes: C, to out: inout [UInt8]) where C.Element == UInt8 {
+        let hex: StaticString = "0123456789abcdef"
+        out.append(0x22)
+        for c in bytes {
+            switch c {
+            case 0x22: out.append(0x5C); out.append(0x22)
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0..<0x20:
+                out.append(contentsOf: "\\u00".utf8)
+                hex.withUTF8Buffer { h in
+                    out.append(h[Int(c >> 4)])
+                    out.append(h[Int(c & 15)])
+                }
+            default: out.append(c)
+            }
+        }
+        out.append(0x22)
+    }
+
+    /// `appendSerdeString` of a String's UTF-8.
+    public static func appendSerdeString(_ s: String, to out: inout [UInt8]) {
+        appendSerdeString(s.utf8, to: &out)
+    }
+}

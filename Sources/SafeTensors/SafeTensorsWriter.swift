@@ -69,13 +69,13 @@ public struct SafeTensorsWriter: Sendable {
         h.append(UInt8(ascii: "{"))
         var first = true
         if let metadata {
-            appendJSONString("__metadata__", to: &h)
+            JSON.appendSerdeString("__metadata__", to: &h)
             h.append(contentsOf: ":{".utf8)
             for (i, (k, v)) in metadata.enumerated() {
                 if i > 0 { h.append(UInt8(ascii: ",")) }
-                appendJSONString(k, to: &h)
+                JSON.appendSerdeString(k, to: &h)
                 h.append(UInt8(ascii: ":"))
-                appendJSONString(v, to: &h)
+                JSON.appendSerdeString(v, to: &h)
             }
             h.append(UInt8(ascii: "}"))
             first = false
@@ -84,7 +84,7 @@ public struct SafeTensorsWriter: Sendable {
         for e in order {
             if !first { h.append(UInt8(ascii: ",")) }
             first = false
-            appendJSONString(e.name, to: &h)
+            JSON.appendSerdeString(e.name, to: &h)
             h.append(contentsOf: ":{\"dtype\":\"".utf8)
             h.append(contentsOf: e.dtype.rawValue.utf8)
             h.append(contentsOf: "\",\"shape\":[".utf8)
@@ -122,30 +122,4 @@ public struct SafeTensorsWriter: Sendable {
     public func write(to path: String, metadata: [(String, String)]? = nil) throws(M2VError) {
         try FileIO.write(path, serialize(metadata: metadata))
     }
-}
-
-/// Appends `s` as a JSON string the way serde_json writes it: `"` and `\` escaped, \b \t \n \f \r
-/// short forms, other controls below 0x20 as \u00xx (lower-case hex), everything else raw UTF-8.
-func appendJSONString(_ s: String, to out: inout [UInt8]) {
-    let hex: StaticString = "0123456789abcdef"
-    out.append(0x22)
-    for c in s.utf8 {
-        switch c {
-        case 0x22: out.append(0x5C); out.append(0x22)
-        case 0x5C: out.append(0x5C); out.append(0x5C)
-        case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
-        case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
-        case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
-        case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
-        case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
-        case 0..<0x20:
-            out.append(contentsOf: "\\u00".utf8)
-            hex.withUTF8Buffer { h in
-                out.append(h[Int(c >> 4)])
-                out.append(h[Int(c & 15)])
-            }
-        default: out.append(c)
-        }
-    }
-    out.append(0x22)
 }
