@@ -233,6 +233,14 @@ def summarize(runs: list[dict], key: str, per: float | None = None) -> dict | No
     return {"best": max(rates), "median": statistics.median(rates), "n": len(rates), "values": rates}
 
 
+def summarize_scaled(runs: list[dict], key: str, scale: float) -> dict | None:
+    """summarize(runs, key) with every figure multiplied by `scale` (KiB -> MiB, ...)."""
+    s = summarize(runs, key)
+    if s:
+        s = {**s, "best": s["best"] * scale, "median": s["median"] * scale, "values": [v * scale for v in s["values"]]}
+    return s
+
+
 def fmt_num(v: float | None, unit: str = "") -> str:
     if v is None:
         return "—"
@@ -329,11 +337,7 @@ def distill_rows(a, dname: str, teacher: Path, tag: str, repeats: int, work: Pat
     out = []
     for key, name, unit, scale in (("seconds", "time", "s", 1.0), ("vmhwm_kib", "peak RSS", "MiB", 1 / 1024)):
         def scaled(runs):
-            st = summarize(runs, key)
-            if st:
-                st = {**st, "best": st["best"] * scale, "median": st["median"] * scale,
-                      "values": [v * scale for v in st["values"]]}
-            return st
+            return summarize_scaled(runs, key, scale)
         out.append({"group": "distill", "name": f"{dname} {name}", "impl": "m2v_distill",
                     "threads": "all-cores", "input": f"teacher vocabulary, defaults (pca 256, sif 1e-4, f16); {repeats} run(s) each",
                     "unit": unit, "lower_is_better": True, "m2v": scaled(rm), "ref": scaled(rr),
@@ -562,11 +566,7 @@ def main() -> int:
                                            ("rss_delta_kib", "peak RSS added by load", "MiB", 1 / 1024)):
 
                 def scaled(runs):
-                    s = summarize(runs, key)
-                    if s:
-                        s = {**s, "best": s["best"] * scale, "median": s["median"] * scale,
-                             "values": [v * scale for v in s["values"]]}
-                    return s
+                    return summarize_scaled(runs, key, scale)
                 rows.append({"group": "load", "name": f"{name} {LOAD_MODEL}", "impl": label,
                              "threads": "-", "input": "fresh process (VmHWM)" if key != "seconds" else "fresh process",
                              "unit": unit, "lower_is_better": True, "m2v": scaled(rm), "ref": scaled(rr),
