@@ -13,8 +13,18 @@
  *       m2v_encode with default params and n_threads, timed after a warm-up on the first tenth of the
  *       texts (at most 1,000). Effective tokens are counted with m2v_tokenize (untimed). DUMP: rows 0, STRIDE,
  *       2*STRIDE... as float32 (u64 rows, u64 dim, data).
+ *   tokenize_model MODEL_DIR TEXTS N_THREADS [DUMP]
+ *       the tokenize-only part of encode: m2v_tokenize (the model's effective ids: character
+ *       cut, truncation, unk removed) with default params and n_threads, timed as encode. DUMP:
+ *       the ids, as for tokenize.
+ *   pool MODEL_DIR TEXTS N_THREADS [DUMP STRIDE]
+ *       the pool-only part of encode: the ids from m2v_tokenize (untimed), then
+ *       m2v_encode_ids (gather + weighted mean + normalize) over them, timed as encode. DUMP as
+ *       for encode. Compiled only with -DM2V_HAS_ENCODE_IDS (run.sh defines it when m2v.h
+ *       declares m2v_encode_ids).
  *   latency MODEL_DIR TEXT N_CALLS N_THREADS
  *       N_CALLS single-text m2v_encode calls (after 100 warm-up calls); p50/p99/mean in us.
+ *       TEXT = @FILE: every call encodes all the texts of FILE (a TEXTS file) in one call.
  *   load MODEL_DIR
  *       time of m2v_model_load and peak RSS (VmHWM, ru_maxrss) before and after it.
  *   distill TEACHER_DIR OUT_DIR N_THREADS
@@ -167,6 +177,19 @@ static int mode_tokenize(int argc, char **argv) {
     return 0;
 }
 
+/* Rows 0, stride, 2*stride... of out (n x dim float32) into path: u64 rows, u64 dim, data. */
+static int write_rows(const char *path, size_t stride, const float *out, size_t n, size_t dim) {
+    if (stride == 0) stride = 1;
+    FILE *f = fopen(path, "wb");
+    if (!f) { perror(path); return 1; }
+    uint64_t rows = (n + stride - 1) / stride, d = dim;
+    fwrite(&rows, 8, 1, f);
+    fwrite(&d, 8, 1, f);
+    for (size_t i = 0; i < n; i += stride) fwrite(out + i * dim, sizeof(float), dim, f);
+    fclose(f);
+    return 0;
+}
+
 static int mode_encode(int argc, char **argv) {
     if (argc < 5) return 2;
     texts t;
@@ -194,17 +217,7 @@ static int mode_encode(int argc, char **argv) {
     if (m2v_tokenize(model, t.ptrs, t.lens, t.n, &p, &ids) != M2V_OK) return die("m2v_tokenize");
     size_t tokens = ids->offsets[ids->n_texts];
     m2v_ids_free(ids);
-    if (argc > 6) {
-        size_t stride = (size_t)atol(argv[6]);
-        if (stride == 0) stride = 1;
-        FILE *f = fopen(argv[5], "wb");
-        if (!f) { perror(argv[5]); return 1; }
-        uint64_t rows = (t.n + stride - 1) / stride, d = dim;
-        fwrite(&rows, 8, 1, f);
-        fwrite(&d, 8, 1, f);
-        for (size_t i = 0; i < t.n; i += stride) fwrite(out + i * dim, sizeof(float), dim, f);
-        fclose(f);
-    }
+    if (argc > 6 && write_rows(argv[5], (size_t)atol(argv[6]), out, t.n, dim)) return 1;
     printf("{\"mode\": \"encode\", \"seconds\": %.6f, \"n_texts\": %zu, \"tokens\": %zu, "
            "\"bytes\": %zu, \"dim\": %zu, \"n_threads\": %d, \"passes\": %d}\n",
            secs, t.n, tokens, t.total_bytes, dim, p.n_threads, passes);
@@ -212,6 +225,78 @@ static int mode_encode(int argc, char **argv) {
     m2v_model_free(model);
     return 0;
 }
+
+/* The two parts of m2v_encode, each timed alone (same params, warm-up and pass rule as encode). */
+static int mode_tokenize_model(int argc, char **argv) {
+    if (argc < 5) return 2;
+    texts t;
+    if (read_texts(argv[3], &t)) { fprintf(stderr, "cannot read %s\n", argv[3]); return 1; }
+    m2v_model *model = NULL;
+    if (m2v_model_load(argv[2], NULL, &model) != M2V_OK) return die("m2v_model_load");
+    m2v_encode_params p = m2v_encode_default_params();
+    p.n_threads = atoi(argv[4]);
+    size_t warm = t.n / 10 < 1000 ? t.n / 10 : 1000;
+    if (warm == 0) warm = t.n;
+    m2v_ids *ids = NULL;
+    if (m2v_tokenize(model, t.ptrs, t.lens, warm, &p, &ids) != M2V_OK) return die("warm-up");
+    double total = 0, floor_s = min_seconds();
+    int passes = 0;
+    do {
+        m2v_ids_free(ids);
+        ids = NULL;
+        double t0 = now_s();
+        if (m2v_tokenize(model, t.ptrs, t.lens, t.n, &p, &ids) != M2V_OK) return die("m2v_tokenize");
+        total += now_s() - t0;
+        passes++;
+    } while (total < floor_s && passes < 50);
+    size_t tokens = ids->offsets[ids->n_texts];
+    if (argc > 5) write_ids(argv[5], ids);
+    printf("{\"mode\": \"tokenize_model\", \"seconds\": %.6f, \"n_texts\": %zu, \"tokens\": %zu, "
+           "\"bytes\": %zu, \"n_threads\": %d, \"passes\": %d}\n",
+           total / passes, t.n, tokens, t.total_bytes, p.n_threads, passes);
+    m2v_ids_free(ids);
+    m2v_model_free(model);
+    return 0;
+}
+
+#ifdef M2V_HAS_ENCODE_IDS
+static int mode_pool(int argc, char **argv) {
+    if (argc < 5) return 2;
+    texts t;
+    if (read_texts(argv[3], &t)) { fprintf(stderr, "cannot read %s\n", argv[3]); return 1; }
+    m2v_model *model = NULL;
+    if (m2v_model_load(argv[2], NULL, &model) != M2V_OK) return die("m2v_model_load");
+    size_t dim = m2v_model_dim(model);
+    m2v_encode_params p = m2v_encode_default_params();
+    p.n_threads = atoi(argv[4]);
+    m2v_ids *ids = NULL;
+    if (m2v_tokenize(model, t.ptrs, t.lens, t.n, &p, &ids) != M2V_OK) return die("m2v_tokenize");
+    float *out = malloc(t.n * dim * sizeof *out + 1);
+    if (!out) return 1;
+    /* warm-up: the first tenth of the texts (at most 1,000), as encode */
+    size_t warm = t.n / 10 < 1000 ? t.n / 10 : 1000;
+    if (warm == 0) warm = t.n;
+    if (m2v_encode_ids(model, ids->ids, ids->offsets, warm, &p, out, t.n * dim) != M2V_OK) return die("warm-up");
+    double total = 0, floor_s = min_seconds();
+    int passes = 0;
+    do {
+        double t0 = now_s();
+        if (m2v_encode_ids(model, ids->ids, ids->offsets, t.n, &p, out, t.n * dim) != M2V_OK)
+            return die("m2v_encode_ids");
+        total += now_s() - t0;
+        passes++;
+    } while (total < floor_s && passes < 50);
+    size_t tokens = ids->offsets[ids->n_texts];
+    if (argc > 6 && write_rows(argv[5], (size_t)atol(argv[6]), out, t.n, dim)) return 1;
+    printf("{\"mode\": \"pool\", \"seconds\": %.6f, \"n_texts\": %zu, \"tokens\": %zu, "
+           "\"dim\": %zu, \"n_threads\": %d, \"passes\": %d}\n",
+           total / passes, t.n, tokens, dim, p.n_threads, passes);
+    m2v_ids_free(ids);
+    free(out);
+    m2v_model_free(model);
+    return 0;
+}
+#endif
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -222,6 +307,16 @@ static int mode_latency(int argc, char **argv) {
     if (argc < 6) return 2;
     const char *text = argv[3];
     size_t len = strlen(text);
+    const char *const *batch = &text;
+    const size_t *batch_lens = &len;
+    size_t n_batch = 1;
+    texts t;
+    if (text[0] == '@') {
+        if (read_texts(text + 1, &t) || t.n == 0) { fprintf(stderr, "cannot read %s\n", text + 1); return 1; }
+        batch = t.ptrs;
+        batch_lens = t.lens;
+        n_batch = t.n;
+    }
     int calls = atoi(argv[4]);
     if (calls < 1) calls = 1;
     m2v_model *model = NULL;
@@ -229,23 +324,23 @@ static int mode_latency(int argc, char **argv) {
     size_t dim = m2v_model_dim(model);
     m2v_encode_params p = m2v_encode_default_params();
     p.n_threads = atoi(argv[5]);
-    float *out = malloc(dim * sizeof *out);
+    float *out = malloc(n_batch * dim * sizeof *out);
     double *lat = malloc((size_t)calls * sizeof *lat);
     if (!out || !lat) return 1;
     for (int i = 0; i < 100; i++)
-        if (m2v_encode(model, &text, &len, 1, &p, out, dim) != M2V_OK) return die("warm-up");
+        if (m2v_encode(model, batch, batch_lens, n_batch, &p, out, n_batch * dim) != M2V_OK) return die("warm-up");
     double total0 = now_s();
     for (int i = 0; i < calls; i++) {
         double t0 = now_s();
-        if (m2v_encode(model, &text, &len, 1, &p, out, dim) != M2V_OK) return die("m2v_encode");
+        if (m2v_encode(model, batch, batch_lens, n_batch, &p, out, n_batch * dim) != M2V_OK) return die("m2v_encode");
         lat[i] = now_s() - t0;
     }
     double total = now_s() - total0;
     qsort(lat, (size_t)calls, sizeof *lat, cmp_double);
     double p50 = lat[(size_t)(0.50 * (calls - 1))], p99 = lat[(size_t)(0.99 * (calls - 1))];
-    printf("{\"mode\": \"latency\", \"calls\": %d, \"p50_us\": %.3f, \"p99_us\": %.3f, "
-           "\"mean_us\": %.3f, \"n_threads\": %d}\n",
-           calls, p50 * 1e6, p99 * 1e6, total / calls * 1e6, p.n_threads);
+    printf("{\"mode\": \"latency\", \"calls\": %d, \"texts_per_call\": %zu, \"p50_us\": %.3f, "
+           "\"p99_us\": %.3f, \"mean_us\": %.3f, \"n_threads\": %d}\n",
+           calls, n_batch, p50 * 1e6, p99 * 1e6, total / calls * 1e6, p.n_threads);
     free(lat);
     free(out);
     m2v_model_free(model);
@@ -306,6 +401,10 @@ int main(int argc, char **argv) {
     if (argc >= 2) {
         if (strcmp(argv[1], "tokenize") == 0) rc = mode_tokenize(argc, argv);
         else if (strcmp(argv[1], "encode") == 0) rc = mode_encode(argc, argv);
+        else if (strcmp(argv[1], "tokenize_model") == 0) rc = mode_tokenize_model(argc, argv);
+#ifdef M2V_HAS_ENCODE_IDS
+        else if (strcmp(argv[1], "pool") == 0) rc = mode_pool(argc, argv);
+#endif
         else if (strcmp(argv[1], "latency") == 0) rc = mode_latency(argc, argv);
         else if (strcmp(argv[1], "load") == 0) rc = mode_load(argc, argv);
 #ifdef M2V_HAS_DISTILL
@@ -315,7 +414,9 @@ int main(int argc, char **argv) {
     if (rc == 2)
         fprintf(stderr, "usage: bench_c tokenize TOKENIZER_JSON TEXTS PIN [DUMP]\n"
                         "       bench_c encode MODEL_DIR TEXTS N_THREADS [DUMP STRIDE]\n"
-                        "       bench_c latency MODEL_DIR TEXT N_CALLS N_THREADS\n"
+                        "       bench_c tokenize_model MODEL_DIR TEXTS N_THREADS [DUMP]\n"
+                        "       bench_c pool MODEL_DIR TEXTS N_THREADS [DUMP STRIDE]   (built with -DM2V_HAS_ENCODE_IDS)\n"
+                        "       bench_c latency MODEL_DIR TEXT|@TEXTS N_CALLS N_THREADS\n"
                         "       bench_c load MODEL_DIR\n"
                         "       bench_c distill TEACHER_DIR OUT_DIR N_THREADS   (built with -DM2V_HAS_DISTILL)\n");
     return rc;

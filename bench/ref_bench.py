@@ -9,7 +9,9 @@ stdout. Driven by bench/bench.py; the same modes and arguments as bench_c.c:
   ref_bench.py ref distill TEACHER_DIR OUT_DIR
 
 IMPL `ref` = HuggingFace `tokenizers` / model2vec `StaticModel` (the reference); IMPL `native` =
-the m2v_native Python binding. THREADS: `single` or `default`. For `ref`, single-thread means
+the m2v_native Python binding; IMPL `laghu` = the peer, laghu 0.4 with its Rust core laghu-rs
+(`laghu.load(dir, fallback=False)`, so a model laghu cannot read is an error, not model2vec).
+TEXT in latency: `@FILE` = every call encodes all the texts of FILE (a TEXTS file) as one list. THREADS: `single` or `default`. For `ref`, single-thread means
 use_multiprocessing=False plus RAYON_NUM_THREADS / OMP / OPENBLAS threads = 1, which bench.py
 sets in the environment before this process starts (the Rust and BLAS pools read them at start).
 """
@@ -115,21 +117,64 @@ class NativeModel:
         raise RuntimeError("m2v_native encode: no thread-count keyword accepted")
 
 
+class LaghuModel:
+    """The peer: laghu.load(dir, fallback=False). laghu passes its own thread count to laghu_rs
+    (tokenizer.threads = os.cpu_count()), so `single` sets it to 1; its HF-tokenizers path reads
+    RAYON_NUM_THREADS, which bench.py sets for single rows."""
+
+    def __init__(self, path: str):
+        import laghu
+        import laghu.unigram
+
+        self.model = laghu.load(path, fallback=False)
+        tok = self.model.tokenizer
+        if getattr(tok, "rs", None) is not None:
+            self.path = "laghu-rs tokenize + pool" if self.model._pool_rs() else "laghu-rs tokenize, numpy pool"
+        elif isinstance(tok, laghu.unigram.Unigram):
+            self.path = "Python Viterbi, numpy pool"
+        else:
+            self.path = "HF tokenizers, numpy pool"
+        self.api = f"laghu {laghu.__version__} load(fallback=False): {self.path}"
+
+    def encode(self, texts, n_threads: int):
+        tok = self.model.tokenizer
+        if hasattr(tok, "threads"):
+            tok.threads = 1 if n_threads == 1 else (os.cpu_count() or 1)
+        return self.model.encode(texts)
+
+
+def make_model(impl: str, path: str):
+    return NativeModel(path) if impl == "native" else LaghuModel(path)
+
+
+def write_ids(path: str, id_lists) -> None:
+    """u64 n, (n+1) x u64 offsets, int32 ids — the format of bench_c's id dumps."""
+    import numpy as np
+
+    offsets = np.zeros(len(id_lists) + 1, dtype="<u8")
+    offsets[1:] = np.cumsum([len(x) for x in id_lists])
+    flat = np.fromiter((i for x in id_lists for i in x), dtype="<i4", count=int(offsets[-1]))
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(id_lists)))
+        f.write(offsets.tobytes())
+        f.write(flat.tobytes())
+
+
 def load_ref_model(path: str):
     from model2vec import StaticModel
 
     return StaticModel.from_pretrained(path)
 
 
-def ref_effective_tokens(model, texts: list[str]) -> int:
-    """The number of ids StaticModel.encode looks up (char cut, token truncation, unk removed)."""
+def ref_effective_ids(model, texts: list[str]) -> list:
+    """The ids StaticModel.encode looks up (char cut, token truncation, unk removed)."""
     ml = model.max_length
     if ml is not None:
         m = ml * model.median_token_length
         texts = [t[:m] for t in texts]
     model._set_max_length_in_tokenizer(ml)
     try:
-        return sum(len(ids) for ids in model.tokenize(texts))
+        return model.tokenize(texts)
     finally:
         model._set_max_length_in_tokenizer(model.max_length)
 
@@ -153,15 +198,7 @@ def mode_tokenize(impl: str, args: list[str]) -> dict:
     id_lists = [e.ids for e in enc]
     tokens = sum(len(x) for x in id_lists)
     if dump:
-        import numpy as np
-
-        offsets = np.zeros(len(id_lists) + 1, dtype="<u8")
-        offsets[1:] = np.cumsum([len(x) for x in id_lists])
-        flat = np.fromiter((i for x in id_lists for i in x), dtype="<i4", count=tokens)
-        with open(dump, "wb") as f:
-            f.write(struct.pack("<Q", len(id_lists)))
-            f.write(offsets.tobytes())
-            f.write(flat.tobytes())
+        write_ids(dump, id_lists)
     return {"mode": "tokenize", "seconds": secs, "load_seconds": load_s, "n_texts": len(texts),
             "tokens": tokens, "pinned_cpu": cpu, "passes": passes}
 
@@ -179,10 +216,15 @@ def mode_encode(impl: str, args: list[str]) -> dict:
         kw = {"use_multiprocessing": False} if threads == "single" else {}
         model.encode(texts[:warm_n(texts)], **kw)
         secs, passes, out = timed_passes(lambda: model.encode(texts, **kw))
-        # counted once per row (in the run that dumps), not timed
-        tokens = ref_effective_tokens(model, texts) if dump else None
+        # counted once per row (in the run that dumps), not timed; the ids go to DUMP.ids for the
+        # check of the tokenize-only row (m2v_tokenize)
+        tokens = None
+        if dump:
+            id_lists = ref_effective_ids(model, texts)
+            tokens = sum(len(x) for x in id_lists)
+            write_ids(dump + ".ids", id_lists)
     else:
-        model = NativeModel(model_dir)
+        model = make_model(impl, model_dir)
         nt = 1 if threads == "single" else 0
         model.encode(texts[:warm_n(texts)], nt)
         secs, passes, out = timed_passes(lambda: model.encode(texts, nt))
@@ -200,13 +242,19 @@ def mode_encode(impl: str, args: list[str]) -> dict:
 
 def mode_latency(impl: str, args: list[str]) -> dict:
     model_dir, text, calls, threads = args[0], args[1], max(1, int(args[2])), args[3]
+    # one text: model2vec's way to embed one query is encode(str); a batch (@FILE): encode(list)
+    batch = read_texts(text[1:]) if text.startswith("@") else None
+    extra = {}
     if impl == "ref":
         model = load_ref_model(model_dir)
-        call = lambda: model.encode(text)  # noqa: E731  (the default way to embed one query)
+        arg = batch if batch is not None else text
+        call = lambda: model.encode(arg)  # noqa: E731
     else:
-        model = NativeModel(model_dir)
+        model = make_model(impl, model_dir)
         nt = 1 if threads == "single" else 0
-        call = lambda: model.encode([text], nt)  # noqa: E731
+        arg = batch if batch is not None else ([text] if impl == "native" else text)
+        call = lambda: model.encode(arg, nt)  # noqa: E731
+        extra["api"] = model.api
     for _ in range(100):
         call()
     lat = []
@@ -220,7 +268,7 @@ def mode_latency(impl: str, args: list[str]) -> dict:
     lat.sort()
     return {"mode": "latency", "calls": calls, "p50_us": lat[int(0.50 * (calls - 1))] * 1e6,
             "p99_us": lat[int(0.99 * (calls - 1))] * 1e6, "mean_us": total / calls * 1e6,
-            "threads": threads}
+            "threads": threads, "texts_per_call": len(batch) if batch is not None else 1, **extra}
 
 
 def mode_load(impl: str, args: list[str]) -> dict:
@@ -229,17 +277,20 @@ def mode_load(impl: str, args: list[str]) -> dict:
     if impl == "ref":
         import model2vec  # noqa: F401
         import numpy  # noqa: F401
+    elif impl == "laghu":
+        import laghu  # noqa: F401
+        import laghu.unigram  # noqa: F401  (imports tokenizers, numpy and laghu_rs)
     else:
         import m2v_native  # noqa: F401
     hwm0 = vm_hwm_kib()
     ru0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    model = load_ref_model(model_dir) if impl == "ref" else NativeModel(model_dir)
+    model = load_ref_model(model_dir) if impl == "ref" else make_model(impl, model_dir)
     secs = time.perf_counter() - t0
     return {"mode": "load", "seconds": secs, "vmhwm_before_kib": hwm0, "vmhwm_kib": vm_hwm_kib(),
             "ru_maxrss_before_kib": ru0,
             "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            "model_type": type(model).__name__}
+            "model_type": type(model).__name__, **({"api": model.api} if impl != "ref" else {})}
 
 
 def mode_hubload(impl: str, args: list[str]) -> dict:

