@@ -57,7 +57,23 @@ if (REALWORLD / "manifest.json").is_file():
 ENCODE_MODELS = ["minilm-default", "minilm-vq256-int8", "wordllama-l2bpe-32", "trained-unigram-6k-weights"]
 LONG_MODEL = "minilm-default"
 LOAD_MODEL = "minilm-default"
+# The real potion-base-8M (scripts/fetch_potion.sh, called by run.sh; --potion / M2V_BENCH_POTION).
+POTION = "potion-base-8M"
+POTION_DIR: Path | None = None
 QUERY = "How do I reset my password?"
+# The "batch of 8 short texts" latency rows: 8 different queries in one call.
+QUERIES8 = ["How do I reset my password?", "best pizza near me", "weather in Paris tomorrow",
+            "cheap flights to Lisbon", "how long to boil an egg", "python list comprehension example",
+            "symptoms of the flu", "convert 100 USD to EUR"]
+LAGHU_LABEL = "laghu 0.4.0 + laghu-rs 0.2.0 (peer)"
+M2V_IMPLS = ("m2v C API", "m2v_native")
+
+
+def model_path(name: str) -> Path:
+    """A fixture model (fixtures/models/NAME), or the real potion-base-8M."""
+    if name == POTION and POTION_DIR is not None:
+        return POTION_DIR
+    return MODELS / name
 BENCH_N_TEXTS = 20_000
 LONG_N_TEXTS, LONG_CHARS = 2_000, 5_000
 QUICK_BENCH_N_TEXTS, QUICK_LONG_N_TEXTS = 10_240, 500
@@ -96,7 +112,7 @@ def make_inputs(work: Path, quick: bool) -> dict:
             i += 1
         long_texts.append(" ".join(parts)[:LONG_CHARS])
     files = {}
-    for name, texts in (("dev", dev), ("bench20k", bench), ("long2k", long_texts)):
+    for name, texts in (("dev", dev), ("bench20k", bench), ("long2k", long_texts), ("queries8", QUERIES8)):
         p = work / f"{name}.bin"
         write_texts(p, texts)
         files[name] = {"path": str(p), "n_texts": len(texts), "chars": sum(map(len, texts)),
@@ -112,6 +128,8 @@ def base_env() -> dict:
     env = {k: v for k, v in os.environ.items() if k not in THREAD_ENV}
     env["HF_HUB_OFFLINE"] = "1"
     env["TRANSFORMERS_OFFLINE"] = "1"
+    # laghu's shared Unigram vocabulary files: under bench/build, not ~/.cache
+    env["LAGHU_CACHE"] = str(BENCH / "build" / "work" / "laghu-cache")
     env["LD_LIBRARY_PATH"] = str(PREFIX / "lib") + (":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
     return env
 
@@ -287,6 +305,38 @@ def native_available(env: dict) -> tuple[bool, str]:
     return False, tail
 
 
+def laghu_available(env: dict) -> tuple[bool, str]:
+    p = subprocess.run([sys.executable, "-c", "import laghu, laghu_rs, importlib.metadata as m; "
+                        "print('laghu', laghu.__version__, 'laghu-rs', m.version('laghu-rs'))"],
+                       env=env, capture_output=True, text=True)
+    if p.returncode == 0:
+        return True, p.stdout.strip()
+    return False, (p.stderr.strip().splitlines() or [""])[-1]
+
+
+def peer_ratio_rows(block: list[dict], keys=("m2v",)) -> list[dict]:
+    """For a block of rows of one measurement (one name and thread setting), the m2v rows against
+    the laghu row: `↳ IMPL vs laghu`, the reference column holding laghu's numbers. Valid only
+    when both rows are."""
+    peer = next((r for r in block if r.get("impl") == LAGHU_LABEL and "placeholder" not in r), None)
+    if peer is None:
+        return []
+    out = []
+    for r in block:
+        if r.get("impl") not in M2V_IMPLS or "placeholder" in r:
+            continue
+        ok = bool(r["check"].get("ok")) and bool(peer["check"].get("ok"))
+        errs = {k: v for k, v in (("m2v", (r.get("errors") or {}).get("m2v")),
+                                  ("laghu", (peer.get("errors") or {}).get("m2v"))) if v}
+        out.append({"group": r["group"], "name": f"↳ {r['impl']} vs laghu", "impl": r["impl"],
+                    "threads": r["threads"], "input": "reference column = laghu", "unit": r["unit"],
+                    "lower_is_better": r.get("lower_is_better", False),
+                    "m2v": r["m2v"], "ref": peer["m2v"], "peer_ratio": True,
+                    "check": {"ok": ok, "why": "" if ok else "the m2v row or the laghu row is not valid"},
+                    "ref_label": LAGHU_LABEL, "errors": errs})
+    return out
+
+
 def distill_reference_available(python: str, env: dict) -> tuple[bool, str]:
     if not Path(python).exists():
         return False, f"no {python}"
@@ -432,10 +482,16 @@ def main() -> int:
                     help="the Python with model2vec[distill] and torch (a venv apart: it pins an older tokenizers)")
     ap.add_argument("--mpnet", default=os.environ.get("M2V_BENCH_MPNET", ""),
                     help="folder of the real all-mpnet-base-v2 teacher (scripts/fetch_mpnet.sh): adds its distill rows")
+    ap.add_argument("--potion", default=os.environ.get("M2V_BENCH_POTION", ""),
+                    help="folder of the real potion-base-8M (scripts/fetch_potion.sh): adds its rows")
     ap.add_argument("--out", default=str(BENCH / "results"))
     ap.add_argument("--build-note", default="")
     ap.add_argument("-q", "--quiet", action="store_true")
     a = ap.parse_args()
+    global POTION_DIR
+    if a.potion and (Path(a.potion) / "model.safetensors").is_file():
+        POTION_DIR = Path(a.potion)
+        TOKENIZERS[POTION] = POTION_DIR / "tokenizer.json"
     repeats = a.repeats or (2 if a.quick else 5)
     latency_calls = 1000
     out_dir = Path(a.out)
@@ -459,8 +515,16 @@ def main() -> int:
     env_b, env_1 = base_env(), single_env()
     has_native, native_info = native_available(env_b)
     facts["m2v_native"] = native_info if has_native else f"not available ({native_info})"
+    has_laghu, laghu_info = laghu_available(env_b)
+    facts["laghu"] = laghu_info if has_laghu else f"not available ({laghu_info})"
+    facts["potion"] = str(POTION_DIR) if POTION_DIR else "not available (scripts/fetch_potion.sh failed or --potion not given)"
     header = (PREFIX / "include" / "m2v.h").read_text()
     has_distill = "m2v_distill(" in header
+    has_encode_ids = "m2v_encode_ids(" in header
+    facts["m2v_encode_ids"] = has_encode_ids
+    # the models of the encode, latency and load rows: the fixtures' and the real potion-base-8M
+    encode_models = ENCODE_MODELS + [POTION]
+    small_models = [LOAD_MODEL, POTION]
 
     rows: list[dict] = []
 
@@ -490,8 +554,16 @@ def main() -> int:
                 rows.append(row)
 
     # 2./3. encode throughput (benchmark corpus and long texts) -------------------------------
+    def not_measured(group: str, name: str, threads: str, impl: str, why: str) -> dict:
+        return {"group": group, "name": name, "impl": impl, "threads": threads, "placeholder": why}
+
     def encode_rows(group: str, model: str, inp: dict, desc: str) -> None:
-        mdir = str(MODELS / model)
+        if model == POTION and POTION_DIR is None:
+            rows.append(not_measured(group, f"{group} {model}", "-", "—",
+                                     "not measured: potion-base-8M not fetched (bench/.potion.log)"))
+            return
+        mdir = str(model_path(model))
+        n = inp["n_texts"]
         for threads in ("single", "all-cores"):
             log(f"{group} {model} {threads}")
             env = env_1 if threads == "single" else env_b
@@ -499,80 +571,164 @@ def main() -> int:
             pth = "single" if threads == "single" else "default"
             d_r = work / f"{group}-{model}-{threads}-ref.dump"
             rr = runner.repeat(model, "ref", "encode", [mdir, inp["path"], pth], env, [str(d_r), str(SAMPLE_STRIDE)])
+            tok_r = next((r.get("tokens") for r in rr if r.get("tokens")), None)
             impls = [("m2v", "m2v C API", [mdir, inp["path"], nt])]
             if has_native:
                 impls.append(("native", "m2v_native", [mdir, inp["path"], pth]))
+            if has_laghu:
+                impls.append(("laghu", LAGHU_LABEL, [mdir, inp["path"], pth]))
+            block = []
             for impl, label, args in impls:
                 d_m = work / f"{group}-{model}-{threads}-{impl}.dump"
                 rm = runner.repeat(model, impl, "encode", args, env, [str(d_m), str(SAMPLE_STRIDE)])
+                if impl == "laghu" and first_error(rm):
+                    block.append(not_measured(group, f"{group} {model}", threads, label,
+                                              f"laghu cannot run this model: {first_error(rm)}"))
+                    continue
                 check = compare_vectors(d_m, d_r)
                 tok_m = next((r.get("tokens") for r in rm if r.get("tokens")), None)
-                tok_r = next((r.get("tokens") for r in rr if r.get("tokens")), None)
                 tokens = tok_r or tok_m
                 if tok_m and tok_r and tok_m != tok_r:
                     check["token_count_note"] = f"effective tokens m2v {tok_m} vs ref {tok_r}"
-                n = inp["n_texts"]
-                rows.append({"group": group, "name": f"{group} {model}", "impl": label, "threads": threads,
-                             "input": desc, "unit": "sent/s",
-                             "m2v": summarize(rm, "seconds", n), "ref": summarize(rr, "seconds", n),
-                             "m2v_tok": summarize(rm, "seconds", tokens) if tokens else None,
-                             "ref_tok": summarize(rr, "seconds", tokens) if tokens else None,
-                             "tokens": tokens, "check": check, "ref_label": "model2vec StaticModel.encode",
-                             "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
-                             "runs": {"m2v": rm, "ref": rr}})
+                api = next((r.get("api") for r in rm if r.get("api")), None)
+                if impl == "laghu" and api:
+                    check["path_note"] = "laghu path: " + api.split(": ", 1)[-1]
+                row = {"group": group, "name": f"{group} {model}", "impl": label, "threads": threads,
+                       "input": desc, "unit": "sent/s",
+                       "m2v": summarize(rm, "seconds", n), "ref": summarize(rr, "seconds", n),
+                       "m2v_tok": summarize(rm, "seconds", tokens) if tokens else None,
+                       "ref_tok": summarize(rr, "seconds", tokens) if tokens else None,
+                       "tokens": tokens, "check": check, "ref_label": "model2vec StaticModel.encode",
+                       "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
+                       "runs": {"m2v": rm, "ref": rr}}
+                block.append(row)
+                if impl == "m2v":
+                    block += part_rows(group, model, mdir, inp, threads, nt, env, d_r, row, tokens)
+            rows.extend(block)
+            rows.extend(peer_ratio_rows(block))
+
+    def part_rows(group, model, mdir, inp, threads, nt, env, d_r, full, tokens) -> list[dict]:
+        """The two parts of the full row, each alone in its own processes: tokenize only
+        (m2v_tokenize, checked id for id against StaticModel.tokenize after the same cut) and
+        pool only (m2v_encode_ids over precomputed ids, checked against model2vec's vectors)."""
+        n = inp["n_texts"]
+        out = []
+        parts = [("tokenize_model", "↳ tokenize only (m2v_tokenize)")]
+        if has_encode_ids:
+            parts.append(("pool", "↳ pool only (m2v_encode_ids: gather + weighted mean)"))
+        for mode, name in parts:
+            d_m = work / f"{group}-{model}-{threads}-{mode}.dump"
+            dump = [str(d_m)] if mode == "tokenize_model" else [str(d_m), str(SAMPLE_STRIDE)]
+            rm = runner.repeat(f"{model} {mode}", "m2v", mode, [mdir, inp["path"], nt], env, dump)
+            check = compare_ids(d_m, Path(str(d_r) + ".ids")) if mode == "tokenize_model" else compare_vectors(d_m, d_r)
+            out.append({"group": group, "name": name, "impl": "m2v C API", "threads": threads,
+                        "input": "the same texts", "unit": "sent/s",
+                        "m2v": summarize(rm, "seconds", n), "ref": None,
+                        "m2v_tok": summarize(rm, "seconds", tokens) if tokens else None,
+                        "part_of": full["m2v"], "tokens": tokens, "check": check,
+                        "ref_label": "the full row (m2v_encode)", "errors": {"m2v": first_error(rm)},
+                        "runs": {"m2v": rm}})
+        if not has_encode_ids:
+            out.append(not_measured(group, "↳ pool only (m2v_encode_ids)", threads, "m2v C API",
+                                    "not measured: m2v_encode_ids is not in m2v.h yet"))
+        elif len(out) == 2 and out[0]["m2v"] and out[1]["m2v"]:
+            # the two parts' times added: the rate the full path would have with no overhead
+            tsum = [a + b for a, b in zip((n / v for v in out[0]["m2v"]["values"]),
+                                          (n / v for v in out[1]["m2v"]["values"]))]
+            out[1]["parts_sum"] = summarize([{"seconds": t} for t in tsum], "seconds", n)
+        return out
 
     if want("encode"):
         b = inputs["bench20k"]
-        for model in ENCODE_MODELS:
+        for model in encode_models:
             encode_rows("encode", model, b, f"dev texts cycled to {b['n_texts']:,}")
     if want("long"):
         lg = inputs["long2k"]
         encode_rows("long", LONG_MODEL, lg, f"{lg['n_texts']:,} texts x ~{LONG_CHARS:,} chars")
 
-    # 4. single-query latency ----------------------------------------------------------------
+    # 4. latency: one short query, and a batch of 8 short queries, per call -------------------
     if want("latency"):
-        mdir = str(MODELS / LOAD_MODEL)
-        log("latency")
-        rr = runner.repeat("latency", "ref", "latency", [mdir, QUERY, str(latency_calls), "default"], env_b)
-        impls = [("m2v", "m2v C API", [mdir, QUERY, str(latency_calls), "0"])]
-        if has_native:
-            impls.append(("native", "m2v_native", [mdir, QUERY, str(latency_calls), "default"]))
-        for impl, label, args in impls:
-            rm = runner.repeat("latency", impl, "latency", args, env_b)
-            for q in ("p50_us", "p99_us"):
-                rows.append({"group": "latency", "name": f"latency {q[:3]} {LOAD_MODEL}", "impl": label,
-                             "threads": "default", "input": f"1 text ({len(QUERY)} chars), {latency_calls} calls",
-                             "unit": "us", "lower_is_better": True,
-                             "m2v": summarize(rm, q), "ref": summarize(rr, q), "check": {"ok": True, "why": ""},
-                             "ref_label": "model2vec StaticModel.encode(str)",
-                             "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
-                             "runs": {"m2v": rm, "ref": rr}})
+        q8 = inputs["queries8"]
+        for model in small_models:
+            if model == POTION and POTION_DIR is None:
+                rows.append(not_measured("latency", f"latency {model}", "-", "—",
+                                         "not measured: potion-base-8M not fetched (bench/.potion.log)"))
+                continue
+            mdir = str(model_path(model))
+            for text, what in ((QUERY, f"1 text ({len(QUERY)} chars)"),
+                               ("@" + q8["path"], f"batch of 8 short texts ({q8['chars']} chars) in one call")):
+                for threads, nt, pth, env in (("default", "0", "default", env_b), ("n_threads=1", "1", "single", env_1)):
+                    log(f"latency {model} {what} {threads}")
+                    rr = runner.repeat("latency", "ref", "latency", [mdir, text, str(latency_calls), pth], env)
+                    impls = [("m2v", "m2v C API", [mdir, text, str(latency_calls), nt])]
+                    if has_native:
+                        impls.append(("native", "m2v_native", [mdir, text, str(latency_calls), pth]))
+                    if has_laghu:
+                        impls.append(("laghu", LAGHU_LABEL, [mdir, text, str(latency_calls), pth]))
+                    blocks = {"p50_us": [], "p99_us": []}
+                    for impl, label, args in impls:
+                        rm = runner.repeat("latency", impl, "latency", args, env)
+                        for q in ("p50_us", "p99_us"):
+                            name = f"latency {q[:3]} {model}" + (" (batch of 8)" if text.startswith("@") else "")
+                            if impl == "laghu" and first_error(rm):
+                                blocks[q].append(not_measured("latency", name, threads, label,
+                                                              f"laghu cannot run this model: {first_error(rm)}"))
+                                continue
+                            blocks[q].append({"group": "latency", "name": name, "impl": label,
+                                              "threads": threads, "input": f"{what}, {latency_calls} calls",
+                                              "unit": "us", "lower_is_better": True,
+                                              "m2v": summarize(rm, q), "ref": summarize(rr, q),
+                                              "check": {"ok": True, "why": ""},
+                                              "ref_label": "model2vec StaticModel.encode(str or list)",
+                                              "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
+                                              "runs": {"m2v": rm, "ref": rr}})
+                    for q in ("p50_us", "p99_us"):
+                        rows.extend(blocks[q])
+                        if q == "p50_us":  # the vs-laghu ratio of the median call only
+                            rows.extend(peer_ratio_rows(blocks[q]))
 
     # 5. load time and peak RSS ---------------------------------------------------------------
     if want("load"):
-        mdir = str(MODELS / LOAD_MODEL)
-        log("load")
-        rr = runner.repeat("load", "ref", "load", [mdir], env_b)
-        impls = [("m2v", "m2v C API", [mdir])]
-        if has_native:
-            impls.append(("native", "m2v_native", [mdir]))
-        for impl, label, args in impls:
-            rm = runner.repeat("load", impl, "load", args, env_b)
-            for r in rm + rr:
+        for model in small_models:
+            if model == POTION and POTION_DIR is None:
+                rows.append(not_measured("load", f"load {model}", "-", "—",
+                                         "not measured: potion-base-8M not fetched (bench/.potion.log)"))
+                continue
+            mdir = str(model_path(model))
+            log(f"load {model}")
+            rr = runner.repeat("load", "ref", "load", [mdir], env_b)
+            impls = [("m2v", "m2v C API", [mdir])]
+            if has_native:
+                impls.append(("native", "m2v_native", [mdir]))
+            if has_laghu:
+                impls.append(("laghu", LAGHU_LABEL, [mdir]))
+            metrics = (("seconds", "load time", "ms", 1e3),
+                       ("vmhwm_kib", "peak RSS after load", "MiB", 1 / 1024),
+                       ("rss_delta_kib", "peak RSS added by load", "MiB", 1 / 1024))
+            blocks = {key: [] for key, *_ in metrics}
+            for r in rr:
                 if "error" not in r:
                     r["rss_delta_kib"] = r["vmhwm_kib"] - r["vmhwm_before_kib"]
-            for key, name, unit, scale in (("seconds", "load time", "ms", 1e3),
-                                           ("vmhwm_kib", "peak RSS after load", "MiB", 1 / 1024),
-                                           ("rss_delta_kib", "peak RSS added by load", "MiB", 1 / 1024)):
-
-                def scaled(runs):
-                    return summarize_scaled(runs, key, scale)
-                rows.append({"group": "load", "name": f"{name} {LOAD_MODEL}", "impl": label,
-                             "threads": "-", "input": "fresh process (VmHWM)" if key != "seconds" else "fresh process",
-                             "unit": unit, "lower_is_better": True, "m2v": scaled(rm), "ref": scaled(rr),
-                             "check": {"ok": True, "why": ""}, "ref_label": "StaticModel.from_pretrained",
-                             "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
-                             "runs": {"m2v": rm, "ref": rr}})
+            for impl, label, args in impls:
+                rm = runner.repeat("load", impl, "load", args, env_b)
+                for r in rm:
+                    if "error" not in r:
+                        r["rss_delta_kib"] = r["vmhwm_kib"] - r["vmhwm_before_kib"]
+                for key, name, unit, scale in metrics:
+                    if impl == "laghu" and first_error(rm):
+                        blocks[key].append(not_measured("load", f"{name} {model}", "-", label,
+                                                        f"laghu cannot load this model: {first_error(rm)}"))
+                        continue
+                    blocks[key].append({"group": "load", "name": f"{name} {model}", "impl": label,
+                                        "threads": "-", "input": "fresh process (VmHWM)" if key != "seconds" else "fresh process",
+                                        "unit": unit, "lower_is_better": True,
+                                        "m2v": summarize_scaled(rm, key, scale), "ref": summarize_scaled(rr, key, scale),
+                                        "check": {"ok": True, "why": ""}, "ref_label": "StaticModel.from_pretrained",
+                                        "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
+                                        "runs": {"m2v": rm, "ref": rr}})
+            for key, *_ in metrics:
+                rows.extend(blocks[key])
+                rows.extend(peer_ratio_rows(blocks[key]))
 
     if want("load"):
         log("hub load")
@@ -675,14 +831,16 @@ def render(rows: list[dict], facts: dict, inputs: dict, repeats: int) -> str:
              f"{facts['numpy']}, Python {facts['python']}; m2v: {facts['m2v_library']}"
              + (f" ({facts['build']})" if facts.get("build") else ""))
     L.append(f"- m2v_native: {facts['m2v_native']}")
+    L.append(f"- peer: {facts.get('laghu', '?')}; potion-base-8M: {facts.get('potion', '?')}; "
+             f"m2v_encode_ids (pool-only rows): {'yes' if facts.get('m2v_encode_ids') else 'not in m2v.h'}")
     L.append(f"- each cell: best / median of {repeats} runs, each in a fresh process; speedup = m2v median "
              f"vs reference median (>1: m2v faster or smaller); bench took {facts['bench_seconds']} s")
     L.append("")
-    L.append("| row | impl | threads | input | m2v (best / median) | reference (best / median) | speedup | check |")
+    L.append("| row | impl | threads | input | impl (best / median) | reference (best / median) | speedup | check |")
     L.append("|---|---|---|---|---|---|---|---|")
     for r in rows:
         if "placeholder" in r:
-            L.append(f"| {r['name']} | m2v_distill | {r['threads']} | — | {r['placeholder']} | — | — | — |")
+            L.append(f"| {r['name']} | {r.get('impl', 'm2v_distill')} | {r['threads']} | — | {r['placeholder']} | — | — | — |")
             continue
         chk = r.get("check") or {}
         errs = [f"{k}: {v}" for k, v in (r.get("errors") or {}).items() if v]
@@ -698,6 +856,8 @@ def render(rows: list[dict], facts: dict, inputs: dict, repeats: int) -> str:
             status = "ok"
         if chk.get("token_count_note"):
             status += f"; {chk['token_count_note']}"
+        if chk.get("path_note"):
+            status += f"; {chk['path_note']}"
         unit = r["unit"]
         impl = r.get("impl", "m2v C API")
         invalid = bool(chk) and not chk.get("ok")
@@ -705,6 +865,17 @@ def render(rows: list[dict], facts: dict, inputs: dict, repeats: int) -> str:
         if invalid:
             m_cell = f"~~{m_cell}~~"
         sp = "INVALID" if invalid else ratio(r)
+        if r.get("part_of") is not None:
+            # a part of the full row: its rate in sent/s and tok/s, the full row as a share of it
+            if r.get("m2v_tok"):
+                m_cell += f"; {fmt_num(r['m2v_tok']['median'], ' tok/s')} median"
+            full, part = r["part_of"], r["m2v"]
+            sp = "—"
+            if full and part and not invalid:
+                sp = f"full = {100 * full['median'] / part['median']:.0f}% of this"
+                ps = r.get("parts_sum")
+                if ps:
+                    sp += f"; tokenize + pool: {fmt_num(ps['median'], ' sent/s')}, full = {100 * full['median'] / ps['median']:.0f}% of it"
         L.append(f"| {r['name']} | {impl} | {r['threads']} | {r['input']} | {m_cell} | "
                  f"{fmt_stat(r['ref'], ' ' + unit)} | {sp} | {status} |")
         if r.get("m2v_tok") and r.get("ref_tok"):
@@ -717,9 +888,13 @@ def render(rows: list[dict], facts: dict, inputs: dict, repeats: int) -> str:
     L.append("Rows: tokenize = `m2v_tokenizer_encode_v2` (file truncation/padding off) vs HF `Tokenizer.encode_batch(add_special_tokens=False)` "
              "(single = process pinned to one CPU, plus RAYON_NUM_THREADS=1 for the reference); "
              "encode/long = `m2v_encode` (n_threads 1 / 0) vs `StaticModel.encode` (single: "
-             "use_multiprocessing=False and 1-thread env; all-cores: its defaults); latency = one short "
-             "text per call; load = model load in a fresh process, RSS from /proc/self/status VmHWM. "
-             "See bench/README.md.")
+             "use_multiprocessing=False and 1-thread env; all-cores: its defaults); ↳ tokenize only = "
+             "`m2v_tokenize`, ↳ pool only = `m2v_encode_ids` over precomputed ids (speedup column: the full "
+             "row's median as a share of the part's); peer rows = laghu 0.4.0 + laghu-rs 0.2.0 "
+             "(`laghu.load(dir, fallback=False).encode`), and ↳ X vs laghu = the m2v row against it (reference "
+             "column = laghu); latency = one short text, or 8 short texts, per call (default = n_threads 0 / "
+             "m2v_native's default; n_threads=1 = one thread, the reference and laghu with 1-thread env); "
+             "load = model load in a fresh process, RSS from /proc/self/status VmHWM. See bench/README.md.")
     L.append("")
     return "\n".join(L)
 

