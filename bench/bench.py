@@ -323,7 +323,7 @@ def peer_ratio_rows(block: list[dict], keys=("m2v",)) -> list[dict]:
         return []
     out = []
     for r in block:
-        if r.get("impl") not in M2V_IMPLS or "placeholder" in r:
+        if r.get("impl") not in M2V_IMPLS or "placeholder" in r or "part_of" in r:
             continue
         ok = bool(r["check"].get("ok")) and bool(peer["check"].get("ok"))
         errs = {k: v for k, v in (("m2v", (r.get("errors") or {}).get("m2v")),
