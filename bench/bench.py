@@ -659,7 +659,9 @@ def main() -> int:
                                ("@" + q8["path"], f"batch of 8 short texts ({q8['chars']} chars) in one call")):
                 for threads, nt, pth, env in (("default", "0", "default", env_b), ("n_threads=1", "1", "single", env_1)):
                     log(f"latency {model} {what} {threads}")
-                    rr = runner.repeat("latency", "ref", "latency", [mdir, text, str(latency_calls), pth], env)
+                    tag = f"lat-{model}-{'b8' if text.startswith('@') else 'q1'}-{nt}"
+                    d_r = work / f"{tag}-ref.dump"
+                    rr = runner.repeat("latency", "ref", "latency", [mdir, text, str(latency_calls), pth], env, [str(d_r)])
                     impls = [("m2v", "m2v C API", [mdir, text, str(latency_calls), nt])]
                     if has_native:
                         impls.append(("native", "m2v_native", [mdir, text, str(latency_calls), pth]))
@@ -667,7 +669,9 @@ def main() -> int:
                         impls.append(("laghu", LAGHU_LABEL, [mdir, text, str(latency_calls), pth]))
                     blocks = {"p50_us": [], "p99_us": []}
                     for impl, label, args in impls:
-                        rm = runner.repeat("latency", impl, "latency", args, env)
+                        d_m = work / f"{tag}-{impl}.dump"
+                        rm = runner.repeat("latency", impl, "latency", args, env, [str(d_m)])
+                        check = compare_vectors(d_m, d_r)
                         for q in ("p50_us", "p99_us"):
                             name = f"latency {q[:3]} {model}" + (" (batch of 8)" if text.startswith("@") else "")
                             if impl == "laghu" and first_error(rm):
@@ -678,7 +682,7 @@ def main() -> int:
                                               "threads": threads, "input": f"{what}, {latency_calls} calls",
                                               "unit": "us", "lower_is_better": True,
                                               "m2v": summarize(rm, q), "ref": summarize(rr, q),
-                                              "check": {"ok": True, "why": ""},
+                                              "check": check,
                                               "ref_label": "model2vec StaticModel.encode(str or list)",
                                               "errors": {"m2v": first_error(rm), "ref": first_error(rr)},
                                               "runs": {"m2v": rm, "ref": rr}})

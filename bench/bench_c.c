@@ -22,9 +22,10 @@
  *       m2v_encode_ids (gather + weighted mean + normalize) over them, timed as encode. DUMP as
  *       for encode. Compiled only with -DM2V_HAS_ENCODE_IDS (run.sh defines it when m2v.h
  *       declares m2v_encode_ids).
- *   latency MODEL_DIR TEXT N_CALLS N_THREADS
+ *   latency MODEL_DIR TEXT N_CALLS N_THREADS [DUMP]
  *       N_CALLS single-text m2v_encode calls (after 100 warm-up calls); p50/p99/mean in us.
  *       TEXT = @FILE: every call encodes all the texts of FILE (a TEXTS file) in one call.
+ *       DUMP: the last call's vectors, as for encode (stride 1), for the correctness check.
  *   load MODEL_DIR
  *       time of m2v_model_load and peak RSS (VmHWM, ru_maxrss) before and after it.
  *   distill TEACHER_DIR OUT_DIR N_THREADS
@@ -338,6 +339,7 @@ static int mode_latency(int argc, char **argv) {
     double total = now_s() - total0;
     qsort(lat, (size_t)calls, sizeof *lat, cmp_double);
     double p50 = lat[(size_t)(0.50 * (calls - 1))], p99 = lat[(size_t)(0.99 * (calls - 1))];
+    if (argc > 6 && write_rows(argv[6], 1, out, n_batch, dim)) return 1;
     printf("{\"mode\": \"latency\", \"calls\": %d, \"texts_per_call\": %zu, \"p50_us\": %.3f, "
            "\"p99_us\": %.3f, \"mean_us\": %.3f, \"n_threads\": %d}\n",
            calls, n_batch, p50 * 1e6, p99 * 1e6, total / calls * 1e6, p.n_threads);
@@ -416,7 +418,7 @@ int main(int argc, char **argv) {
                         "       bench_c encode MODEL_DIR TEXTS N_THREADS [DUMP STRIDE]\n"
                         "       bench_c tokenize_model MODEL_DIR TEXTS N_THREADS [DUMP]\n"
                         "       bench_c pool MODEL_DIR TEXTS N_THREADS [DUMP STRIDE]   (built with -DM2V_HAS_ENCODE_IDS)\n"
-                        "       bench_c latency MODEL_DIR TEXT|@TEXTS N_CALLS N_THREADS\n"
+                        "       bench_c latency MODEL_DIR TEXT|@TEXTS N_CALLS N_THREADS [DUMP]\n"
                         "       bench_c load MODEL_DIR\n"
                         "       bench_c distill TEACHER_DIR OUT_DIR N_THREADS   (built with -DM2V_HAS_DISTILL)\n");
     return rc;

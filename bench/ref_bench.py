@@ -3,7 +3,7 @@ stdout. Driven by bench/bench.py; the same modes and arguments as bench_c.c:
 
   ref_bench.py IMPL tokenize TOKENIZER_JSON TEXTS PIN [DUMP]     (IMPL = ref only)
   ref_bench.py IMPL encode MODEL_DIR TEXTS THREADS [DUMP STRIDE]
-  ref_bench.py IMPL latency MODEL_DIR TEXT N_CALLS THREADS
+  ref_bench.py IMPL latency MODEL_DIR TEXT N_CALLS THREADS [DUMP]
   ref_bench.py IMPL load MODEL_DIR
   ref_bench.py IMPL hubload HUB_ID        (HF_HUB_CACHE / HF_HUB_OFFLINE set by bench.py)
   ref_bench.py ref distill TEACHER_DIR OUT_DIR
@@ -242,6 +242,7 @@ def mode_encode(impl: str, args: list[str]) -> dict:
 
 def mode_latency(impl: str, args: list[str]) -> dict:
     model_dir, text, calls, threads = args[0], args[1], max(1, int(args[2])), args[3]
+    dump = args[4] if len(args) > 4 else None
     # one text: model2vec's way to embed one query is encode(str); a batch (@FILE): encode(list)
     batch = read_texts(text[1:]) if text.startswith("@") else None
     extra = {}
@@ -265,6 +266,14 @@ def mode_latency(impl: str, args: list[str]) -> dict:
         call()
         lat.append(pc() - t0)
     total = pc() - total0
+    if dump:  # the last call's vectors, for the correctness check
+        import numpy as np
+
+        out = np.atleast_2d(np.asarray(call()))
+        sample = np.ascontiguousarray(out, dtype="<f4")
+        with open(dump, "wb") as f:
+            f.write(struct.pack("<QQ", sample.shape[0], sample.shape[1]))
+            f.write(sample.tobytes())
     lat.sort()
     return {"mode": "latency", "calls": calls, "p50_us": lat[int(0.50 * (calls - 1))] * 1e6,
             "p99_us": lat[int(0.99 * (calls - 1))] * 1e6, "mean_us": total / calls * 1e6,
