@@ -167,7 +167,8 @@ dist: install
 test-dist: wheel dist python
 	Tests/dist/run.sh
 
-# The benchmark against model2vec / HF tokenizers (bench/README.md). Quick: make bench BENCH_ARGS=--quick
+# The benchmark against model2vec / HF tokenizers and the peer laghu (bench/README.md; fetches potion-base-8M
+# once with scripts/fetch_potion.sh). Quick: make bench BENCH_ARGS=--quick
 .PHONY: bench
 bench:
 	bench/run.sh $(BENCH_ARGS)
