@@ -67,13 +67,6 @@ QUERIES8 = ["How do I reset my password?", "best pizza near me", "weather in Par
             "symptoms of the flu", "convert 100 USD to EUR"]
 LAGHU_LABEL = "laghu 0.4.0 + laghu-rs 0.2.0 (peer)"
 M2V_IMPLS = ("m2v C API", "m2v_native")
-
-
-def model_path(name: str) -> Path:
-    """A fixture model (fixtures/models/NAME), or the real potion-base-8M."""
-    if name == POTION and POTION_DIR is not None:
-        return POTION_DIR
-    return MODELS / name
 BENCH_N_TEXTS = 20_000
 LONG_N_TEXTS, LONG_CHARS = 2_000, 5_000
 QUICK_BENCH_N_TEXTS, QUICK_LONG_N_TEXTS = 10_240, 500
@@ -81,6 +74,13 @@ SAMPLE_STRIDE = 97  # encode correctness: every 97th output row (~206 rows of 20
 COS_MIN = 0.999
 THREAD_ENV = ("RAYON_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
               "TOKENIZERS_PARALLELISM", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def model_path(name: str) -> Path:
+    """A fixture model (fixtures/models/NAME), or the real potion-base-8M."""
+    if name == POTION and POTION_DIR is not None:
+        return POTION_DIR
+    return MODELS / name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def laghu_available(env: dict) -> tuple[bool, str]:
     return False, (p.stderr.strip().splitlines() or [""])[-1]
 
 
-def peer_ratio_rows(block: list[dict], keys=("m2v",)) -> list[dict]:
+def peer_ratio_rows(block: list[dict]) -> list[dict]:
     """For a block of rows of one measurement (one name and thread setting), the m2v rows against
     the laghu row: `↳ IMPL vs laghu`, the reference column holding laghu's numbers. Valid only
     when both rows are."""
@@ -498,7 +498,7 @@ def main() -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     work = BENCH / "build" / "work"
     work.mkdir(parents=True, exist_ok=True)
-    for f in work.glob("*.dump"):
+    for f in work.glob("*.dump*"):  # the vector dumps and the reference's .dump.ids
         f.unlink()
 
     def want(group: str) -> bool:
