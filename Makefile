@@ -32,6 +32,7 @@ install: build
 example: install
 	$(CC) -std=c99 -Wall -Wextra -O2 bindings/c/example.c $$($(PKG) --cflags --libs m2v) -lm -o build/example
 	$(CC) -std=c99 -Wall -Wextra -O2 bindings/c/distill.c $$($(PKG) --cflags --libs m2v) -o build/distill
+	$(CC) -std=c99 -Wall -Wextra -O2 bindings/c/stream.c $$($(PKG) --cflags --libs m2v) -o build/stream
 
 venv:
 	VENV=$(VENV) scripts/venv.sh
@@ -39,11 +40,22 @@ venv:
 test-swift:
 	swift test --scratch-path .build 2>&1 | tee build/swift-test.log | grep -vE '^\[[0-9]+/[0-9]+\]|^Test Case .* (started|passed)' ; exit $${PIPESTATUS[0]}
 
-test-c: install
+TEST_MODEL ?= $(or $(M2V_TEST_MODEL),../shared/fixtures/models/minilm-default)
+test-c: install example
 	$(CC) -std=c99 -Wall -Wextra -Werror -O1 -g Tests/c/test_api.c $$($(PKG) --cflags --libs m2v) -lpthread -lm -o build/test_api
 	build/test_api
 	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g Tests/c/test_threads.c $$($(PKG) --cflags --libs m2v) -lpthread -o build/test_threads
 	M2V_STRESS_SECONDS=5 build/test_threads
+	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -g Tests/c/test_pool.c $$($(PKG) --cflags --libs m2v) -lpthread -ldl -o build/test_pool
+	build/test_pool
+	@# bindings/c/stream.c: 5,000 lines in chunks of 7 give the bytes of one chunk of all of them.
+	awk 'BEGIN { for (i = 1; i <= 5000; i++) printf "line %d über naïve 日本語 tokenization%s\n", i, (i % 3 ? "" : " and more words") }' > build/stream-in.txt
+	if [ -d "$(TEST_MODEL)" ] || [ "$$CI" = true ]; then \
+	  build/stream $(TEST_MODEL) 7 < build/stream-in.txt > build/stream-7.f32 && \
+	  build/stream $(TEST_MODEL) 100000 < build/stream-in.txt > build/stream-all.f32 && \
+	  cmp build/stream-7.f32 build/stream-all.f32 && test $$(stat -c %s build/stream-all.f32) -eq $$((5000 * 4 * $$(build/stream $(TEST_MODEL) 1 < /dev/null 2>&1 | sed -n 's/.*, \([0-9]*\) floats each/\1/p'))) && \
+	  echo "stream: chunked == one call"; \
+	else echo "note: $(TEST_MODEL) not found; stream test skipped"; fi
 	$(CC) -std=c99 -Wall -Wextra -Werror -O1 -g Tests/c/test_hub.c $$($(PKG) --cflags --libs m2v) -o build/test_hub && build/test_hub
 
 # 16 threads sharing one model under ThreadSanitizer: a debug libm2v built with -sanitize=thread

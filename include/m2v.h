@@ -51,6 +51,30 @@
  *   tokenize and the query functions on the same handle at once. Only *_free must not race with
  *   other uses of the same handle. m2v_last_error() is per thread.
  *
+ * Threads the library starts (since 0.4)
+ *   - One worker pool per process, shared by every model and call, started on the first call
+ *     that needs it and never larger than (CPUs in the process's affinity mask) - 1 workers;
+ *     the calling thread always works too. Workers park between calls (no CPU use), block all
+ *     signals, are named "m2v-worker", and live until the process exits.
+ *   - Small work runs on the calling thread alone, with no wake-up and no thread start: a call
+ *     uses a second thread only for more than 32 texts and at least 16 KB of text
+ *     (m2v_encode, m2v_tokenize, m2v_tokenizer_encode); one query costs ~2 µs.
+ *   - n_threads caps one call (1 = the calling thread only; never more than the pool plus the
+ *     caller). Calls from many threads at once, and calls made from inside a progress
+ *     callback, share the pool without deadlock: each caller can finish its own call alone.
+ *   - fork(): the child starts with an empty pool and grows its own on first need, so a forked
+ *     worker (multiprocessing, Spark) can encode, also when the parent was encoding on another
+ *     thread at the moment of the fork.
+ *   - Each thread that encodes keeps a workspace (tokenizer buffers and a memo of recent
+ *     pieces, at most ~1 MB) for its next calls; it is freed when the thread exits.
+ *
+ * Streaming
+ *   Encoding is per text, so consecutive calls on slices of an input give the same bytes as one
+ *   call on all of it. To embed a stream (a file of millions of lines) in bounded memory, read
+ *   a chunk of texts (e.g. 1,024-16,384), m2v_encode it into a buffer you reuse, write the
+ *   vectors out, repeat: memory is one chunk of texts and vectors. bindings/c/stream.c does
+ *   this for stdin; m2v_native's StaticModel.encode_iter does it for any Python iterable.
+ *
  * Platform: Linux x86_64/aarch64 with glibc >= 2.35. libm2v.so links the Swift runtime
  * statically and needs only libc, libm, libstdc++ and libgcc_s. The distiller loads OpenBLAS
  * and LAPACKE (Debian: libopenblas0, liblapacke) on first use and fails with
@@ -81,9 +105,9 @@ extern "C" {
 /* The single source of the version: the library, m2v.pc, the SONAME and m2v_native.__version__
  * are derived from these lines. */
 #define M2V_VERSION_MAJOR 0
-#define M2V_VERSION_MINOR 3
+#define M2V_VERSION_MINOR 4
 #define M2V_VERSION_PATCH 0
-#define M2V_VERSION_STRING "0.3.0"
+#define M2V_VERSION_STRING "0.4.0"
 #define M2V_VERSION_NUMBER (M2V_VERSION_MAJOR * 10000 + M2V_VERSION_MINOR * 100 + M2V_VERSION_PATCH)
 
 /* The library's version as MAJOR*10000 + MINOR*100 + PATCH. Thread-safe. Compare with
@@ -339,8 +363,10 @@ typedef struct m2v_encode_params {
                            * median_token_length characters, as model2vec's encode does (see
                            * character_cut).                                                      */
     int32_t normalize;    /* -1 = the model's setting (default), 0 = off, 1 = L2-normalize       */
-    int32_t n_threads;    /* worker threads: 0 = all cores (default), 1 = the calling thread only.
-                           * Output bytes are identical whatever the thread count.               */
+    int32_t n_threads;    /* most threads for this call: 0 = all CPUs (default), 1 = the calling
+                           * thread only. Small inputs use the calling thread alone whatever this
+                           * says (see "Threads the library starts" above). Output bytes are
+                           * identical whatever the thread count.                                */
     size_t batch_size;    /* texts per batch between progress calls; 0 = 1024 (default)         */
     m2v_progress_fn progress; /* optional, NULL = none. Called by m2v_encode only (after each
                                * batch); m2v_encode_as_sequence and m2v_tokenize ignore it.      */
@@ -399,6 +425,26 @@ M2V_API M2V_NODISCARD m2v_status m2v_encode(const m2v_model *model, const char *
                                             const size_t *lengths, size_t n_texts,
                                             const m2v_encode_params *params, float *out,
                                             size_t out_capacity_floats);
+
+/* since 0.4: pool precomputed token ids, the second half of m2v_encode (m2v_tokenize is the
+ * first): text i is ids[offsets[i] .. offsets[i+1]-1], pooled as m2v_encode pools its ids
+ * (per-token weights, mean, optional L2 normalization; no ids give a zero vector). So
+ * m2v_encode(texts) == m2v_encode_ids(m2v_tokenize(texts)), byte for byte. For callers with
+ * their own tokenization, or who keep ids and pool them later.
+ *   ids, offsets: offsets has n_texts + 1 non-decreasing entries starting at 0 (m2v_ids'
+ *                 shape); ids has offsets[n_texts] entries, each in 0 .. m2v_model_vocab_size()-1
+ *                 (the unknown token is pooled like any other: m2v_tokenize has removed it).
+ *   params:       NULL for defaults. max_length > 0 keeps each text's first max_length ids; -1
+ *                 (default) and 0 keep them all. normalize and n_threads as for m2v_encode;
+ *                 character_cut, invalid_text, text_status and progress are not used.
+ *   out, out_capacity_floats: as m2v_encode.
+ * Errors: M2V_ERR_INVALID_ARGUMENT (NULL pointers with n_texts > 0, bad offsets, an id outside
+ * the vocabulary: the message names the first by text index), M2V_ERR_BUFFER_TOO_SMALL.
+ * Thread-safe as m2v_encode(). */
+M2V_API M2V_NODISCARD m2v_status m2v_encode_ids(const m2v_model *model, const int32_t *ids,
+                                                const size_t *offsets, size_t n_texts,
+                                                const m2v_encode_params *params, float *out,
+                                                size_t out_capacity_floats);
 
 /* A ragged array of token vectors, allocated by the library. Text i owns the rows
  * offsets[i] .. offsets[i+1]-1 of `vectors` (each `dim` floats). Free with m2v_sequence_free(). */

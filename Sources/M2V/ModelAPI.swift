@@ -223,6 +223,28 @@ public func m2v_encode(_ model: OpaquePointer?, _ texts: UnsafePointer<UnsafePoi
     }
 }
 
+@_cdecl("m2v_encode_ids")
+public func m2v_encode_ids(_ model: OpaquePointer?, _ ids: UnsafePointer<Int32>?, _ offsets: UnsafePointer<Int>?,
+                           _ n: Int, _ params: UnsafePointer<m2v_encode_params>?,
+                           _ out: UnsafeMutablePointer<Float>?, _ capacity: Int) -> m2v_status {
+    guarded { () throws(M2VError) in
+        guard let model else { throw .invalidArgument("m2v_encode_ids: model is NULL") }
+        let m = borrow(model, as: StaticModel.self)
+        // No character cut or tokenizer here: max_length -1 means no truncation.
+        let (options, _) = try encodeOptions(params, model: m, defaultMaxLength: nil)
+        if n == 0 { return }
+        guard n > 0, n < Int.max else { throw .invalidArgument("m2v_encode_ids: n_texts \(UInt(bitPattern: n)) is larger than PTRDIFF_MAX") }
+        guard let offsets else { throw .invalidArgument("m2v_encode_ids: offsets is NULL but n_texts is \(n)") }
+        let (need, overflow) = n.multipliedReportingOverflow(by: m.dim)
+        guard !overflow else { throw .invalidArgument("m2v_encode_ids: n_texts * dim overflows") }
+        guard let out else { throw .invalidArgument("m2v_encode_ids: out is NULL") }
+        guard capacity >= need else {
+            throw .bufferTooSmall("m2v_encode_ids: out holds \(capacity) floats, \(need) are needed (n_texts \(n) x dim \(m.dim))")
+        }
+        try m.encode(ids: ids, offsets: UnsafeBufferPointer(start: offsets, count: n + 1), options: options, out: out)
+    }
+}
+
 @_cdecl("m2v_encode_as_sequence")
 public func m2v_encode_as_sequence(_ model: OpaquePointer?, _ texts: UnsafePointer<UnsafePointer<CChar>?>?,
                                    _ lengths: UnsafePointer<Int>?, _ n: Int,

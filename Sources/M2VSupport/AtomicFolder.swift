@@ -10,7 +10,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CLinuxFS
+import CLinux
 
 public enum AtomicFolder {
     /// How a write reached the target.

@@ -22,6 +22,13 @@ public struct TextBatch: @unchecked Sendable {
         return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: lengths[i])
     }
 
+    /// Bytes of the texts in `range`.
+    public func bytes(_ range: Range<Int>) -> Int {
+        var n = 0
+        for i in range { n &+= lengths[i] }
+        return n
+    }
+
     /// Runs `body` with a batch viewing `strings` (for Swift callers and tests).
     public static func with<R>(_ strings: [String], _ body: (TextBatch) throws(M2VError) -> R) throws(M2VError) -> R {
         var arena: [UInt8] = []

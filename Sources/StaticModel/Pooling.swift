@@ -75,11 +75,40 @@ enum Pooling {
         for j in 0..<dim { acc[j] += Float(Double(w) * p[j]) }
     }
 
-    /// x / (||x|| + 1e-32), the norm computed in float32 as the reference does.
+    /// x / (||x|| + 1e-32), the norm computed in float32 as the reference does: numpy's
+    /// `np.linalg.norm(out, axis=1)` sums the squares of a row with its pairwise summation,
+    /// reproduced by `pairwiseSquares` (eight lanes, so it is also a SIMD sum).
     static func l2normalize(_ x: UnsafeMutablePointer<Float>, _ dim: Int) {
-        var sum: Float = 0
-        for j in 0..<dim { sum += x[j] * x[j] }
-        let norm = sum.squareRoot() + 1e-32
+        let norm = pairwiseSquares(x, dim).squareRoot() + 1e-32
         for j in 0..<dim { x[j] = x[j] / norm }
+    }
+
+    /// numpy's float32 pairwise sum (`add.reduce` over a contiguous row, PW_BLOCKSIZE 128) of
+    /// x[j] * x[j]: under 8 terms a plain loop; up to 128 eight accumulators combined as
+    /// ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)) then the tail; above, the two halves (the first a
+    /// multiple of 8) summed apart.
+    static func pairwiseSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        if n < 8 {
+            var res: Float = 0
+            for i in 0..<n { res += x[i] * x[i] }
+            return res
+        }
+        if n <= 128 {
+            let raw = UnsafeRawPointer(x)
+            var r = raw.loadUnaligned(as: SIMD8<Float>.self)
+            r = r * r
+            var i = 8
+            while i < n - n % 8 {
+                let v = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                r = r + v * v
+                i += 8
+            }
+            var res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+            while i < n { res += x[i] * x[i]; i += 1 }
+            return res
+        }
+        var half = n / 2
+        half -= half % 8
+        return pairwiseSquares(x, half) + pairwiseSquares(x + half, n - half)
     }
 }

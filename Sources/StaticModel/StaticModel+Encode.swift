@@ -47,12 +47,16 @@ public enum InvalidText: Int32, Sendable, CaseIterable {
     case skip = 2
 }
 
-/// Per-thread buffers for encoding (one per worker per call).
+/// Per-thread buffers for encoding, kept by each thread across calls (`workspaces`), so a
+/// call allocates nothing once its threads have warmed up and the piece memo outlives a call.
 final class EncodeWorkspace: @unchecked Sendable {  // used by one thread at a time
     let tok = TokenizerWorkspace()
     var ids: [Int32] = []
     /// Float64 running sum of the float32 block sums of long texts (see `pool`).
     var total: [Double] = []
+
+    /// The calling thread's workspace (bounded: the piece memo is at most 512 KiB).
+    static let perThread = ThreadCache { EncodeWorkspace() }
 }
 
 /// With `StaticModel.wideAccumulation` (where model2vec computes the mean in float64), tokens
@@ -126,17 +130,21 @@ extension StaticModel {
     /// The rows a few tokens ahead are prefetched (every cache line) before the current row is
     /// added, so their cache misses overlap with the arithmetic instead of stalling it.
     func pool(_ ids: [Int32], normalize: Bool, out: UnsafeMutablePointer<Float>, ws: EncodeWorkspace) {
+        ids.withUnsafeBufferPointer { pool($0, normalize: normalize, out: out, ws: ws) }
+    }
+
+    func pool(_ idb: UnsafeBufferPointer<Int32>, normalize: Bool, out: UnsafeMutablePointer<Float>, ws: EncodeWorkspace) {
         out.initialize(repeating: 0, count: dim)
         let rowBytes = dim * dtype.size
         let kernel = rowKernel
         let lookahead = 6
         var n = 0
-        let long = wideAccumulation && ids.count > poolBlock
+        let long = wideAccumulation && idb.count > poolBlock
         if long {
             ws.total.removeAll(keepingCapacity: true)
             ws.total.append(contentsOf: repeatElement(0, count: dim))
         }
-        ids.withUnsafeBufferPointer { idb in
+        do {
             let count = idb.count
             var inBlock = 0
             // Rows of the first tokens: nothing runs ahead of them.
@@ -186,20 +194,19 @@ extension StaticModel {
         // Batches exist for the progress callback; without one, a single parallel pass avoids a
         // join (and waiting for the slowest thread) per batch.
         let step = options.progress == nil ? max(total, 1) : max(1, options.batchSize)
-        let maxThreads = Parallel.threads(requested: options.threads, work: min(total, step))
-        let workspaces = (0..<maxThreads).map { _ in EncodeWorkspace() }
         let outAddr = UInt(bitPattern: out)
         let statusAddr = UInt(bitPattern: status)
         let dim = self.dim
         var done = 0
         while done < total {
             let lo = done, hi = min(total, done + step)
-            let threads = min(maxThreads, Parallel.threads(requested: options.threads, work: hi - lo))
+            let threads = Parallel.threads(requested: options.threads, work: hi - lo, bytes: batch.bytes(lo..<hi))
             let errors = ErrorSlot()
-            Parallel.forChunks(count: hi - lo, threads: threads) { worker, range in
+            Parallel.forChunks(count: hi - lo, threads: threads) { _, range in
                 guard let o = UnsafeMutablePointer<Float>(bitPattern: outAddr) else { return }
                 let st = UnsafeMutablePointer<Int32>(bitPattern: statusAddr)
-                let ws = workspaces[worker]
+                let ws = EncodeWorkspace.perThread.take()
+                defer { EncodeWorkspace.perThread.give(ws) }
                 for k in range {
                     let i = lo + k
                     do throws(M2VError) {
@@ -222,16 +229,58 @@ extension StaticModel {
         }
     }
 
+    /// Pools precomputed ids (`tokenize`'s, or the caller's own): text i is
+    /// `ids[offsets[i] ..< offsets[i + 1]]`, pooled as `encode` pools its ids (weights, mean,
+    /// optional normalization), after truncation to `options.maxLength`. Every id must be in the
+    /// vocabulary; the unknown token is not removed here (`tokenize` has removed it).
+    /// `offsets` has count + 1 non-decreasing entries from 0; `out` count * dim floats.
+    public func encode(ids: UnsafePointer<Int32>?, offsets: UnsafeBufferPointer<Int>, options: EncodeOptions,
+                       out: UnsafeMutablePointer<Float>) throws(M2VError) {
+        let count = offsets.count - 1
+        guard count > 0 else { return }
+        guard offsets[0] == 0 else { throw .invalidArgument("offsets[0] is \(offsets[0]), not 0") }
+        for i in 0..<count where offsets[i + 1] < offsets[i] {
+            throw .invalidArgument("offsets[\(i + 1)] = \(offsets[i + 1]) is below offsets[\(i)] = \(offsets[i])")
+        }
+        let total = offsets[count]
+        guard total == 0 || ids != nil else { throw .invalidArgument("ids is NULL but offsets[\(count)] is \(total)") }
+        let vocab = tokenizer.vocabSize
+        let norm = options.normalize ?? normalize
+        let idsAddr = UInt(bitPattern: ids), outAddr = UInt(bitPattern: out)
+        let offsetsAddr = UInt(bitPattern: offsets.baseAddress)
+        let dim = self.dim
+        let errors = ErrorSlot()
+        let threads = Parallel.threads(requested: options.threads, work: count, bytes: total > Int.max / 4 ? Int.max : total * 4)
+        Parallel.forChunks(count: count, threads: threads) { _, range in
+            guard let o = UnsafeMutablePointer<Float>(bitPattern: outAddr),
+                  let off = UnsafePointer<Int>(bitPattern: offsetsAddr) else { return }
+            let base = UnsafePointer<Int32>(bitPattern: idsAddr)
+            let ws = EncodeWorkspace.perThread.take()
+            defer { EncodeWorkspace.perThread.give(ws) }
+            for i in range {
+                var n = off[i + 1] - off[i]
+                if let ml = options.maxLength { n = min(n, ml) }
+                let text = UnsafeBufferPointer(start: n > 0 ? base.map { $0 + off[i] } : nil, count: max(0, n))
+                if let bad = text.firstIndex(where: { $0 < 0 || Int($0) >= vocab }) {
+                    errors.record(i, .invalidArgument("text \(i): ids[\(off[i] + bad)] = \(text[bad]) is not in the vocabulary (size \(vocab))"))
+                    continue
+                }
+                self.pool(text, normalize: norm, out: o + i * dim, ws: ws)
+            }
+        }
+        if let e = errors.error { throw e.error }
+    }
+
     /// Effective token ids for each text (what encode uses); `status` as for `encode`.
     public func tokenize(_ batch: TextBatch, options: EncodeOptions,
                          status: UnsafeMutablePointer<Int32>? = nil) throws(M2VError) -> [[Int32]] {
         let statusAddr = UInt(bitPattern: status)
-        let threads = Parallel.threads(requested: options.threads, work: batch.count)
+        let threads = Parallel.threads(requested: options.threads, work: batch.count, bytes: batch.bytes(0..<batch.count))
         let errors = ErrorSlot()
-        let workspaces = (0..<threads).map { _ in EncodeWorkspace() }
         let sink = ResultSink(count: batch.count)
-        Parallel.forChunks(count: batch.count, threads: threads) { worker, range in
-            let ws = workspaces[worker]
+        Parallel.forChunks(count: batch.count, threads: threads) { _, range in
+            let ws = EncodeWorkspace.perThread.take()
+            defer { EncodeWorkspace.perThread.give(ws) }
             let st = UnsafeMutablePointer<Int32>(bitPattern: statusAddr)
             for i in range {
                 do throws(M2VError) {

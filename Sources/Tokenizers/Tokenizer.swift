@@ -266,6 +266,9 @@ public final class TokenizerWorkspace: @unchecked Sendable {  // used by one thr
     var model = ModelScratch()
     var postScratch: [Int32] = []
     public init() {}
+
+    /// The calling thread's workspace, kept across calls (bounded: see `PieceCache`).
+    public static let perThread = ThreadCache { TokenizerWorkspace() }
 }
 
 extension Tokenizer {
@@ -274,12 +277,12 @@ extension Tokenizer {
     public func encodeBatch(_ batch: TextBatch, addSpecialTokens: Bool, settings: BatchSettings? = nil,
                             threads: Int = 0) throws(M2VError) -> [[Int32]] {
         let s = settings ?? fileSettings
-        let n = Parallel.threads(requested: threads, work: batch.count)
+        let n = Parallel.threads(requested: threads, work: batch.count, bytes: batch.bytes(0..<batch.count))
         let errors = ErrorSlot()
         let sink = ResultSink(count: batch.count)
-        let workspaces = (0..<n).map { _ in TokenizerWorkspace() }
-        Parallel.forChunks(count: batch.count, threads: n) { worker, range in
-            let ws = workspaces[worker]
+        Parallel.forChunks(count: batch.count, threads: n) { _, range in
+            let ws = TokenizerWorkspace.perThread.take()
+            defer { TokenizerWorkspace.perThread.give(ws) }
             var ids: [Int32] = []
             for i in range {
                 do throws(M2VError) {

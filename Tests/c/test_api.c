@@ -249,6 +249,44 @@ static void test_model(const char *path) {
     m2v_ids_free(ids);
     m2v_sequence_free(seq);
 
+    /* m2v_encode_ids(m2v_tokenize(texts)) == m2v_encode(texts), byte for byte, any thread count */
+    ids = NULL;
+    CHECK(m2v_tokenize(m, (const char *const *)g_texts, g_lens, N_TEXTS, NULL, &ids) == M2V_OK && ids, "tokenize all");
+    if (ids) {
+        for (int t = 0; t < 3; t++) {
+            m2v_encode_params ip = m2v_encode_default_params();
+            ip.n_threads = t;
+            memset(scratch, 0xff, N_TEXTS * dim * sizeof(float));
+            CHECK(m2v_encode_ids(m, ids->ids, ids->offsets, N_TEXTS, &ip, scratch, N_TEXTS * dim) == M2V_OK,
+                  "encode_ids n_threads %d", t);
+            CHECK(memcmp(scratch, a, N_TEXTS * dim * sizeof(float)) == 0, "encode_ids == encode (n_threads %d)", t);
+        }
+        CHECK(m2v_encode_ids(m, ids->ids, ids->offsets, 2, NULL, scratch, 2 * dim - 1) == M2V_ERR_BUFFER_TOO_SMALL,
+              "encode_ids small buffer");
+        CHECK(m2v_encode_ids(m, NULL, ids->offsets, 2, NULL, scratch, 2 * dim) == M2V_ERR_INVALID_ARGUMENT, "ids NULL");
+        CHECK(m2v_encode_ids(m, ids->ids, NULL, 2, NULL, scratch, 2 * dim) == M2V_ERR_INVALID_ARGUMENT, "offsets NULL");
+        CHECK(m2v_encode_ids(m, ids->ids, ids->offsets, 2, NULL, NULL, 2 * dim) == M2V_ERR_INVALID_ARGUMENT, "out NULL");
+        CHECK(m2v_encode_ids(m, NULL, NULL, 0, NULL, NULL, 0) == M2V_OK, "encode_ids zero texts");
+        int32_t bad_ids[] = {1, 2, (int32_t)m2v_model_vocab_size(m), -5};
+        size_t bad_off[] = {0, 2, 3, 4};
+        CHECK(m2v_encode_ids(m, bad_ids, bad_off, 3, NULL, scratch, 3 * dim) == M2V_ERR_INVALID_ARGUMENT &&
+              strstr(m2v_last_error(), "text 1") && strstr(m2v_last_error(), "ids[2]"), "id past the vocabulary");
+        size_t down[] = {0, 3, 1, 4};
+        CHECK(m2v_encode_ids(m, bad_ids, down, 3, NULL, scratch, 3 * dim) == M2V_ERR_INVALID_ARGUMENT, "offsets going down");
+        size_t not0[] = {1, 2};
+        CHECK(m2v_encode_ids(m, bad_ids, not0, 1, NULL, scratch, dim) == M2V_ERR_INVALID_ARGUMENT, "offsets[0] != 0");
+        /* max_length keeps the first ids: text 0 truncated to 1 id == the pool of that one id */
+        m2v_encode_params ml = m2v_encode_default_params();
+        ml.max_length = 1;
+        float *one = calloc(dim, sizeof(float));
+        size_t off1[] = {0, 1};
+        CHECK(m2v_encode_ids(m, ids->ids, ids->offsets, 1, &ml, scratch, dim) == M2V_OK &&
+              m2v_encode_ids(m, ids->ids, off1, 1, NULL, one, dim) == M2V_OK &&
+              memcmp(scratch, one, dim * sizeof(float)) == 0, "encode_ids max_length");
+        free(one);
+    }
+    m2v_ids_free(ids);
+
     /* concurrent encoders on one model give the single-thread bytes */
     enum { NW = 8 };
     pthread_t th[NW];

@@ -235,6 +235,17 @@ static void g_null_arguments(void) {
     EXPECT(m2v_tokenize(m, &t, NULL, 1, NULL, &ids), M2V_ERR_INVALID_ARGUMENT, "lengths", "tokenize lengths NULL");
     EXPECT(m2v_tokenize(m, &t, &l, 1, NULL, NULL), M2V_ERR_INVALID_ARGUMENT, "out", "tokenize out NULL");
     EXPECT(m2v_tokenize(m, NULL, NULL, 0, NULL, &ids), M2V_OK, NULL, "tokenize zero texts");
+    {
+        int32_t one_id = 1;
+        size_t off[] = {0, 1}, off_huge[] = {0, SIZE_MAX};
+        EXPECT(m2v_encode_ids(NULL, &one_id, off, 1, NULL, out, 64), M2V_ERR_INVALID_ARGUMENT, "model", "encode_ids model NULL");
+        EXPECT(m2v_encode_ids(m, NULL, off, 1, NULL, out, 64), M2V_ERR_INVALID_ARGUMENT, "ids", "encode_ids ids NULL");
+        EXPECT(m2v_encode_ids(m, &one_id, NULL, 1, NULL, out, 64), M2V_ERR_INVALID_ARGUMENT, "offsets", "encode_ids offsets NULL");
+        EXPECT(m2v_encode_ids(m, &one_id, off, 1, NULL, NULL, 64), M2V_ERR_INVALID_ARGUMENT, "out", "encode_ids out NULL");
+        EXPECT(m2v_encode_ids(m, &one_id, off, SIZE_MAX, NULL, out, 64), M2V_ERR_INVALID_ARGUMENT, "n_texts", "encode_ids n_texts SIZE_MAX");
+        EXPECT(m2v_encode_ids(m, &one_id, off_huge, 1, NULL, out, 64), M2V_ERR_INVALID_ARGUMENT, "offsets[1]", "encode_ids offset SIZE_MAX");
+        EXPECT(m2v_encode_ids(m, NULL, NULL, 0, NULL, NULL, 0), M2V_OK, NULL, "encode_ids zero texts");
+    }
     CHECK(ids && ids->n_texts == 0 && ids->offsets[0] == 0, "empty ids");
     m2v_ids_free(ids);
     EXPECT(m2v_model_save(m, NULL), M2V_ERR_INVALID_ARGUMENT, "path", "save path NULL");

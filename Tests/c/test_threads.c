@@ -87,8 +87,9 @@ int main(void) {
                            "Model2Vec", "embeddings", "!", "42", "déjà", "straße", "[CLS]", "new york"};
     const size_t nw = sizeof words / sizeof words[0];
     for (int i = 0; i < N_TEXTS; i++) {
-        char buf[1024] = {0};
-        for (int k = 0; k < 3 + (i * 5) % 40; k++) {
+        /* Long enough (~30 KB in all) that n_threads = 2 calls use a pool worker. */
+        char buf[4096] = {0};
+        for (int k = 0; k < 4 * (3 + (i * 5) % 40); k++) {
             strcat(buf, words[(size_t)(i * 7 + k * 3) % nw]);
             strcat(buf, " ");
         }

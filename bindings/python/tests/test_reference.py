@@ -176,3 +176,21 @@ def test_tokenizer_encode_batch(name, path, texts):
         assert len(got) == len(want) and not bad, f"{name} special={special}: texts {bad[:10]} differ"
     assert tok.encode(texts[0]) == ref.encode(texts[0], add_special_tokens=False).ids
     assert tok.encode("hello", add_special_tokens=True) == ref.encode("hello").ids
+
+
+@pytest.mark.parametrize("name", ["minilm-pca32-f32", "minilm-default", "trained-unigram-6k-weights"])
+def test_normalization_is_numpys_bytes(name):
+    """The L2 normalization step reproduces numpy's float32 pairwise sum of squares exactly:
+    encode(normalize=True) == raw / (np.linalg.norm(raw, axis=1, keepdims=True) + 1e-32) byte
+    for byte, raw being our own encode(normalize=False)."""
+    import m2v_native
+
+    m = m2v_native.StaticModel.from_pretrained(str(model_dir(name)))
+    rng = np.random.default_rng(7)
+    words = ["alpha", "beta", "Gamma", "δέλτα", "日本", "tokenization", "!", "42", "straße", "the"]
+    texts = [" ".join(rng.choice(words, size=int(rng.integers(0, 40)))) for _ in range(300)]
+    raw = m.encode(texts, normalize=False)
+    expected = raw / (np.linalg.norm(raw, axis=1, keepdims=True) + 1e-32)
+    assert expected.dtype == np.float32
+    got = m.encode(texts, normalize=True)
+    assert got.tobytes() == expected.tobytes()

@@ -15,7 +15,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set, Sized
 from typing import Any
 
 import numpy as np
@@ -81,12 +82,16 @@ def _int_arg(name: str, value: Any, minimum: int) -> int:
 
 
 def _sentences_arg(sentences: Any) -> tuple[list[str] | tuple[str, ...], bool]:
-    """(list of texts, whether a single str was passed)."""
+    """(list of texts, whether a single str was passed). Any other iterable of str (a generator,
+    a numpy array, a pandas Series) is read into a list; see encode_iter for bounded memory."""
     if isinstance(sentences, str):
         return [sentences], True
     if isinstance(sentences, (list, tuple)):
         return sentences, False
-    raise TypeError(f"sentences must be a str or a list of str, not {type(sentences).__name__}")
+    if isinstance(sentences, Iterable) and not isinstance(sentences, (bytes, bytearray, memoryview, Mapping, Set)):
+        return list(sentences), False
+    raise TypeError(f"sentences must be a str or a list of str (or another ordered iterable of str), "
+                    f"not {type(sentences).__name__}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,11 +111,15 @@ def _load_tqdm() -> Any:
 class _StderrBar:
     """A minimal text progress bar on stderr, used when tqdm is not installed."""
 
-    def __init__(self, total: int, desc: str, width: int = 30) -> None:
+    def __init__(self, total: int | None, desc: str, width: int = 30) -> None:
         self.total, self.desc, self.width, self.n = total, desc, width, 0
         self._draw()
 
     def _draw(self) -> None:
+        if self.total is None:  # a stream of unknown length: the count only
+            sys.stderr.write(f"\r{self.desc}: {self.n}")
+            sys.stderr.flush()
+            return
         frac = self.n / self.total if self.total else 1.0
         filled = int(self.width * frac)
         bar = "#" * filled + "-" * (self.width - filled)
@@ -129,7 +138,7 @@ class _StderrBar:
 class _Progress:
     """Context manager giving the callback libm2v calls between batches (or None)."""
 
-    def __init__(self, enabled: bool, total: int, desc: str, unit: str = "text") -> None:
+    def __init__(self, enabled: bool, total: int | None, desc: str, unit: str = "text") -> None:
         self.bar: Any = None
         if enabled:
             tqdm = _load_tqdm()
@@ -171,6 +180,7 @@ _QUANTIZE = {"float16": 0, "float32": 1, "float64": 2, "int8": 3}
 _INVALID_TEXT = {"error": _core.INVALID_TEXT_ERROR, "replace": _core.INVALID_TEXT_REPLACE, "skip": _core.INVALID_TEXT_SKIP}
 DEFAULT_INVALID_TEXT: str = next(k for k, v in _INVALID_TEXT.items() if v == _core.DEFAULT_INVALID_TEXT)
 """encode's default `invalid_text`, read from libm2v ("error")."""
+_DEFAULT_INVALID_CODE: int = _INVALID_TEXT[DEFAULT_INVALID_TEXT]
 MAX_TEXT_CODE_POINTS: int = _core.MAX_TEXT_CODE_POINTS
 """The most code points of one sentence tokenized as a whole (m2v_max_text_code_points())."""
 
@@ -598,27 +608,84 @@ class StaticModel:
             1 = M2V_ERR_INVALID_ARGUMENT (too long)): ``vectors, status = model.encode(...)``.
         :param kwargs: ignored, as in model2vec.
         """
+        if (max_length is _UNSET and normalize is None and not show_progress_bar and not return_status
+                and not reference_dtype and n_threads == 0 and batch_size == DEFAULT_BATCH_SIZE
+                and invalid_text == DEFAULT_INVALID_TEXT):
+            # One query at a time with the defaults: the fewest Python steps (same result).
+            ml = self._max_length
+            single = isinstance(sentences, str)
+            if (single or type(sentences) is list) and (ml is None or ml > 0):
+                texts = [sentences] if single else sentences
+                buf = self._core.encode(texts, 0 if ml is None else min(ml, _INT32_MAX), int(self._normalize),
+                                        0, DEFAULT_BATCH_SIZE, None, None, -1, _DEFAULT_INVALID_CODE)
+                out = np.frombuffer(buf, dtype=np.float32)
+                return out if single else out.reshape(len(texts), self.dim)
         texts, single = _sentences_arg(sentences)
         texts = self._texts_for(texts, max_length)
         norm = self._normalize if normalize is None else bool(normalize)
-        args = (
-            self._max_length_for(max_length),
-            int(norm),
-            _int_arg("n_threads", n_threads, 0),
-            _int_arg("batch_size", batch_size, 1),
-        )
+        ml = self._max_length_for(max_length)
+        threads = _int_arg("n_threads", n_threads, 0)
+        step = _int_arg("batch_size", batch_size, 1)
+        mode = _invalid_text_arg(invalid_text)
+        if not show_progress_bar and not return_status:
+            # The short path, for one query at a time: libm2v fills a new bytearray, which numpy
+            # views without a copy (writable, as model2vec's result).
+            buf = self._core.encode(texts, ml, int(norm), threads, step, None, None, -1, mode)
+            out = np.frombuffer(buf, dtype=np.float32)
+            if not single:
+                out = out.reshape(len(texts), self.dim)
+            return self._reference_dtype(out) if reference_dtype else out
         # libm2v writes straight into this array (its address and size in floats; no copy).
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        mode = _invalid_text_arg(invalid_text)
         status = _Status(return_status, len(texts))
         with _Progress(show_progress_bar, len(texts), "Encoding") as progress:
-            self._core.encode(texts, *args, progress.callback(), out.__array_interface__["data"][0], out.size,
-                              mode, status.address())
+            self._core.encode(texts, ml, int(norm), threads, step, progress.callback(),
+                              out.__array_interface__["data"][0], out.size, mode, status.address())
         if reference_dtype:
-            dt = self.embedding.dtype
-            if dt.kind == "f" and dt != np.float32:
-                out = out.astype(dt)
+            out = self._reference_dtype(out)
         return status.attach(out[0] if single else out, single)
+
+    def _reference_dtype(self, out: np.ndarray) -> np.ndarray:
+        dt = self.embedding.dtype
+        return out.astype(dt) if dt.kind == "f" and dt != np.float32 else out
+
+    def encode_iter(
+        self,
+        sentences: Iterable[str],
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        show_progress_bar: bool = False,
+        return_status: bool = False,
+        **kwargs: Any,
+    ) -> Iterator[np.ndarray] | Iterator[tuple[np.ndarray, np.ndarray]]:
+        """m2v only: encode any iterable of str (a file's lines, a generator, a database cursor)
+        with bounded memory, yielding one (k, dim) float32 array per `batch_size` sentences, in
+        order (the last batch may be shorter; an empty input yields nothing). Only one batch of
+        texts and of vectors is held at a time, so a 10-million-line file streams through in
+        the memory of one batch. The rows are those `encode` gives for the same sentences.
+        Other keyword arguments are encode's (max_length, normalize, n_threads, invalid_text,
+        reference_dtype, ...); with return_status each item is (vectors, status).
+        A progress bar (show_progress_bar) counts sentences; its total is len(sentences) when
+        the iterable has one. Example::
+
+            with open("corpus.txt", encoding="utf-8") as f:
+                for vectors in model.encode_iter(line.rstrip("\\n") for line in f):
+                    sink.write(vectors.tobytes())
+        """
+        if isinstance(sentences, (str, bytes, bytearray, Mapping, Set)) or not isinstance(sentences, Iterable):
+            raise TypeError(f"sentences must be an ordered iterable of str, not {type(sentences).__name__}")
+        step = _int_arg("batch_size", batch_size, 1)
+        total = len(sentences) if isinstance(sentences, Sized) else None
+        it = iter(sentences)
+        with _Progress(show_progress_bar, total, "Encoding") as progress:
+            while True:
+                chunk = list(itertools.islice(it, step))
+                if not chunk:
+                    return
+                result = self.encode(chunk, batch_size=step, return_status=return_status, **kwargs)
+                if progress.bar is not None:
+                    progress.bar.update(len(chunk))
+                yield result
 
     def encode_as_sequence(
         self,

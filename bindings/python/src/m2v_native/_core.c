@@ -33,7 +33,9 @@
  *   Texts are converted to UTF-8 while holding the GIL; the bytes objects that own the UTF-8 are
  *   kept referenced for the whole call, so another Python thread mutating the input list cannot
  *   free them. The GIL is then released (Py_BEGIN_ALLOW_THREADS) for the m2v call: any number of
- *   Python threads may encode with one model at once (a loaded m2v_model is immutable). The
+ *   Python threads may encode with one model at once (a loaded m2v_model is immutable). Only a
+ *   call on at most BATCH_INLINE texts and 4 KB (batch_releases_gil: a query at a time, a few
+ *   microseconds, about the cost of the release itself) keeps the GIL. The
  *   progress callback of m2v_encode_params runs on the calling thread between batches; it
  *   re-acquires the GIL (PyGILState_Ensure), calls the optional Python progress callable and
  *   PyErr_CheckSignals() so Ctrl-C cancels the call.
@@ -221,6 +223,8 @@ static PyObject *raise_status(m2v_status st) {
 /* Text batches: Python str -> (pointer, byte length) pairs                                   */
 /* ------------------------------------------------------------------------------------------ */
 
+enum { BATCH_INLINE = 16 };
+
 typedef struct {
     Py_ssize_t n;
     PyObject **owners;  /* n new references: first the items themselves, then (after conversion)
@@ -230,17 +234,35 @@ typedef struct {
     size_t *lens;       /* n byte lengths */
     int invalid_text;   /* an m2v_invalid_text: how a str with lone surrogates is passed */
     int32_t *glue_status; /* n statuses the glue decided (lone surrogates), or NULL */
+    size_t total_bytes; /* sum of lens */
+    /* Small batches (a query at a time) use these instead of three allocations. */
+    PyObject *small_owners[BATCH_INLINE];
+    const char *small_ptrs[BATCH_INLINE];
+    size_t small_lens[BATCH_INLINE];
 } text_batch;
 
 static void batch_clear(text_batch *b) {
     if (b->owners) {
         for (Py_ssize_t i = 0; i < b->n; i++) Py_XDECREF(b->owners[i]);
     }
-    PyMem_Free(b->owners);
-    PyMem_Free((void *)b->ptrs);
-    PyMem_Free(b->lens);
+    if (b->owners != b->small_owners) {
+        PyMem_Free(b->owners);
+        PyMem_Free((void *)b->ptrs);
+        PyMem_Free(b->lens);
+    }
     PyMem_Free(b->glue_status);
-    memset(b, 0, sizeof(*b));
+    b->owners = NULL;
+    b->ptrs = NULL;
+    b->lens = NULL;
+    b->glue_status = NULL;
+    b->n = 0;
+}
+
+/* Whether a call on `b` is worth releasing the GIL for. Below this the m2v call takes a few
+ * microseconds, about what releasing and re-taking the GIL costs, and other Python threads
+ * would gain nothing: a query at a time keeps it. */
+static int batch_releases_gil(const text_batch *b) {
+    return b->n > BATCH_INLINE || b->total_bytes > 4096;
 }
 
 /* A str with lone surrogates under M2V_INVALID_TEXT_REPLACE: each lone surrogate becomes one
@@ -261,7 +283,12 @@ static PyObject *utf8_replacing_surrogates(PyObject *s) {
  * `invalid_text` replaces them (one U+FFFD each) or skips the text (passed as ""); either way
  * glue_status[i] records M2V_ERR_INVALID_UTF8). On failure `b` still needs batch_clear(). */
 static int batch_init_mode(text_batch *b, PyObject *seq, int invalid_text) {
-    memset(b, 0, sizeof(*b));
+    b->n = 0;
+    b->owners = NULL;
+    b->ptrs = NULL;
+    b->lens = NULL;
+    b->glue_status = NULL;
+    b->total_bytes = 0;
     b->invalid_text = invalid_text;
     int is_list = PyList_Check(seq);
     if (!is_list && !PyTuple_Check(seq)) {
@@ -273,9 +300,15 @@ static int batch_init_mode(text_batch *b, PyObject *seq, int invalid_text) {
     Py_ssize_t n = is_list ? PyList_Size(seq) : PyTuple_Size(seq);
     if (n < 0) return -1;
     size_t cap = n > 0 ? (size_t)n : 1;
-    b->owners = PyMem_Calloc(cap, sizeof(PyObject *));
-    b->ptrs = PyMem_Calloc(cap, sizeof(char *));
-    b->lens = PyMem_Calloc(cap, sizeof(size_t));
+    if (cap <= BATCH_INLINE) {
+        b->owners = b->small_owners;
+        b->ptrs = b->small_ptrs;
+        b->lens = b->small_lens;
+    } else {
+        b->owners = PyMem_Calloc(cap, sizeof(PyObject *));
+        b->ptrs = PyMem_Calloc(cap, sizeof(char *));
+        b->lens = PyMem_Calloc(cap, sizeof(size_t));
+    }
     if (!b->owners || !b->ptrs || !b->lens) {
         PyErr_NoMemory();
         return -1;
@@ -325,6 +358,7 @@ static int batch_init_mode(text_batch *b, PyObject *seq, int invalid_text) {
         if (PyBytes_AsStringAndSize(bytes, &data, &len) < 0) return -1;
         b->ptrs[i] = data;
         b->lens[i] = (size_t)len;
+        b->total_bytes += (size_t)len;
     }
     return 0;
 }
@@ -571,15 +605,22 @@ static PyObject *Model_encode(PyObject *op, PyObject *args) {
     p.normalize = normalize;
     p.n_threads = n_threads;
     p.batch_size = (size_t)batch_size;
-    p.progress = progress_trampoline;
+    /* The trampoline runs the Python callback and Ctrl-C checks between batches: a call of one
+     * batch without a callback does not need it. */
+    ctx.callback = progress == Py_None ? NULL : progress;
+    p.progress = ctx.callback || batch.n > batch_size ? progress_trampoline : NULL;
     p.progress_user_data = &ctx;
     p.invalid_text = invalid_text;
     p.text_status = status;
-    ctx.callback = progress == Py_None ? NULL : progress;
-    Py_BEGIN_ALLOW_THREADS
-    st = m2v_encode(self->model, batch.ptrs, batch.lens, (size_t)batch.n, &p, out,
-                    (size_t)batch.n * dim);
-    Py_END_ALLOW_THREADS
+    if (batch_releases_gil(&batch)) {
+        Py_BEGIN_ALLOW_THREADS
+        st = m2v_encode(self->model, batch.ptrs, batch.lens, (size_t)batch.n, &p, out,
+                        (size_t)batch.n * dim);
+        Py_END_ALLOW_THREADS
+    } else {
+        st = m2v_encode(self->model, batch.ptrs, batch.lens, (size_t)batch.n, &p, out,
+                        (size_t)batch.n * dim);
+    }
     merge_status(&batch, status);
     if (finish_call(st, &ctx) < 0) goto done;
     if (bytes_out) {
