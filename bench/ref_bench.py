@@ -105,8 +105,11 @@ class NativeModel:
         if self.api is None:
             raise RuntimeError("m2v_native: no StaticModel/Model/load found: " + ", ".join(dir(m)))
 
-    def encode(self, texts, n_threads: int):
-        # n_threads: 1 = single, 0 = all cores; try the keyword spellings in turn.
+    def encode(self, texts, n_threads: int | None):
+        # n_threads: 1 = single, 0 = all cores, None = the binding's defaults (no keyword, as a
+        # user calls it); try the keyword spellings in turn.
+        if n_threads is None:
+            return self.model.encode(texts)
         for kw in ("n_threads", "threads", "num_threads"):
             try:
                 return self.model.encode(texts, **{kw: n_threads})
@@ -136,7 +139,7 @@ class LaghuModel:
             self.path = "HF tokenizers, numpy pool"
         self.api = f"laghu {laghu.__version__} load(fallback=False): {self.path}"
 
-    def encode(self, texts, n_threads: int):
+    def encode(self, texts, n_threads: int | None):
         tok = self.model.tokenizer
         if hasattr(tok, "threads"):
             tok.threads = 1 if n_threads == 1 else (os.cpu_count() or 1)
@@ -252,8 +255,10 @@ def mode_latency(impl: str, args: list[str]) -> dict:
         call = lambda: model.encode(arg)  # noqa: E731
     else:
         model = make_model(impl, model_dir)
-        nt = 1 if threads == "single" else 0
-        arg = batch if batch is not None else ([text] if impl == "native" else text)
+        # default: encode(text) / encode(list) with the defaults, as a user calls it (and as the
+        # reference row); single: n_threads=1 (laghu: tokenizer.threads = 1)
+        nt = 1 if threads == "single" else None
+        arg = batch if batch is not None else text
         call = lambda: model.encode(arg, nt)  # noqa: E731
         extra["api"] = model.api
     for _ in range(100):
