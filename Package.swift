@@ -48,6 +48,8 @@ let soLinker: [LinkerSetting] = staticLib ? [
         "-Xlinker", "--no-undefined",
         "-Xlinker", "--version-script=\(pkgDir)/scripts/m2v.map",
         "-Xlinker", "-soname=libm2v.so.0",
+        // dlclose() leaves the library mapped: its parked pool workers run its code until exit.
+        "-Xlinker", "-z", "-Xlinker", "nodelete",
     ]),
 ] : []
 

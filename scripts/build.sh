@@ -14,6 +14,10 @@ ln -sf libm2v.so.0 build/lib/libm2v.so
 if ldd build/lib/libm2v.so | grep -E 'swift|Foundation|dispatch' ; then
   echo "build.sh: libm2v.so depends on the Swift toolchain (see above)" >&2; exit 1
 fi
+# Pool workers outlive calls, so dlclose() must not unmap the library (-z nodelete).
+if ! readelf -d build/lib/libm2v.so | grep -q 'NODELETE'; then
+  echo "build.sh: libm2v.so is not marked NODELETE" >&2; exit 1
+fi
 bad=$(nm -D --defined-only build/lib/libm2v.so | awk '{print $NF}' | grep -v '^m2v_' | grep -vE '^(_init|_fini)$' || true)
 if [ -n "$bad" ]; then
   echo "build.sh: libm2v.so exports non-m2v symbols:" >&2; echo "$bad" | head >&2; exit 1

@@ -1,6 +1,7 @@
 /* test_threads.c — 16 threads share one model and one tokenizer, encoding and tokenizing for
  * M2V_STRESS_SECONDS (default 10) seconds; every result must equal the single-thread result
- * computed first. Run by `make test-tsan` against a ThreadSanitizer build of libm2v (every data
+ * computed first; then 4 threads at once make calls big enough to share the worker pool. Run by
+ * `make test-tsan` against a ThreadSanitizer build of libm2v (every data
  * race is then a report and a failure) and by `make test-c` against the release library.
  *
  * Model: $M2V_TEST_MODEL, else ../shared/fixtures/models/minilm-default (required under CI=true). */
@@ -71,6 +72,27 @@ static void *work(void *arg) {
     return NULL;
 }
 
+enum { N_POOL = 4, POOL_ROUNDS = 2, N_BIG = N_TEXTS * 6 };
+static const m2v_model *pool_model;
+static const char *big_texts[N_BIG];
+static size_t big_lengths[N_BIG];
+static float *big_expected;
+
+static void *pool_work(void *arg) {
+    int *failures = arg;
+    float *out = malloc(N_BIG * dim * sizeof(float));
+    m2v_encode_params p = m2v_encode_default_params();
+    for (int r = 0; r < POOL_ROUNDS && out; r++) {
+        p.n_threads = r % 2 ? 2 : 0;
+        if (m2v_encode(pool_model, big_texts, big_lengths, N_BIG, &p, out, N_BIG * dim) != M2V_OK ||
+            memcmp(out, big_expected, N_BIG * dim * sizeof(float)) != 0)
+            (*failures)++;
+    }
+    if (!out) (*failures)++;
+    free(out);
+    return NULL;
+}
+
 int main(void) {
     int passed = 0, failed = 0;
     const char *path = getenv("M2V_TEST_MODEL");
@@ -87,9 +109,8 @@ int main(void) {
                            "Model2Vec", "embeddings", "!", "42", "déjà", "straße", "[CLS]", "new york"};
     const size_t nw = sizeof words / sizeof words[0];
     for (int i = 0; i < N_TEXTS; i++) {
-        /* Long enough (~30 KB in all) that n_threads = 2 calls use a pool worker. */
-        char buf[4096] = {0};
-        for (int k = 0; k < 4 * (3 + (i * 5) % 40); k++) {
+        char buf[1024] = {0};
+        for (int k = 0; k < 3 + (i * 5) % 40; k++) {
             strcat(buf, words[(size_t)(i * 7 + k * 3) % nw]);
             strcat(buf, " ");
         }
@@ -135,6 +156,28 @@ int main(void) {
     }
     fprintf(stderr, "threads: %d threads x %.0f s, %ld rounds of encode+tokenize+tokenizer_encode on one model\n",
             N_THREADS, seconds, rounds);
+
+    /* The shared worker pool: N_POOL threads at once, each encoding a batch big enough
+     * (N_TEXTS texts 6 times, ~70 KB) that the call takes pool workers, with n_threads 0 or
+     * 2, against the single-thread bytes. Under TSan this checks the pool's job hand-off. */
+    pool_model = model;
+    for (int i = 0; i < N_BIG; i++) { big_texts[i] = texts[i % N_TEXTS]; big_lengths[i] = lengths[i % N_TEXTS]; }
+    big_expected = malloc(N_BIG * dim * sizeof(float));
+    if (!big_expected || m2v_encode(model, big_texts, big_lengths, N_BIG, &one, big_expected, N_BIG * dim) != M2V_OK) {
+        failed++;
+        fprintf(stderr, "FAIL: pool reference encode: %s\n", m2v_last_error());
+    } else {
+        pthread_t pt[N_POOL];
+        int pool_failures[N_POOL] = {0};
+        for (int i = 0; i < N_POOL; i++) pthread_create(&pt[i], NULL, pool_work, &pool_failures[i]);
+        for (int i = 0; i < N_POOL; i++) {
+            pthread_join(pt[i], NULL);
+            if (pool_failures[i] == 0) passed++;
+            else { failed++; fprintf(stderr, "FAIL: pool thread %d: %d failures\n", i, pool_failures[i]); }
+        }
+        fprintf(stderr, "threads: %d threads x %d big calls sharing the worker pool\n", N_POOL, POOL_ROUNDS);
+    }
+    free(big_expected);
     m2v_ids_free(expected_ids);
     free(expected_vectors);
     m2v_tokenizer_free(tokenizer);
