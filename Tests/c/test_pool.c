@@ -3,6 +3,7 @@
  *     default params starts no thread;
  *   - a big call starts at most (CPUs - 1) pool workers, and a second big call starts none;
  *   - the output bytes are the same for n_threads 0, 1, 2, 3, 4, 7 and 16;
+ *   - calls made from inside another call's progress callback work and start no thread;
  *   - a forked child encodes (default and explicit threads) and gets the parent's bytes, also
  *     when the fork happens while another thread of the parent is in the middle of a call.
  * Threads are counted twice: alive ones in /proc/self/task, and every thread ever started by
@@ -67,6 +68,16 @@ static int encode_big(int n_threads, float *out) {
     m2v_encode_params p = m2v_encode_default_params();
     p.n_threads = n_threads;
     return m2v_encode(model, big, big_len, N_BIG, &p, out, N_BIG * dim);
+}
+
+/* A progress callback that encodes: a call made from inside another call's callback. */
+static int nested_calls, nested_bad;
+static int encode_inside_progress(size_t done, size_t total, void *user) {
+    (void)done; (void)total;
+    float *out = user;
+    nested_calls++;
+    if (encode_big(0, out) != M2V_OK || memcmp(out, expected, N_BIG * dim * sizeof(float)) != 0) nested_bad++;
+    return 0;
 }
 
 static volatile int stop_background;
@@ -187,6 +198,19 @@ int main(void) {
     }
     CHECK(thread_count() == t1 && atomic_load(&started) == s1, "later big calls started %d more thread(s)",
           atomic_load(&started) - s1);
+
+    /* Calls from inside a progress callback share the pool with the outer call. */
+    float *inner = malloc(N_BIG * dim * sizeof(float));
+    m2v_encode_params outer = m2v_encode_default_params();
+    outer.batch_size = 700;
+    outer.progress = encode_inside_progress;
+    outer.progress_user_data = inner;
+    memset(out, 0, N_BIG * dim * sizeof(float));
+    CHECK(inner && m2v_encode(model, big, big_len, N_BIG, &outer, out, N_BIG * dim) == M2V_OK &&
+          memcmp(out, expected, N_BIG * dim * sizeof(float)) == 0, "outer call with encoding progress callbacks");
+    CHECK(nested_calls == (N_BIG + 699) / 700 && nested_bad == 0, "%d nested calls, %d wrong", nested_calls, nested_bad);
+    free(inner);
+    CHECK(thread_count() == t1, "nested calls started threads");
 
     /* Fork: a quiet parent, then a parent with a call in flight on another thread. */
     fork_and_check("fork after the pool started");
