@@ -56,7 +56,7 @@ public final class PieceCacheOwner: Sendable {
 /// into the first slot of its pair, the previous occupant moving to the second (the older second
 /// one is evicted; its arena words stay until the next clear).
 ///
-/// Bounded: at most `maxSlots` slots (256 KiB) and `maxArena` arena words (1 MiB) per scratch
+/// Bounded: at most `maxSlots` slots (512 KiB) and `maxArena` arena words (2 MiB) per scratch
 /// (one per thread), whatever the text or the vocabulary. Both start small and double (the slot
 /// table when it has taken half as many entries as it has slots, the arena when it is full);
 /// a full arena at its maximum clears the whole cache. Only pieces of at most `maxKey` scalars
@@ -65,9 +65,9 @@ public struct PieceCache: Sendable {
     public static let maxKey = 24
     public static let maxIds = 24
     @usableFromInline static let minSlots = 1024
-    @usableFromInline static let maxSlots = 32768
+    @usableFromInline static let maxSlots = 65536
     @usableFromInline static let minArena = 8192
-    @usableFromInline static let maxArena = 262_144
+    @usableFromInline static let maxArena = 524_288
 
     @usableFromInline var slots: [UInt64] = []
     @usableFromInline var mask = 0
@@ -121,8 +121,9 @@ public struct PieceCache: Sendable {
                     var same = true
                     for i in 0..<n where ar[at + 1 + i] != key[i] { same = false; break }
                     guard same else { continue }
-                    let ids = UnsafeBufferPointer(rebasing: ar[(at + 1 + n)..<(at + 1 + n + m)])
-                    ids.withMemoryRebound(to: Int32.self) { out.append(contentsOf: $0) }
+                    // (One append an id: most pieces have one or two, where the generic
+                    // append(contentsOf:) costs more than the loop.)
+                    for i in (at + 1 + n)..<(at + 1 + n + m) { out.append(Int32(bitPattern: ar[i])) }
                     return true
                 }
                 return false
