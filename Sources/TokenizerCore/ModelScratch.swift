@@ -100,6 +100,26 @@ public struct PieceCache: Sendable {
         }
     }
 
+    /// Starts loading the arena entry hash `h`'s slots point to (a hint, for a piece whose slots
+    /// were prefetched earlier: the entry's address depends on the slot, so the two misses are
+    /// overlapped only if they are started apart).
+    @inlinable @inline(__always)
+    public func prefetchEntry(hash h: UInt64) {
+        let m = mask
+        guard m > 0 else { return }
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        let first = Int(truncatingIfNeeded: h) & m & ~1
+        slots.withUnsafeBufferPointer { sl in
+            arena.withUnsafeBufferPointer { ar in
+                guard let base = ar.baseAddress, first + 1 < sl.count else { return }
+                let v0 = sl[first], v1 = sl[first + 1]
+                let v = v0 & 0xFFFF_FFFF_0000_0000 == tag ? v0 : v1
+                let at = Int(truncatingIfNeeded: v & 0xFFFF_FFFF)
+                if v & 0xFFFF_FFFF_0000_0000 == tag, at > 0, at < ar.count { prefetchRead(UnsafeRawPointer(base + at)) }
+            }
+        }
+    }
+
     /// Appends the cached ids of `key` (hash `h`, from `hash(_:)`) to `out` and returns true, or
     /// returns false (nothing appended) when they are not cached for `owner`.
     @inlinable @inline(__always)

@@ -128,7 +128,8 @@ public struct WordPieceModel: TokenizerModel {
     /// Tokenizes the pieces `arena[p.start..<p.end]` in order, as `tokenize` on each does,
     /// through the thread's piece cache (a piece's ids are a pure function of the piece and this
     /// immutable model; natural text repeats words). The cache slots of the next pieces are
-    /// prefetched a few pieces ahead, so those cache misses overlap.
+    /// prefetched 4 pieces ahead and the entries they point to 2 ahead, so those cache misses
+    /// overlap.
     public func tokenize(pieces: UnsafeBufferPointer<Piece>, arena: UnsafeBufferPointer<UInt32>,
                          into out: inout [Int32], scratch: inout ModelScratch) {
         let count = pieces.count
@@ -143,9 +144,13 @@ public struct WordPieceModel: TokenizerModel {
             return h
         }
         h0 = cacheHash(0); h1 = cacheHash(1); h2 = cacheHash(2); h3 = cacheHash(3)
+        if h0 != 0 { scratch.cache.prefetchEntry(hash: h0) }
+        if h1 != 0 { scratch.cache.prefetchEntry(hash: h1) }
         for k in 0..<count {
             let h = h0
             h0 = h1; h1 = h2; h2 = h3; h3 = cacheHash(k + 4)
+            // Slots 4 pieces ahead, then the entry they point to 2 pieces ahead.
+            if h1 != 0 { scratch.cache.prefetchEntry(hash: h1) }
             let p = pieces[k]
             guard p.end > p.start, p.start >= 0, p.end <= arena.count else { continue }
             let piece = UnsafeBufferPointer(rebasing: arena[p.start..<p.end])
