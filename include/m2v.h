@@ -65,8 +65,9 @@
  *   - fork(): the child starts with an empty pool and grows its own on first need, so a forked
  *     worker (multiprocessing, Spark) can encode, also when the parent was encoding on another
  *     thread at the moment of the fork.
- *   - Each thread that encodes keeps a workspace (tokenizer buffers and a memo of recent
- *     pieces, at most ~1 MB) for its next calls; it is freed when the thread exits.
+ *   - Each thread that encodes keeps a workspace for its next calls: a memo of recent pieces
+ *     (at most 2.5 MiB) and tokenizer buffers (dropped after a call on a text of more than
+ *     2^18 code points); it is freed when the thread exits.
  *
  * Streaming
  *   Encoding is per text, so consecutive calls on slices of an input give the same bytes as one

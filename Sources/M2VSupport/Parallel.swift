@@ -180,13 +180,16 @@ final class WorkerPool: @unchecked Sendable {  // fields guarded by `mutex`
 /// One object per thread, reused across calls (a tokenizer's scratch buffers and piece memo):
 /// `take` hands out the calling thread's object, or a new one, and leaves the slot empty while
 /// it is in use, so a nested call on the same thread gets its own; `give` puts it back. The
-/// object is released when its thread exits.
+/// object is released when its thread exits. `keep` decides whether an object is worth keeping
+/// (one that grew for a huge input is dropped, so a thread does not hold its memory for good).
 public final class ThreadCache<T: AnyObject>: @unchecked Sendable {
     private var key = pthread_key_t()
     private let make: () -> T
+    private let keep: (T) -> Bool
 
-    public init(_ make: @escaping () -> T) {
+    public init(keep: @escaping (T) -> Bool = { _ in true }, _ make: @escaping () -> T) {
         self.make = make
+        self.keep = keep
         pthread_key_create(&key) { p in
             if let p { Unmanaged<AnyObject>.fromOpaque(p).release() }
         }
@@ -201,7 +204,7 @@ public final class ThreadCache<T: AnyObject>: @unchecked Sendable {
     }
 
     public func give(_ object: T) {
-        guard pthread_getspecific(key) == nil else { return }  // an outer call's is back first
+        guard keep(object), pthread_getspecific(key) == nil else { return }  // (or an outer call's is back)
         pthread_setspecific(key, Unmanaged.passRetained(object).toOpaque())
     }
 

@@ -24,3 +24,62 @@ public enum KernelsX86V3 {
         for j in 0..<dim { acc[j] += w * Float(p[j]) }
     }
 }
+
+extension KernelsX86V3 {
+    /// For k in 0..<count, in order: acc[j] += weights[k] * Float(rows[k][j]), float16 rows.
+    /// Four rows a step with the accumulator in registers: every element gets the same float32
+    /// operations in the same order as `count` calls of `accumulateF16`, so the sums are
+    /// bit-identical; only the accumulator's loads and stores (and the calls) are fewer.
+    @inline(never)
+    public static func accumulateRowsF16(_ rows: UnsafePointer<UnsafeRawPointer>, _ weights: UnsafePointer<Float>,
+                                         _ count: Int, _ dim: Int, _ acc: UnsafeMutablePointer<Float>) {
+        var k = 0
+        while k + 4 <= count {
+            let p0 = rows[k].assumingMemoryBound(to: Float16.self), p1 = rows[k + 1].assumingMemoryBound(to: Float16.self)
+            let p2 = rows[k + 2].assumingMemoryBound(to: Float16.self), p3 = rows[k + 3].assumingMemoryBound(to: Float16.self)
+            let w0 = weights[k], w1 = weights[k + 1], w2 = weights[k + 2], w3 = weights[k + 3]
+            for j in 0..<dim {
+                var a = acc[j]
+                a += w0 * Float(p0[j])
+                a += w1 * Float(p1[j])
+                a += w2 * Float(p2[j])
+                a += w3 * Float(p3[j])
+                acc[j] = a
+            }
+            k += 4
+        }
+        while k < count {
+            let p = rows[k].assumingMemoryBound(to: Float16.self)
+            let w = weights[k]
+            for j in 0..<dim { acc[j] += w * Float(p[j]) }
+            k += 1
+        }
+    }
+
+    /// `accumulateRowsF16` for float32 rows (the same operations as `accumulateF32` per row).
+    @inline(never)
+    public static func accumulateRowsF32(_ rows: UnsafePointer<UnsafeRawPointer>, _ weights: UnsafePointer<Float>,
+                                         _ count: Int, _ dim: Int, _ acc: UnsafeMutablePointer<Float>) {
+        var k = 0
+        while k + 4 <= count {
+            let p0 = rows[k].assumingMemoryBound(to: Float.self), p1 = rows[k + 1].assumingMemoryBound(to: Float.self)
+            let p2 = rows[k + 2].assumingMemoryBound(to: Float.self), p3 = rows[k + 3].assumingMemoryBound(to: Float.self)
+            let w0 = weights[k], w1 = weights[k + 1], w2 = weights[k + 2], w3 = weights[k + 3]
+            for j in 0..<dim {
+                var a = acc[j]
+                a += w0 * p0[j]
+                a += w1 * p1[j]
+                a += w2 * p2[j]
+                a += w3 * p3[j]
+                acc[j] = a
+            }
+            k += 4
+        }
+        while k < count {
+            let p = rows[k].assumingMemoryBound(to: Float.self)
+            let w = weights[k]
+            for j in 0..<dim { acc[j] += w * p[j] }
+            k += 1
+        }
+    }
+}

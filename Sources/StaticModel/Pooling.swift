@@ -13,7 +13,22 @@ import Glibc
 /// Adds a row to an accumulator: (row pointer, dim, weight, accumulator).
 typealias RowKernel = (UnsafeRawPointer, Int, Float, UnsafeMutablePointer<Float>) -> Void
 
+/// Adds several rows in order: (row pointers, weights, row count, dim, accumulator).
+typealias RowsKernel = (UnsafePointer<UnsafeRawPointer>, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
+
 enum Pooling {
+    /// A kernel adding several rows a call for `dtype` on this CPU (the same sums as the row
+    /// kernel one row at a time), or nil: add them one by one with `kernel(for:)`.
+    @inline(__always)
+    static func rowsKernel(for dtype: DType, allowV3: Bool = hasX86V3) -> RowsKernel? {
+        guard allowV3 else { return nil }
+        switch dtype {
+        case .F16: return KernelsX86V3.accumulateRowsF16
+        case .F32: return KernelsX86V3.accumulateRowsF32
+        default: return nil
+        }
+    }
+
     /// The x86-64-v3 kernels may run (M2VSupport's CPU check).
     static var hasX86V3: Bool { CPU.hasX86V3 }
 

@@ -47,22 +47,33 @@ public enum InvalidText: Int32, Sendable, CaseIterable {
     case skip = 2
 }
 
-/// Per-thread buffers for encoding, kept by each thread across calls (`workspaces`), so a
+/// Per-thread buffers for encoding, kept by each thread across calls (`perThread`), so a
 /// call allocates nothing once its threads have warmed up and the piece memo outlives a call.
 final class EncodeWorkspace: @unchecked Sendable {  // used by one thread at a time
     let tok = TokenizerWorkspace()
     var ids: [Int32] = []
     /// Float64 running sum of the float32 block sums of long texts (see `pool`).
     var total: [Double] = []
+    /// `pool`'s gathered rows of one text: table address and weight of each token with a row.
+    var rowPtrs: [UnsafeRawPointer] = []
+    var rowWeights: [Float] = []
 
-    /// The calling thread's workspace (bounded: the piece memo is at most 512 KiB).
-    static let perThread = ThreadCache { EncodeWorkspace() }
+    /// The calling thread's workspace, kept across calls: at most the piece memo (see
+    /// `PieceCache`, 2.5 MiB) plus buffers for texts of up to `TokenizerWorkspace.keptScalars`
+    /// code points; one grown by a longer text is dropped after its call.
+    static let perThread = ThreadCache(keep: { $0.tok.isSmall && $0.ids.capacity <= TokenizerWorkspace.keptScalars }) {
+        EncodeWorkspace()
+    }
 }
 
 /// With `StaticModel.wideAccumulation` (where model2vec computes the mean in float64), tokens
 /// are summed in float32 blocks of this many, each block sum added to a float64 total, so the
 /// rounding error stays one block's (~1e-7 relative) instead of growing with the token count.
 let poolBlock = 64
+
+/// Rows `pool` adds per step (the rows of the next step are prefetched meanwhile); divides
+/// `poolBlock`, so a step never straddles a block.
+let poolChunk = 8
 
 /// Prefetches every cache line the `bytes` bytes at `p` touch.
 @inline(__always)
@@ -127,50 +138,88 @@ extension StaticModel {
     }
 
     /// Mean of the (weighted) rows of `ids` into `out` (dim floats), then optional L2 norm.
-    /// The rows a few tokens ahead are prefetched (every cache line) before the current row is
-    /// added, so their cache misses overlap with the arithmetic instead of stalling it.
+    /// Two phases: the row address and weight of every token with a row are gathered first, then
+    /// summed in chunks of `poolChunk` rows (several rows a kernel call where the CPU has one),
+    /// the rows of the next chunk prefetched (every cache line) before the current one is added,
+    /// so their cache misses overlap with the arithmetic. Each output element gets the same
+    /// float32 operations in the same order as adding the rows one by one.
     func pool(_ ids: [Int32], normalize: Bool, out: UnsafeMutablePointer<Float>, ws: EncodeWorkspace) {
         ids.withUnsafeBufferPointer { pool($0, normalize: normalize, out: out, ws: ws) }
     }
 
-    func pool(_ idb: UnsafeBufferPointer<Int32>, normalize: Bool, out: UnsafeMutablePointer<Float>, ws: EncodeWorkspace) {
+    func pool(_ ids: UnsafeBufferPointer<Int32>, normalize: Bool, out: UnsafeMutablePointer<Float>, ws: EncodeWorkspace) {
         out.initialize(repeating: 0, count: dim)
         let rowBytes = dim * dtype.size
-        let kernel = rowKernel
-        let lookahead = 6
-        var n = 0
-        let long = wideAccumulation && idb.count > poolBlock
+        // The workspace's buffers as locals for the call (a class property would be
+        // exclusivity-checked at every append).
+        var rowPtrs: [UnsafeRawPointer] = []
+        var rowWeights: [Float] = []
+        swap(&rowPtrs, &ws.rowPtrs)
+        swap(&rowWeights, &ws.rowWeights)
+        defer {
+            swap(&rowPtrs, &ws.rowPtrs)
+            swap(&rowWeights, &ws.rowWeights)
+        }
+        let base = UnsafeRawPointer(table)
+        // Sized once to the longest text seen (never shrunk), then written by index.
+        if rowPtrs.count < ids.count {
+            rowPtrs.append(contentsOf: repeatElement(base, count: ids.count - rowPtrs.count))
+            rowWeights.append(contentsOf: repeatElement(0, count: ids.count - rowWeights.count))
+        }
+        let n = rowPtrs.withUnsafeMutableBufferPointer { pb -> Int in
+            rowWeights.withUnsafeMutableBufferPointer { wb -> Int in
+                var n = 0
+                for id in ids {
+                    guard let r = row(of: id), n < pb.count, n < wb.count else { continue }
+                    pb[n] = base + r * rowBytes
+                    wb[n] = weight(of: id)
+                    n += 1
+                }
+                return n
+            }
+        }
+        guard n > 0 else { return }
+        let long = wideAccumulation && ids.count > poolBlock
         if long {
             ws.total.removeAll(keepingCapacity: true)
             ws.total.append(contentsOf: repeatElement(0, count: dim))
         }
-        do {
-            let count = idb.count
-            var inBlock = 0
-            // Rows of the first tokens: nothing runs ahead of them.
-            for k in 0..<min(lookahead, count) {
-                if let r = row(of: idb[k]) { prefetchRow(table + r * rowBytes, rowBytes) }
-            }
-            for k in 0..<count {
-                if k + lookahead < count, let ahead = row(of: idb[k + lookahead]) {
-                    prefetchRow(table + ahead * rowBytes, rowBytes)
+        let kernel = rowKernel
+        let rows = Pooling.rowsKernel(for: dtype)
+        let dim = self.dim
+        rowPtrs.withUnsafeBufferPointer { pb in
+            rowWeights.withUnsafeBufferPointer { wb in
+                guard let ptrs = pb.baseAddress, let weights = wb.baseAddress else { return }
+                @inline(__always) func prefetchChunk(_ c: Int) {
+                    var k = c
+                    let e = min(n, c + poolChunk)
+                    while k < e { prefetchRow(ptrs[k], rowBytes); k += 1 }
                 }
-                let id = idb[k]
-                guard let r = row(of: id) else { continue }
-                kernel(table + r * rowBytes, dim, weight(of: id), out)
-                n += 1
-                if long {
-                    inBlock += 1
-                    if inBlock == poolBlock {
+                // Blocks of `poolBlock` rows for the float64 total (one block when not long).
+                var blockStart = 0
+                prefetchChunk(0)
+                while blockStart < n {
+                    let blockEnd = long ? min(n, blockStart + poolBlock) : n
+                    var c = blockStart
+                    while c < blockEnd {
+                        let e = min(blockEnd, c + poolChunk)
+                        if e < n { prefetchChunk(e) }
+                        if let rows {
+                            rows(ptrs + c, weights + c, e - c, dim, out)
+                        } else {
+                            for k in c..<e { kernel(ptrs[k], dim, weights[k], out) }
+                        }
+                        c = e
+                    }
+                    if long && blockEnd - blockStart == poolBlock {
                         ws.total.withUnsafeMutableBufferPointer { t in
                             for j in 0..<dim { t[j] += Double(out[j]); out[j] = 0 }
                         }
-                        inBlock = 0
                     }
+                    blockStart = blockEnd
                 }
             }
         }
-        guard n > 0 else { return }
         if long {
             let inv = 1 / Double(n)
             ws.total.withUnsafeBufferPointer { t in

@@ -50,32 +50,36 @@ public final class PieceCacheOwner: Sendable {
 /// compare. Exact by construction: an entry holds the whole key and is used only when the key is
 /// equal and the owner is the same model; a different owner clears the cache.
 ///
-/// Bounded: direct-mapped, at most `maxSlots` slots of `stride` 32-bit words (128 bytes: the
-/// hash, key length and id count, the key, the ids), i.e. at most 4096 * 128 B = 512 KiB per
-/// scratch (one per thread), whatever the text or the vocabulary. It starts at `minSlots` and
-/// doubles (keeping its entries) each time it has taken half as many new entries as it has
-/// slots, so a short call allocates little. Only pieces of at most `maxKey` scalars whose ids
-/// number at most `maxIds` are stored; a new entry replaces the slot's old one.
+/// Layout: a slot table of 64-bit words (hash tag << 32 | arena offset; 0 = empty), probed as
+/// 2-way sets (the two slots of an aligned pair share a cache line), and an arena of 32-bit
+/// words holding each entry as [key length | id count << 16, key..., ids...]. A new entry goes
+/// into the first slot of its pair, the previous occupant moving to the second (the older second
+/// one is evicted; its arena words stay until the next clear).
+///
+/// Bounded: at most `maxSlots` slots (512 KiB) and `maxArena` arena words (2 MiB) per scratch
+/// (one per thread), whatever the text or the vocabulary. Both start small and double (the slot
+/// table when it has taken half as many entries as it has slots, the arena when it is full);
+/// a full arena at its maximum clears the whole cache. Only pieces of at most `maxKey` scalars
+/// whose ids number at most `maxIds` are stored.
 public struct PieceCache: Sendable {
-    public static let maxKey = 16
-    public static let maxIds = 13
-    /// Words 0-1: hash (0 = empty slot); word 2: key length | id count << 16; words 3..<19: the
-    /// key; words 19..<32: the ids. Key and header share the slot's first cache line.
-    @usableFromInline static let stride = 32
-    @usableFromInline static let keyAt = 3
-    @usableFromInline static let idsAt = 3 + maxKey
-    @usableFromInline static let minSlots = 256
-    @usableFromInline static let maxSlots = 4096
+    public static let maxKey = 24
+    public static let maxIds = 24
+    @usableFromInline static let minSlots = 1024
+    @usableFromInline static let maxSlots = 65536
+    @usableFromInline static let minArena = 8192
+    @usableFromInline static let maxArena = 524_288
 
-    @usableFromInline var words: [UInt32] = []
-    @usableFromInline var slots = 0
-    @usableFromInline var shift: UInt64 = 64
+    @usableFromInline var slots: [UInt64] = []
+    @usableFromInline var mask = 0
+    @usableFromInline var arena: [UInt32] = []
+    /// Arena words in use (word 0 is never an entry, so an offset of 0 means empty).
+    @usableFromInline var used = 1
     @usableFromInline var inserts = 0
     @usableFromInline var owner: PieceCacheOwner? = nil
 
     public init() {}
 
-    /// The cache's hash of a key (never 0, which marks an empty slot).
+    /// The cache's hash of a key.
     @inlinable @inline(__always)
     public static func hash(_ key: UnsafeBufferPointer<UInt32>) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)
@@ -83,37 +87,67 @@ public struct PieceCache: Sendable {
         h ^= h >> 32
         h &*= 0xD6E8_FEB8_6659_FD93
         h ^= h >> 29
-        return h | 1
+        return h
     }
 
-    /// Starts loading the slot of hash `h` (a hint; nothing when the cache is empty).
+    /// Starts loading the slots of hash `h` (a hint; nothing when the cache is empty).
     @inlinable @inline(__always)
     public func prefetch(hash h: UInt64) {
-        guard slots > 0 else { return }
-        let slot = Int(truncatingIfNeeded: h >> shift)
-        words.withUnsafeBufferPointer { w in
-            if let b = w.baseAddress { prefetchRead(UnsafeRawPointer(b + slot * PieceCache.stride)) }
+        let m = mask
+        guard m > 0 else { return }
+        slots.withUnsafeBufferPointer { w in
+            if let b = w.baseAddress { prefetchRead(UnsafeRawPointer(b + (Int(truncatingIfNeeded: h) & m & ~1))) }
+        }
+    }
+
+    /// Starts loading the arena entry hash `h`'s slots point to (a hint, for a piece whose slots
+    /// were prefetched earlier: the entry's address depends on the slot, so the two misses are
+    /// overlapped only if they are started apart).
+    @inlinable @inline(__always)
+    public func prefetchEntry(hash h: UInt64) {
+        let m = mask
+        guard m > 0 else { return }
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        let first = Int(truncatingIfNeeded: h) & m & ~1
+        slots.withUnsafeBufferPointer { sl in
+            arena.withUnsafeBufferPointer { ar in
+                guard let base = ar.baseAddress, first + 1 < sl.count else { return }
+                let v0 = sl[first], v1 = sl[first + 1]
+                let v = v0 & 0xFFFF_FFFF_0000_0000 == tag ? v0 : v1
+                let at = Int(truncatingIfNeeded: v & 0xFFFF_FFFF)
+                if v & 0xFFFF_FFFF_0000_0000 == tag, at > 0, at < ar.count { prefetchRead(UnsafeRawPointer(base + at)) }
+            }
         }
     }
 
     /// Appends the cached ids of `key` (hash `h`, from `hash(_:)`) to `out` and returns true, or
     /// returns false (nothing appended) when they are not cached for `owner`.
     @inlinable @inline(__always)
-    public mutating func lookup(_ key: UnsafeBufferPointer<UInt32>, hash h: UInt64, owner o: PieceCacheOwner,
-                                into out: inout [Int32]) -> Bool {
-        guard owner === o, key.count <= PieceCache.maxKey else { return false }
-        let slot = Int(truncatingIfNeeded: h >> shift)
-        return words.withUnsafeBufferPointer { w -> Bool in
-            let base = slot * PieceCache.stride
-            guard UInt64(w[base]) | UInt64(w[base + 1]) << 32 == h else { return false }
-            let head = w[base + 2]
-            guard Int(head & 0xFFFF) == key.count else { return false }
-            let k = base + PieceCache.keyAt
-            for i in 0..<key.count where w[k + i] != key[i] { return false }
-            let n = Int(head >> 16)
-            let ids = base + PieceCache.idsAt
-            for i in 0..<n { out.append(Int32(bitPattern: w[ids + i])) }
-            return true
+    public func lookup(_ key: UnsafeBufferPointer<UInt32>, hash h: UInt64, owner o: PieceCacheOwner,
+                       into out: inout [Int32]) -> Bool {
+        guard owner === o, key.count <= PieceCache.maxKey, mask > 0 else { return false }
+        let tag = h & 0xFFFF_FFFF_0000_0000
+        let first = Int(truncatingIfNeeded: h) & mask & ~1
+        return slots.withUnsafeBufferPointer { sl -> Bool in
+            arena.withUnsafeBufferPointer { ar -> Bool in
+                for j in 0..<2 {
+                    let v = sl[first + j]
+                    guard v & 0xFFFF_FFFF_0000_0000 == tag, v != 0 else { continue }
+                    let at = Int(truncatingIfNeeded: v & 0xFFFF_FFFF)
+                    guard at < ar.count else { continue }
+                    let head = ar[at]
+                    let n = Int(head & 0xFFFF), m = Int(head >> 16)
+                    guard n == key.count, at + 1 + n + m <= ar.count else { continue }
+                    var same = true
+                    for i in 0..<n where ar[at + 1 + i] != key[i] { same = false; break }
+                    guard same else { continue }
+                    // (One append an id: most pieces have one or two, where the generic
+                    // append(contentsOf:) costs more than the loop.)
+                    for i in (at + 1 + n)..<(at + 1 + n + m) { out.append(Int32(bitPattern: ar[i])) }
+                    return true
+                }
+                return false
+            }
         }
     }
 
@@ -124,44 +158,73 @@ public struct PieceCache: Sendable {
         guard key.count <= PieceCache.maxKey, ids.count <= PieceCache.maxIds else { return }
         if owner !== o {
             owner = o
-            slots = 0
-            words = []
-            resize(PieceCache.minSlots)
-        } else if inserts >= slots / 2 && slots < PieceCache.maxSlots {
-            resize(slots * 2)
+            slots = [UInt64](repeating: 0, count: PieceCache.minSlots)
+            mask = PieceCache.minSlots - 1
+            arena = [UInt32](repeating: 0, count: PieceCache.minArena)
+            used = 1
+            inserts = 0
+        } else if inserts >= slots.count / 2 && slots.count < PieceCache.maxSlots {
+            growSlots()
         }
+        let need = 1 + key.count + ids.count
+        if used + need > arena.count {
+            if arena.count < PieceCache.maxArena {
+                arena.append(contentsOf: repeatElement(0, count: min(arena.count, PieceCache.maxArena - arena.count)))
+            } else {
+                // Full: start over (bounded memory; the next inserts refill it).
+                for i in 0..<slots.count { slots[i] = 0 }
+                used = 1
+                inserts = 0
+            }
+        }
+        guard used + need <= arena.count, used <= 0xFFFF_FFFF else { return }
+        let at = used
+        arena.withUnsafeMutableBufferPointer { ar in
+            ar[at] = UInt32(key.count) | UInt32(ids.count) << 16
+            for i in 0..<key.count { ar[at + 1 + i] = key[i] }
+            for i in 0..<ids.count { ar[at + 1 + key.count + i] = UInt32(bitPattern: ids[i]) }
+        }
+        used += need
         inserts += 1
-        let slot = Int(truncatingIfNeeded: h >> shift)
-        words.withUnsafeMutableBufferPointer { w in
-            let base = slot * PieceCache.stride
-            w[base] = UInt32(truncatingIfNeeded: h)
-            w[base + 1] = UInt32(truncatingIfNeeded: h >> 32)
-            w[base + 2] = UInt32(key.count) | UInt32(ids.count) << 16
-            for i in 0..<key.count { w[base + PieceCache.keyAt + i] = key[i] }
-            for i in 0..<ids.count { w[base + PieceCache.idsAt + i] = UInt32(bitPattern: ids[i]) }
+        let first = Int(truncatingIfNeeded: h) & mask & ~1
+        slots.withUnsafeMutableBufferPointer { sl in
+            sl[first + 1] = sl[first]
+            sl[first] = (h & 0xFFFF_FFFF_0000_0000) | UInt64(at)
         }
     }
 
-    /// Grows to `newSlots` slots (a power of two), keeping the entries (a colliding one is
-    /// dropped).
+    /// Doubles the slot table, re-placing every live slot's entry by the hash of its key (read
+    /// back from the arena).
     @usableFromInline
-    mutating func resize(_ newSlots: Int) {
-        var newWords = [UInt32](repeating: 0, count: newSlots * PieceCache.stride)
-        let newShift = UInt64(64 - newSlots.trailingZeroBitCount)
-        let st = PieceCache.stride
-        words.withUnsafeBufferPointer { w in
-            newWords.withUnsafeMutableBufferPointer { nw in
-                for old in 0..<slots {
-                    let h = UInt64(w[old * st]) | UInt64(w[old * st + 1]) << 32
-                    if h == 0 { continue }
-                    let slot = Int(truncatingIfNeeded: h >> newShift)
-                    for k in 0..<st { nw[slot * st + k] = w[old * st + k] }
+    mutating func growSlots() {
+        let newCount = slots.count * 2
+        var fresh = [UInt64](repeating: 0, count: newCount)
+        let newMask = newCount - 1
+        slots.withUnsafeBufferPointer { sl in
+            arena.withUnsafeBufferPointer { ar in
+                fresh.withUnsafeMutableBufferPointer { nw in
+                    // Second slots first, so a pair's newer entry ends up in front again.
+                    for pass in 0..<2 {
+                        var i = 1 - pass
+                        while i < sl.count {
+                            let v = sl[i]
+                            i += 2
+                            guard v != 0 else { continue }
+                            let at = Int(truncatingIfNeeded: v & 0xFFFF_FFFF)
+                            guard at < ar.count else { continue }
+                            let n = Int(ar[at] & 0xFFFF)
+                            guard at + 1 + n <= ar.count else { continue }
+                            let h = PieceCache.hash(UnsafeBufferPointer(rebasing: ar[(at + 1)..<(at + 1 + n)]))
+                            let first = Int(truncatingIfNeeded: h) & newMask & ~1
+                            nw[first + 1] = nw[first]
+                            nw[first] = v
+                        }
+                    }
                 }
             }
         }
-        words = newWords
-        slots = newSlots
-        shift = newShift
+        slots = fresh
+        mask = newMask
         inserts = 0
     }
 }

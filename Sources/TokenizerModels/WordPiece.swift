@@ -11,6 +11,8 @@ public struct WordPieceModel: TokenizerModel {
     let prefix: [UInt8]
     public let maxInputCharsPerWord: Int
     let unk: Int32
+    /// The identity of this model's entries in a thread's `PieceCache`.
+    let cacheOwner = PieceCacheOwner()
 
     /// Builds from the tokenizer.json "model" object (type "WordPiece").
     public init(json: JSON) throws(M2VError) {
@@ -123,50 +125,46 @@ public struct WordPieceModel: TokenizerModel {
         }
     }
 
-    /// Tokenizes the pieces `arena[p.start..<p.end]` in order, as `tokenize` on each does, but
-    /// starts loading the table slot of each piece's first candidate (the whole word, usually
-    /// a hit) a few pieces ahead, so those cache misses overlap.
+    /// Tokenizes the pieces `arena[p.start..<p.end]` in order, as `tokenize` on each does,
+    /// through the thread's piece cache (a piece's ids are a pure function of the piece and this
+    /// immutable model; natural text repeats words). The cache slots of the next pieces are
+    /// prefetched 4 pieces ahead and the entries they point to 2 ahead, so those cache misses
+    /// overlap.
     public func tokenize(pieces: UnsafeBufferPointer<Piece>, arena: UnsafeBufferPointer<UInt32>,
                          into out: inout [Int32], scratch: inout ModelScratch) {
-        let ahead = 4
         let count = pieces.count
-        for k in 0..<min(ahead, count) { prefetchFirstCandidate(pieces[k], arena) }
+        // Hashes of the next pieces (0: not cacheable), a ring of 4.
+        var h0: UInt64 = 0, h1: UInt64 = 0, h2: UInt64 = 0, h3: UInt64 = 0
+        @inline(__always) func cacheHash(_ k: Int) -> UInt64 {
+            guard k < count else { return 0 }
+            let p = pieces[k]
+            guard p.end > p.start, p.start >= 0, p.end <= arena.count, p.end - p.start <= PieceCache.maxKey else { return 0 }
+            let h = PieceCache.hash(UnsafeBufferPointer(rebasing: arena[p.start..<p.end]))
+            scratch.cache.prefetch(hash: h)
+            return h
+        }
+        h0 = cacheHash(0); h1 = cacheHash(1); h2 = cacheHash(2); h3 = cacheHash(3)
+        if h0 != 0 { scratch.cache.prefetchEntry(hash: h0) }
+        if h1 != 0 { scratch.cache.prefetchEntry(hash: h1) }
         for k in 0..<count {
-            if k + ahead < count { prefetchFirstCandidate(pieces[k + ahead], arena) }
+            let h = h0
+            h0 = h1; h1 = h2; h2 = h3; h3 = cacheHash(k + 4)
+            // Slots 4 pieces ahead, then the entry they point to 2 pieces ahead.
+            if h1 != 0 { scratch.cache.prefetchEntry(hash: h1) }
             let p = pieces[k]
             guard p.end > p.start, p.start >= 0, p.end <= arena.count else { continue }
-            tokenize(UnsafeBufferPointer(rebasing: arena[p.start..<p.end]), into: &out, scratch: &scratch)
-        }
-    }
-
-    /// Prefetches the slot of the first key `tokenize` looks up for a piece: its longest prefix
-    /// (at a char boundary) of at most `maxKeyBytes` bytes.
-    @inline(__always)
-    private func prefetchFirstCandidate(_ p: Piece, _ arena: UnsafeBufferPointer<UInt32>) {
-        guard p.end > p.start, p.start >= 0, p.end <= arena.count,
-              p.end - p.start <= maxInputCharsPerWord else { return }
-        let budget = vocab.maxKeyBytes
-        var h = ByteVocab.seed, hb = ByteVocab.seed
-        var len = 0
-        for i in p.start..<p.end {
-            let s = arena[i]
-            if s < 0x80 {
-                if len + 1 > budget { break }
-                h = ByteVocab.step(h, UInt8(truncatingIfNeeded: s)); len += 1
-            } else {
-                var tmp: UInt32 = 0
-                let c = withUnsafeMutableBytes(of: &tmp) { raw -> Int in
-                    guard let q = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
-                    let c = storeUTF8(q, s)
-                    if len + c <= budget { for j in 0..<c { h = ByteVocab.step(h, q[j]) } }
-                    return c
-                }
-                if len + c > budget { break }
-                len += c
+            let piece = UnsafeBufferPointer(rebasing: arena[p.start..<p.end])
+            if h == 0 {
+                tokenize(piece, into: &out, scratch: &scratch)
+                continue
             }
-            hb = h
+            if scratch.cache.lookup(piece, hash: h, owner: cacheOwner, into: &out) { continue }
+            let mark = out.count
+            tokenize(piece, into: &out, scratch: &scratch)
+            out.withUnsafeBufferPointer { o in
+                scratch.cache.insert(piece, hash: h, owner: cacheOwner, ids: UnsafeBufferPointer(rebasing: o[mark...]))
+            }
         }
-        if len > 0 { vocab.prefetch(hash: ByteVocab.finish(hb)) }
     }
 }
 

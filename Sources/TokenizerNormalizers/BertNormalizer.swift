@@ -20,6 +20,15 @@ public struct BertNormalizer: Normalizer {
     /// non-spacing mark. Most non-ASCII text (Latin, Cyrillic, CJK...) skips the range search.
     let removedBlocks: [UInt64]
     let markBlocks: [UInt64]
+    /// Scalars 0x80..<`smallEnd` (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic...) looked up
+    /// directly, each entry computed at init by the general code below. clean_text: 0 keep,
+    /// 1 drop, 2 becomes U+0020. strip_accents + lowercase: the output scalar, or `smallDrop`
+    /// (a mark strip_accents drops), or `smallSlow` (U+0130: the general code).
+    let smallClean: [UInt8]
+    let smallLower: [UInt32]
+    static let smallEnd: UInt32 = 0x800
+    static let smallDrop: UInt32 = 0xFFFF_FFFF
+    static let smallSlow: UInt32 = 0xFFFF_FFFE
 
     public init(cleanText: Bool = true, handleChineseChars: Bool = true, stripAccents: Bool? = nil,
                 lowercase: Bool = true) {
@@ -29,6 +38,26 @@ public struct BertNormalizer: Normalizer {
         self.lowercase = lowercase
         removedBlocks = BertNormalizer.blocks(bertRemovedRanges)
         markBlocks = BertNormalizer.blocks(bertNonspacingMarkRanges)
+        var clean = [UInt8](repeating: 0, count: Int(BertNormalizer.smallEnd) - 0x80)
+        var lower = [UInt32](repeating: 0, count: Int(BertNormalizer.smallEnd) - 0x80)
+        for c in UInt32(0x80)..<BertNormalizer.smallEnd {
+            let i = Int(c) - 0x80
+            if cleanText {
+                if BertNormalizer.member(c, removedBlocks, bertRemovedRanges) { clean[i] = 1 }
+                else if isRustWhitespace(c) { clean[i] = 2 }
+            }
+            if (stripAccents ?? lowercase) && BertNormalizer.member(c, markBlocks, bertNonspacingMarkRanges) {
+                lower[i] = BertNormalizer.smallDrop
+            } else if !lowercase {
+                lower[i] = c
+            } else if c == 0x130 {
+                lower[i] = BertNormalizer.smallSlow
+            } else {
+                lower[i] = UnicodeProperties.lowercaseFirst(c)
+            }
+        }
+        smallClean = clean
+        smallLower = lower
     }
 
     static let blockCount = 0x110000 >> 8
@@ -74,13 +103,23 @@ public struct BertNormalizer: Normalizer {
             if scratch.count < 3 * n { scratch.append(contentsOf: repeatElement(0, count: 3 * n - scratch.count)) }
             let w = text.withUnsafeBufferPointer { t -> Int in
                 scratch.withUnsafeMutableBufferPointer { ob -> Int in
-                    let o = ob.baseAddress!
+                  smallClean.withUnsafeBufferPointer { small -> Int in
+                    guard let o = ob.baseAddress else { return 0 }
                     var w = 0
                     for c in t {
                         if cleanText {
                             if c < 0x80 {
                                 if c == 0x09 || c == 0x0A || c == 0x0D { o[w] = 0x20; w += 1; continue }
                                 if c < 0x20 || c == 0x7F { continue }
+                            } else if c < Self.smallEnd, Int(c) - 0x80 < small.count {
+                                // (No CJK ideograph below smallEnd: handle_chinese_chars has
+                                // nothing to do here.)
+                                switch small[Int(c) - 0x80] {
+                                case 0: o[w] = c; w += 1
+                                case 1: break
+                                default: o[w] = 0x20; w += 1
+                                }
+                                continue
                             } else {
                                 if Self.member(c, removedBlocks, bertRemovedRanges) { continue }
                                 if isRustWhitespace(c) { o[w] = 0x20; w += 1; continue }
@@ -93,6 +132,7 @@ public struct BertNormalizer: Normalizer {
                         }
                     }
                     return w
+                  }
                 }
             }
             scratch.removeSubrange(w...)
@@ -109,13 +149,19 @@ public struct BertNormalizer: Normalizer {
             if scratch.count < 2 * n { scratch.append(contentsOf: repeatElement(0, count: 2 * n - scratch.count)) }
             let w = text.withUnsafeBufferPointer { t -> Int in
                 scratch.withUnsafeMutableBufferPointer { ob -> Int in
-                    let o = ob.baseAddress!
+                  smallLower.withUnsafeBufferPointer { small -> Int in
+                    guard let o = ob.baseAddress else { return 0 }
                     var w = 0
                     for c in t {
                         if c < 0x80 {
                             o[w] = lowercase && c >= 0x41 && c <= 0x5A ? c | 0x20 : c
                             w += 1
                             continue
+                        }
+                        if c < Self.smallEnd, Int(c) - 0x80 < small.count {
+                            let v = small[Int(c) - 0x80]
+                            if v == Self.smallDrop { continue }
+                            if v != Self.smallSlow { o[w] = v; w += 1; continue }
                         }
                         if stripAccents && Self.member(c, markBlocks, bertNonspacingMarkRanges) { continue }
                         if !lowercase { o[w] = c; w += 1; continue }
@@ -126,6 +172,7 @@ public struct BertNormalizer: Normalizer {
                         }
                     }
                     return w
+                  }
                 }
             }
             scratch.removeSubrange(w...)

@@ -267,8 +267,18 @@ public final class TokenizerWorkspace: @unchecked Sendable {  // used by one thr
     var postScratch: [Int32] = []
     public init() {}
 
-    /// The calling thread's workspace, kept across calls (bounded: see `PieceCache`).
-    public static let perThread = ThreadCache { TokenizerWorkspace() }
+    /// The calling thread's workspace, kept across calls (the piece memo is bounded: see
+    /// `PieceCache`); one whose text buffers grew past `keptScalars` is dropped after its call.
+    public static let perThread = ThreadCache(keep: { $0.isSmall }) { TokenizerWorkspace() }
+
+    /// Code points of text buffer a kept workspace may hold (1 MiB of UInt32).
+    public static let keptScalars = 1 << 18
+
+    /// Whether its buffers are small enough to keep for the thread's next call.
+    public var isSmall: Bool {
+        input.capacity <= Self.keptScalars && segment.capacity <= Self.keptScalars
+            && normScratch.capacity <= Self.keptScalars && pretok.scalars.capacity <= Self.keptScalars
+    }
 }
 
 extension Tokenizer {

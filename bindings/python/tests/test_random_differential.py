@@ -37,3 +37,30 @@ def test_random_texts_match_hf_tokenizers(name, path):
         for i, (g, w) in enumerate(zip(got, want)):
             assert g == w, (f"{name} add_special_tokens={special}: first differing text #{i}: {texts[i]!r}\n"
                             f"  m2v:        {g[:40]}\n  tokenizers: {w[:40]}")
+
+
+@pytest.mark.parametrize("name,path", tokenizer_files(), ids=[n for n, _ in tokenizer_files()])
+def test_every_scalar_below_0x800_matches_hf_tokenizers(name, path):
+    """Each scalar of U+0080..U+07FF (BertNormalizer's direct tables: clean_text, strip_accents,
+    lowercase) alone, inside words, doubled, after an uppercase letter and before a combining
+    mark, plus U+0130 and CJK around them, against HF tokenizers."""
+    from tokenizers import Tokenizer as HFTokenizer
+
+    if not path.is_file():
+        missing(str(path))
+    texts = []
+    for lo in range(0x80, 0x800, 8):
+        parts = []
+        for c in map(chr, range(lo, lo + 8)):
+            parts.append(f"{c} a{c}b {c}{c} A{c}\u0301 \u0130{c}中{c}.")
+        texts.append(" ".join(parts))
+    ref = HFTokenizer.from_file(str(path))
+    ref.no_truncation()
+    ref.no_padding()
+    tok = m2v_native.Tokenizer.from_file(path)
+    tok.no_truncation()
+    tok.no_padding()
+    want = [e.ids for e in ref.encode_batch(texts, add_special_tokens=False)]
+    got = tok.encode_batch(texts, add_special_tokens=False)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g == w, f"{name}: text #{i} (from U+{0x80 + 8 * i:04X}): {texts[i]!r}\n  m2v: {g[:40]}\n  hf:  {w[:40]}"
