@@ -17,20 +17,25 @@ from tokenizer_configs import random_text  # the multi-script text generator, sh
 N_TEXTS = int(os.environ.get("M2V_DIFF_TEXTS", "3000"))
 
 
-@pytest.mark.parametrize("name,path", tokenizer_files(), ids=[n for n, _ in tokenizer_files()])
-def test_random_texts_match_hf_tokenizers(name, path):
+def _untruncated_pair(path):
+    """HF's and m2v's tokenizer of one tokenizer.json, both without truncation and padding."""
     from tokenizers import Tokenizer as HFTokenizer
 
+    ref = HFTokenizer.from_file(str(path))
+    tok = m2v_native.Tokenizer.from_file(path)
+    for t in (ref, tok):
+        t.no_truncation()
+        t.no_padding()
+    return ref, tok
+
+
+@pytest.mark.parametrize("name,path", tokenizer_files(), ids=[n for n, _ in tokenizer_files()])
+def test_random_texts_match_hf_tokenizers(name, path):
     if not path.is_file():
         missing(str(path))
     rng = random.Random(f"m2v-{name}")
     texts = [random_text(rng) for _ in range(N_TEXTS)]
-    ref = HFTokenizer.from_file(str(path))
-    ref.no_truncation()
-    ref.no_padding()
-    tok = m2v_native.Tokenizer.from_file(path)
-    tok.no_truncation()
-    tok.no_padding()
+    ref, tok = _untruncated_pair(path)
     for special in (False, True):
         want = [e.ids for e in ref.encode_batch(texts, add_special_tokens=special)]
         got = tok.encode_batch(texts, add_special_tokens=special)
@@ -44,8 +49,6 @@ def test_every_scalar_below_0x800_matches_hf_tokenizers(name, path):
     """Each scalar of U+0080..U+07FF (BertNormalizer's direct tables: clean_text, strip_accents,
     lowercase) alone, inside words, doubled, after an uppercase letter and before a combining
     mark, plus U+0130 and CJK around them, against HF tokenizers."""
-    from tokenizers import Tokenizer as HFTokenizer
-
     if not path.is_file():
         missing(str(path))
     texts = []
@@ -54,12 +57,7 @@ def test_every_scalar_below_0x800_matches_hf_tokenizers(name, path):
         for c in map(chr, range(lo, lo + 8)):
             parts.append(f"{c} a{c}b {c}{c} A{c}\u0301 \u0130{c}中{c}.")
         texts.append(" ".join(parts))
-    ref = HFTokenizer.from_file(str(path))
-    ref.no_truncation()
-    ref.no_padding()
-    tok = m2v_native.Tokenizer.from_file(path)
-    tok.no_truncation()
-    tok.no_padding()
+    ref, tok = _untruncated_pair(path)
     want = [e.ids for e in ref.encode_batch(texts, add_special_tokens=False)]
     got = tok.encode_batch(texts, add_special_tokens=False)
     for i, (g, w) in enumerate(zip(got, want)):
