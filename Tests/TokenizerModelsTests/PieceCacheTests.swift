@@ -1,27 +1,15 @@
 import XCTest
+import TestSupport
 import M2VSupport
 @testable import TokenizerCore
 @testable import TokenizerModels
-
-/// A seeded generator (SplitMix64), so failures reproduce.
-private struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
 
 final class PieceCacheTests: XCTestCase {
     /// Random keys (far more than the cache holds, some longer than maxKey, some with more ids
     /// than maxIds): every hit must give exactly the ids stored for that key, across slot-table
     /// growth, arena growth, eviction and the clear of a full arena; a new owner clears it.
     func testHitsAreExactAcrossGrowthEvictionAndClears() {
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix(seed: 42)
         var cache = PieceCache()
         let owner = PieceCacheOwner()
         var truth: [[UInt32]: [Int32]] = [:]
@@ -78,7 +66,7 @@ final class PieceCacheTests: XCTestCase {
                    "д": 9, "##д": 10, "да": 11, "##а": 12, "中": 13, "##中": 14, "c": 15, "##c": 16, "abc": 17}}
         """#)
         let alphabet: [UInt32] = [0x61, 0x62, 0x63, 0xE9, 0x434, 0x430, 0x4E2D, 0x7A, 0x301]
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix(seed: 7)
         var words: [[UInt32]] = []
         for _ in 0..<3000 {
             let n = rng.below(10) == 0 ? 18 + rng.below(10) : 1 + rng.below(8)

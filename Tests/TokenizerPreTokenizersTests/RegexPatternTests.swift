@@ -2,6 +2,7 @@
 // find_iter gives, errors, the retry limit), and the pattern-level differential of every
 // hand-matched fast path (GPT-2, Llama-3, Qwen2) against Oniguruma on seeded random text.
 import XCTest
+import TestSupport
 import M2VSupport
 import Oniguruma
 import TokenizerCore
@@ -165,16 +166,3 @@ extension RegexPatternTests {
     }
 }
 
-/// A small seeded generator (SplitMix64), so the differential cases are reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
