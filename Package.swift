@@ -87,7 +87,9 @@ let package = Package(
         .target(name: "Distill", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "StaticModel", "CBLAS",
                                               "TransformerKernels", "TransformerKernelsX86V3"],
                 swiftSettings: coreSwift),
-        .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Oniguruma", "Tokenizers", "StaticModel", "Distill"],
+        .target(name: "Classifier", dependencies: ["M2VSupport", "SafeTensors", "StaticModel"], swiftSettings: coreSwift),
+        .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Oniguruma", "Tokenizers", "StaticModel", "Distill",
+                                            "Classifier"],
                 swiftSettings: coreSwift, linkerSettings: soLinker),
         .target(name: "TestSupport", dependencies: ["M2VSupport"], path: "Tests/TestSupport"),
         .testTarget(name: "M2VSupportTests", dependencies: ["M2VSupport", "TestSupport"]),
@@ -100,6 +102,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "SafeTensors"]),
         .testTarget(name: "StaticModelTests", dependencies: ["TestSupport", "StaticModel", "SafeTensors"]),
         .testTarget(name: "DistillTests", dependencies: ["TestSupport", "Distill", "SafeTensors", "StaticModel", "M2V", "CM2V"]),
+        .testTarget(name: "ClassifierTests", dependencies: ["TestSupport", "Classifier", "StaticModel", "SafeTensors"]),
         .testTarget(name: "M2VTests", dependencies: ["TestSupport", "M2V", "CM2V"]),
     ]
 )

@@ -18,6 +18,9 @@
  *                           distill() does.
  *   7. Hub cache            m2v_hub_resolve() finds a HuggingFace hub id ("org/name") in the
  *                           local HuggingFace cache (m2v_model_load() does this itself).
+ *   8. Classifiers          m2v_classifier_load() a model2vec pipeline (a model plus an MLP head,
+ *                           model2vec.inference.StaticModelPipeline), m2v_classifier_predict()
+ *                           class indices, m2v_classifier_predict_proba() probabilities.
  *
  * Conventions
  *   - Every fallible function returns an m2v_status: M2V_OK (0) on success, a positive code on
@@ -106,9 +109,9 @@ extern "C" {
 /* The single source of the version: the library, m2v.pc, the SONAME and m2v_native.__version__
  * are derived from these lines. */
 #define M2V_VERSION_MAJOR 0
-#define M2V_VERSION_MINOR 4
+#define M2V_VERSION_MINOR 5
 #define M2V_VERSION_PATCH 0
-#define M2V_VERSION_STRING "0.4.0"
+#define M2V_VERSION_STRING "0.5.0"
 #define M2V_VERSION_NUMBER (M2V_VERSION_MAJOR * 10000 + M2V_VERSION_MINOR * 100 + M2V_VERSION_PATCH)
 
 /* The library's version as MAJOR*10000 + MINOR*100 + PATCH. Thread-safe. Compare with
@@ -776,6 +779,115 @@ M2V_API M2V_NODISCARD m2v_status m2v_distill(const char *teacher_path,
  * getenv(): thread-safe as long as no thread calls setenv() at the same time. */
 M2V_API M2V_NODISCARD m2v_status m2v_hub_resolve(const char *path_or_id, char *out,
                                                  size_t out_capacity, size_t *out_size);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Classifiers (since 0.5)                                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A model2vec 0.10 pipeline (model2vec.inference.StaticModelPipeline, as model2vec.train's
+ * to_pipeline() and save_pretrained() write it): a static model whose vectors go through an
+ * MLP head, linear layers with ReLU between them and an output activation. Immutable after
+ * load: any number of threads may predict with one classifier at once (as with m2v_model).
+ * Only m2v_classifier_free must not race with other uses of the same handle. */
+typedef struct m2v_classifier m2v_classifier;
+
+/* What a classifier predicts, from its head's activation (config.json head_config). */
+typedef enum m2v_task {
+    M2V_TASK_SINGLE_LABEL = 0, /* "softmax": one class per text                                */
+    M2V_TASK_MULTI_LABEL = 1,  /* "sigmoid": every class whose probability is above a threshold */
+    M2V_TASK_REGRESSION = 2    /* "identity": raw output values (regression, projectors)        */
+} m2v_task;
+
+/* Load a pipeline folder (or a hub id found in the local cache, as m2v_model_load): the model
+ * files, head.safetensors (head.{i}.weight [out, in] and head.{i}.bias [out], any float dtype,
+ * read into float32) and config.json's "head_config" ({"n_layers", "activation", "classes"}).
+ * The model loads as m2v_model_load(path, params) loads it; as model2vec's from_pretrained,
+ * non-finite table values become finite (numpy's nan_to_num: NaN 0, +-inf the largest finite
+ * value of the dtype; the table is then copied, not mapped).
+ *   params: NULL for defaults (model2vec's from_pretrained has no overrides; these exist for
+ *           m2v_model_load parity).
+ *   out:    receives the classifier (free with m2v_classifier_free), NULL on failure.
+ * Errors: M2V_ERR_INVALID_ARGUMENT (NULL path/out), M2V_ERR_NOT_FOUND (no folder, no
+ * head.safetensors), M2V_ERR_UNSUPPORTED (a legacy pipeline.skops folder: convert it with
+ * model2vec.inference.convert_legacy_pipeline), M2V_ERR_FORMAT (layers that do not chain from
+ * the model's dim, a softmax/sigmoid head whose "classes" do not match its outputs, more than
+ * 64 layers or 2^20 classes, a missing tensor), M2V_ERR_IO, M2V_ERR_OUT_OF_MEMORY. */
+M2V_API M2V_NODISCARD m2v_status m2v_classifier_load(const char *path, const m2v_load_params *params,
+                                                     m2v_classifier **out);
+
+/* Release a classifier. NULL is a no-op. */
+M2V_API void m2v_classifier_free(m2v_classifier *classifier);
+
+/* The classifier's encoder, borrowed: valid while the classifier lives; do not free it. Every
+ * model function works on it (m2v_encode gives the vectors the head reads). NULL for NULL. */
+M2V_API const m2v_model *m2v_classifier_model(const m2v_classifier *classifier);
+
+/* The task (an m2v_task), or -1 for NULL. */
+M2V_API int m2v_classifier_task(const m2v_classifier *classifier);
+
+/* Outputs per text: the number of classes, or of regression values. 0 for NULL. */
+M2V_API size_t m2v_classifier_n_outputs(const m2v_classifier *classifier);
+
+/* Number of linear layers of the head (0: the vectors are the outputs). 0 for NULL. */
+M2V_API size_t m2v_classifier_n_layers(const m2v_classifier *classifier);
+
+/* The name of class `index` (0 .. n_outputs-1) as UTF-8, NUL-terminated, owned by the
+ * classifier (valid while it lives). Integer classes (labels given to fit as ints) are written
+ * in decimal; m2v_classifier_class_is_integer() tells them apart. *out_len_bytes (optional)
+ * receives the length without the NUL. NULL for NULL, an index out of range, or a regression
+ * head (which has no classes). */
+M2V_API const char *m2v_classifier_class_name(const m2v_classifier *classifier, size_t index,
+                                              size_t *out_len_bytes);
+
+/* 1 if class `index` is an integer label in config.json, 0 if a string, -1 when out of range. */
+M2V_API int m2v_classifier_class_is_integer(const m2v_classifier *classifier, size_t index);
+
+/* The head's outputs for `n_texts` texts, row-major into `out` (n_texts * n_outputs floats):
+ * softmax probabilities (single-label), sigmoid probabilities (multi-label) or the raw values
+ * (regression), as model2vec's predict_proba (and predict for regression heads). The texts are
+ * encoded as m2v_encode encodes them with `params` (NULL: the model's defaults, as the pipeline
+ * encodes), 4,096 texts at a time, then go through the head in float32.
+ *   out, out_capacity_floats: caller buffer and its size in floats; too small gives
+ *                  M2V_ERR_BUFFER_TOO_SMALL and nothing is written.
+ * Errors: those of m2v_encode. Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_classifier_predict_proba(const m2v_classifier *classifier,
+                                                              const char *const *texts,
+                                                              const size_t *lengths, size_t n_texts,
+                                                              const m2v_encode_params *params,
+                                                              float *out, size_t out_capacity_floats);
+
+/* The predicted labels as class indices (names: m2v_classifier_class_name):
+ *   single-label: out[i] = the class of text i (the first largest logit, as numpy's argmax);
+ *                 out holds n_texts entries. `threshold` is ignored.
+ *   multi-label:  out[i * n_outputs + j] = 1 if class j's probability is above `threshold`
+ *                 (strictly; model2vec's default is 0.5), else 0; out holds n_texts * n_outputs.
+ * Errors: those of m2v_encode; M2V_ERR_INVALID_ARGUMENT for a regression head (use
+ * m2v_classifier_predict_proba) or a NaN threshold; M2V_ERR_BUFFER_TOO_SMALL (nothing
+ * written). Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_classifier_predict(const m2v_classifier *classifier,
+                                                        const char *const *texts, const size_t *lengths,
+                                                        size_t n_texts, const m2v_encode_params *params,
+                                                        float threshold, int32_t *out,
+                                                        size_t out_capacity);
+
+/* The head alone, on vectors you already have (m2v_encode's output with the model's defaults,
+ * or vectors from elsewhere): `vectors` is n_vectors x m2v_model_dim() float32, row-major;
+ * `out` receives n_vectors * n_outputs floats, the logits (activate 0: the last layer's raw
+ * outputs, whose argmax is the single-label prediction) or the activated outputs (activate 1:
+ * what m2v_classifier_predict_proba gives). Errors: M2V_ERR_INVALID_ARGUMENT (NULL pointers
+ * with n_vectors > 0, activate not 0/1), M2V_ERR_BUFFER_TOO_SMALL (nothing written).
+ * Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_classifier_forward(const m2v_classifier *classifier,
+                                                        const float *vectors, size_t n_vectors,
+                                                        int activate, float *out,
+                                                        size_t out_capacity_floats);
+
+/* Write the pipeline folder as model2vec's StaticModelPipeline.save_pretrained: the model's
+ * files (as m2v_model_save_v2 with `params`; config.json gets the head's "head_config") and
+ * head.safetensors (float32). model2vec.inference.StaticModelPipeline.from_pretrained loads it.
+ * Atomic and durable as m2v_model_save. Errors: as m2v_model_save_v2. */
+M2V_API M2V_NODISCARD m2v_status m2v_classifier_save(const m2v_classifier *classifier, const char *path,
+                                                     const m2v_save_params *params);
 
 #ifdef __cplusplus
 }

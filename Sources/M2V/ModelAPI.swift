@@ -156,19 +156,21 @@ public func m2v_model_load(_ path: UnsafePointer<CChar>?, _ params: UnsafePointe
     out.pointee = nil
     return guarded { () throws(M2VError) in
         let dir = try string(path, "m2v_model_load: path")
-        var normalize: Bool? = nil
-        var maxLength = MaxLengthChoice.fromConfig
-        var mmap = ModelDefaults.mmap
-        if let params {
-            let v = try readParams(params, defaults: m2v_load_default_params(),
-                                   minimum: MemoryLayout<Int>.size + 4, "m2v_load_params")
-            normalize = try triState(v.normalize, "m2v_load_params.normalize")
-            maxLength = try maxLengthChoice(v.max_length, "m2v_load_params.max_length")
-            mmap = try flag(v.mmap, "m2v_load_params.mmap")
-        }
-        out.pointee = retain(try StaticModel(path: HubCache.resolve(dir), normalize: normalize, maxLength: maxLength,
-                                             mmap: mmap))
+        let o = try loadOptions(params)
+        out.pointee = retain(try StaticModel(path: HubCache.resolve(dir), normalize: o.normalize,
+                                             maxLength: o.maxLength, mmap: o.mmap))
     }
+}
+
+/// Reads a load params struct (NULL = defaults): normalize override, max_length choice, mmap.
+func loadOptions(_ params: UnsafePointer<m2v_load_params>?) throws(M2VError)
+    -> (normalize: Bool?, maxLength: MaxLengthChoice, mmap: Bool) {
+    guard let params else { return (nil, .fromConfig, ModelDefaults.mmap) }
+    let v = try readParams(params, defaults: m2v_load_default_params(),
+                           minimum: MemoryLayout<Int>.size + 4, "m2v_load_params")
+    return (try triState(v.normalize, "m2v_load_params.normalize"),
+            try maxLengthChoice(v.max_length, "m2v_load_params.max_length"),
+            try flag(v.mmap, "m2v_load_params.mmap"))
 }
 
 @_cdecl("m2v_model_free")

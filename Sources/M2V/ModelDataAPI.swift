@@ -224,29 +224,33 @@ public func m2v_save_default_params() -> m2v_save_params {
     return s
 }
 
+/// Reads a save params struct (NULL = defaults) into the core's options.
+func saveOptions(_ params: UnsafePointer<m2v_save_params>?) throws(M2VError) -> SaveOptions {
+    var o = SaveOptions()
+    guard let params else { return o }
+    let v = try readParams(params, defaults: m2v_save_default_params(),
+                           minimum: MemoryLayout<m2v_save_params>.size, "m2v_save_params")
+    if let c = try jsonArgument(v.config_json, v.config_json_len, "m2v_save_params.config_json") {
+        guard c.object != nil else { throw .invalidArgument("m2v_save_params.config_json must be a JSON object") }
+        o.config = c
+    }
+    o.modelName = v.model_name.map { String(cString: $0) }
+    o.subfolder = v.subfolder.map { String(cString: $0) }
+    if let meta = try jsonArgument(v.metadata_json, v.metadata_json_len, "m2v_save_params.metadata_json") {
+        let (base, language) = try metadataArgument(meta, "m2v_save_params.metadata_json")
+        o.baseModelName = base
+        o.language = language
+        o.replaceMetadata = true
+    }
+    return o
+}
+
 @_cdecl("m2v_model_save_v2")
 public func m2v_model_save_v2(_ model: OpaquePointer?, _ path: UnsafePointer<CChar>?,
                               _ params: UnsafePointer<m2v_save_params>?) -> m2v_status {
     guarded { () throws(M2VError) in
         guard let model else { throw .invalidArgument("m2v_model_save_v2: model is NULL") }
         let dir = try string(path, "m2v_model_save_v2: path")
-        var o = SaveOptions()
-        if let params {
-            let v = try readParams(params, defaults: m2v_save_default_params(),
-                                   minimum: MemoryLayout<m2v_save_params>.size, "m2v_save_params")
-            if let c = try jsonArgument(v.config_json, v.config_json_len, "m2v_save_params.config_json") {
-                guard c.object != nil else { throw .invalidArgument("m2v_save_params.config_json must be a JSON object") }
-                o.config = c
-            }
-            o.modelName = v.model_name.map { String(cString: $0) }
-            o.subfolder = v.subfolder.map { String(cString: $0) }
-            if let meta = try jsonArgument(v.metadata_json, v.metadata_json_len, "m2v_save_params.metadata_json") {
-                let (base, language) = try metadataArgument(meta, "m2v_save_params.metadata_json")
-                o.baseModelName = base
-                o.language = language
-                o.replaceMetadata = true
-            }
-        }
-        try borrow(model, as: StaticModel.self).save(to: dir, options: o)
+        try borrow(model, as: StaticModel.self).save(to: dir, options: try saveOptions(params))
     }
 }

@@ -22,6 +22,11 @@ public struct TextBatch: @unchecked Sendable {
         return UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: lengths[i])
     }
 
+    /// The texts in `range` as a batch of their own (same memory).
+    public func slice(_ range: Range<Int>) -> TextBatch {
+        TextBatch(count: range.count, pointers: pointers + range.lowerBound, lengths: lengths + range.lowerBound)
+    }
+
     /// Bytes of the texts in `range`.
     public func bytes(_ range: Range<Int>) -> Int {
         var n = 0

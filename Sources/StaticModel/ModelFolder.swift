@@ -20,12 +20,15 @@ public enum ModelFolder {
         public var language: [String]?
         /// The card's model name; nil = the folder's name (as model2vec).
         public var modelName: String?
+        /// Further files of the folder (a pipeline's head.safetensors), written before the model.
+        public var extraFiles: [FileIO.Content]
 
         public init(embeddings: ModelTensor, weights: ModelTensor?, mapping: ModelTensor?, tokenizerJSON: [UInt8],
-                    config: JSON, baseModel: String?, language: [String]?, modelName: String?) {
+                    config: JSON, baseModel: String?, language: [String]?, modelName: String?,
+                    extraFiles: [FileIO.Content] = []) {
             self.embeddings = embeddings; self.weights = weights; self.mapping = mapping
             self.tokenizerJSON = tokenizerJSON; self.config = config; self.baseModel = baseModel
-            self.language = language; self.modelName = modelName
+            self.language = language; self.modelName = modelName; self.extraFiles = extraFiles
         }
     }
 
@@ -70,7 +73,7 @@ public enum ModelFolder {
                                     ("type", .string("sentence_transformers.models.Normalize"))]))
         }
         let name = c.modelName ?? folderName
-        return [
+        return c.extraFiles + [
             FileIO.Content(name: "README.md", bytes: Array(ModelCard.render(baseModel: c.baseModel, language: c.language, name: name).utf8)),
             FileIO.Content(name: "modules.json", bytes: Array(JSON.array(modules).serialized(indent: 4).utf8)),
             FileIO.Content(name: "config.json", bytes: Array(config.serialized(indent: 4).utf8)),

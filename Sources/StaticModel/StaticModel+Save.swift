@@ -16,6 +16,8 @@ public struct SaveOptions: Sendable {
     public var baseModelName: String?
     public var language: [String]?
     public var replaceMetadata = false
+    /// Files written into the folder with the model's (a pipeline's head.safetensors).
+    public var extraFiles: [FileIO.Content] = []
     public init(config: JSON? = nil, modelName: String? = nil, subfolder: String? = nil,
                 baseModelName: String? = nil, language: [String]? = nil) {
         self.config = config; self.modelName = modelName; self.subfolder = subfolder
@@ -37,7 +39,7 @@ extension StaticModel {
             tokenizerJSON: tokenizer.sourceJSON, config: options.config ?? effectiveConfig,
             baseModel: options.replaceMetadata ? options.baseModelName : baseModelName,
             language: options.replaceMetadata ? options.language : language,
-            modelName: options.modelName)
+            modelName: options.modelName, extraFiles: options.extraFiles)
         return try ModelFolder.write(contents, to: dir, subfolder: options.subfolder)
     }
 }

@@ -39,6 +39,7 @@ __version__: str = _core.version()
 
 __all__ = [
     "StaticModel",
+    "StaticModelPipeline",
     "quantize_model",
     "Tokenizer",
     "regex_engine_version",
@@ -991,4 +992,5 @@ class Tokenizer:
 # --------------------------------------------------------------------------------------------
 
 from ._distill import distill  # noqa: E402  (model2vec.distill's signature; needs the names above)
+from .inference import StaticModelPipeline  # noqa: E402  (model2vec.inference: inference.py)
 from .compat import patch_model2vec, unpatch_model2vec  # noqa: E402  (drop-in for model2vec: compat.py)

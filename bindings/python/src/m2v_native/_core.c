@@ -465,7 +465,10 @@ static int finish_call(m2v_status st, progress_ctx *ctx) {
 
 typedef struct {
     PyObject_HEAD
-    m2v_model *model; /* owned; never NULL after tp_new succeeds; immutable, shared by threads */
+    m2v_model *model; /* owned (unless `owner`); never NULL after tp_new succeeds; immutable,
+                       * shared by threads */
+    PyObject *owner;  /* NULL, or the Classifier whose model this is (a new reference that keeps
+                       * the borrowed model alive; the model is then not freed here) */
 } ModelObject;
 
 static PyTypeObject *ModelType; /* owned by the module (PyInit__core) */
@@ -506,7 +509,9 @@ done:
 }
 
 static void Model_dealloc(PyObject *op) {
-    m2v_model_free(((ModelObject *)op)->model);
+    ModelObject *self = (ModelObject *)op;
+    if (self->owner) Py_CLEAR(self->owner);
+    else m2v_model_free(self->model);
     dealloc_instance(op);
 }
 
@@ -947,6 +952,199 @@ static PyType_Spec Model_spec = {
 };
 
 /* ------------------------------------------------------------------------------------------ */
+/* Classifier (m2v_classifier: a model2vec pipeline)                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    m2v_classifier *classifier; /* owned; never NULL after tp_new succeeds; immutable */
+} ClassifierObject;
+
+static PyTypeObject *ClassifierType; /* owned by the module (PyInit__core) */
+
+static PyObject *Classifier_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+    static char *kwlist[] = {"path", "mmap", NULL};
+    PyObject *path = NULL; /* owned bytes from PyUnicode_FSConverter */
+    int mmap = -1;
+    ClassifierObject *self = NULL;
+    PyObject *result = NULL;
+    m2v_classifier *c = NULL;
+    m2v_status st;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|i:Classifier", kwlist, PyUnicode_FSConverter, &path, &mmap))
+        return NULL;
+    const char *cpath = PyBytes_AsString(path); /* borrowed from path */
+    if (!cpath) goto done;
+    m2v_load_params params = m2v_load_default_params();
+    if (mmap != -1) params.mmap = mmap;
+    Py_BEGIN_ALLOW_THREADS
+    st = m2v_classifier_load(cpath, &params, &c);
+    Py_END_ALLOW_THREADS
+    if (st != M2V_OK) {
+        raise_status(st);
+        goto done;
+    }
+    self = (ClassifierObject *)alloc_instance(type);
+    if (!self) goto done;
+    self->classifier = c; /* ownership moves to self */
+    c = NULL;
+    result = (PyObject *)self;
+done:
+    m2v_classifier_free(c);
+    Py_XDECREF(path);
+    return result;
+}
+
+static void Classifier_dealloc(PyObject *op) {
+    m2v_classifier_free(((ClassifierObject *)op)->classifier);
+    dealloc_instance(op);
+}
+
+/* model() -> Model: the classifier's encoder (borrowed by the library, kept alive by the
+ * Model object's reference to this classifier). */
+static PyObject *Classifier_model(PyObject *op, PyObject *noargs) {
+    (void)noargs;
+    ModelObject *m = (ModelObject *)alloc_instance(ModelType);
+    if (!m) return NULL;
+    m->model = (m2v_model *)m2v_classifier_model(((ClassifierObject *)op)->classifier);
+    m->owner = Py_NewRef(op);
+    return (PyObject *)m;
+}
+
+static PyObject *Classifier_task(PyObject *op, void *closure) {
+    (void)closure;
+    return PyLong_FromLong(m2v_classifier_task(((ClassifierObject *)op)->classifier));
+}
+
+static PyObject *Classifier_n_outputs(PyObject *op, void *closure) {
+    (void)closure;
+    return PyLong_FromSize_t(m2v_classifier_n_outputs(((ClassifierObject *)op)->classifier));
+}
+
+static PyObject *Classifier_n_layers(PyObject *op, void *closure) {
+    (void)closure;
+    return PyLong_FromSize_t(m2v_classifier_n_layers(((ClassifierObject *)op)->classifier));
+}
+
+/* classes() -> None (regression) or a tuple of str / int, as config.json holds them. */
+static PyObject *Classifier_classes(PyObject *op, PyObject *noargs) {
+    (void)noargs;
+    const m2v_classifier *c = ((ClassifierObject *)op)->classifier;
+    if (m2v_classifier_task(c) == M2V_TASK_REGRESSION) Py_RETURN_NONE;
+    size_t n = m2v_classifier_n_outputs(c);
+    PyObject *out = PyTuple_New((Py_ssize_t)n); /* owned until returned */
+    if (!out) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        const char *name = m2v_classifier_class_name(c, i, &len); /* owned by the classifier */
+        PyObject *v = NULL;
+        if (name && m2v_classifier_class_is_integer(c, i) == 1) v = PyLong_FromString(name, NULL, 10);
+        else if (name) v = PyUnicode_DecodeUTF8(name, (Py_ssize_t)len, "strict");
+        else v = Py_NewRef(Py_None);
+        if (!v || PyTuple_SetItem(out, (Py_ssize_t)i, v) < 0) { /* steals v */
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+/* forward(address, n_vectors, activate) -> bytearray of n_vectors * n_outputs float32:
+ * m2v_classifier_forward on the caller's C-contiguous float32 (n_vectors, dim) array at
+ * `address` (kept alive and unchanged by the caller for the call). */
+static PyObject *Classifier_forward(PyObject *op, PyObject *args) {
+    const m2v_classifier *c = ((ClassifierObject *)op)->classifier;
+    PyObject *address;
+    Py_ssize_t n;
+    int activate;
+    m2v_status st;
+    if (!PyArg_ParseTuple(args, "Oni:forward", &address, &n, &activate)) return NULL;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "forward: n_vectors must be >= 0");
+        return NULL;
+    }
+    const float *in = n ? (const float *)PyLong_AsVoidPtr(address) : NULL;
+    if (n && !in) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "forward: the address is NULL");
+        return NULL;
+    }
+    size_t width = m2v_classifier_n_outputs(c);
+    Py_ssize_t nbytes = float_bytes((size_t)n, width);
+    if (nbytes < 0) return NULL;
+    PyObject *out = PyByteArray_FromStringAndSize(NULL, nbytes); /* owned until returned */
+    if (!out) return NULL;
+    float *dst = (float *)PyByteArray_AsString(out);
+    if (n > 64) {
+        Py_BEGIN_ALLOW_THREADS
+        st = m2v_classifier_forward(c, in, (size_t)n, activate, dst, (size_t)n * width);
+        Py_END_ALLOW_THREADS
+    } else {
+        st = m2v_classifier_forward(c, in, (size_t)n, activate, dst, (size_t)n * width);
+    }
+    if (st != M2V_OK) {
+        Py_DECREF(out);
+        return raise_status(st);
+    }
+    return out;
+}
+
+/* save(path[, config_json, model_name, subfolder, metadata_json]) -> None: m2v_classifier_save. */
+static PyObject *Classifier_save(PyObject *op, PyObject *args) {
+    ClassifierObject *self = (ClassifierObject *)op;
+    PyObject *path = NULL; /* owned bytes */
+    PyObject *config = Py_None, *name = Py_None, *sub = Py_None, *meta = Py_None; /* borrowed */
+    PyObject *result = NULL;
+    m2v_status st;
+    if (!PyArg_ParseTuple(args, "O&|OOOO:save", PyUnicode_FSConverter, &path, &config, &name, &sub, &meta))
+        return NULL;
+    m2v_save_params p = m2v_save_default_params();
+    const char *cpath = PyBytes_AsString(path); /* borrowed from path */
+    if (!cpath || optional_bytes(config, &p.config_json, &p.config_json_len, "config_json") < 0 ||
+        optional_utf8(name, &p.model_name, "model_name") < 0 || optional_utf8(sub, &p.subfolder, "subfolder") < 0 ||
+        optional_bytes(meta, &p.metadata_json, &p.metadata_json_len, "metadata_json") < 0)
+        goto done;
+    Py_BEGIN_ALLOW_THREADS
+    st = m2v_classifier_save(self->classifier, cpath, &p);
+    Py_END_ALLOW_THREADS
+    if (st != M2V_OK) {
+        raise_status(st);
+        goto done;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    Py_DECREF(path);
+    return result;
+}
+
+static PyGetSetDef Classifier_getset[] = {
+    {"task", Classifier_task, NULL, "m2v_task: 0 single-label, 1 multi-label, 2 regression", NULL},
+    {"n_outputs", Classifier_n_outputs, NULL, "classes or regression outputs", NULL},
+    {"n_layers", Classifier_n_layers, NULL, "linear layers of the head", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMethodDef Classifier_methods[] = {
+    {"model", Classifier_model, METH_NOARGS, "model() -> Model: the encoder"},
+    {"classes", Classifier_classes, METH_NOARGS, "classes() -> None or tuple of str/int"},
+    {"forward", Classifier_forward, METH_VARARGS,
+     "forward(address, n_vectors, activate) -> bytearray: m2v_classifier_forward"},
+    {"save", Classifier_save, METH_VARARGS, "save(path, config_json, model_name, subfolder, metadata_json)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot Classifier_slots[] = {
+    {Py_tp_new, Classifier_new},
+    {Py_tp_dealloc, Classifier_dealloc},
+    {Py_tp_methods, Classifier_methods},
+    {Py_tp_getset, Classifier_getset},
+    {Py_tp_doc, "Classifier(path, mmap=-1): a loaded m2v_classifier (m2v_classifier_load)."},
+    {0, NULL},
+};
+
+static PyType_Spec Classifier_spec = {
+    "m2v_native._core.Classifier", sizeof(ClassifierObject), 0, TYPE_FLAGS, Classifier_slots,
+};
+
+/* ------------------------------------------------------------------------------------------ */
 /* Tokenizer                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -1316,6 +1514,7 @@ PyMODINIT_FUNC PyInit__core(void) {
     if (!m) return NULL;
     if (add_type(m, &Model_spec, &ModelType) < 0 ||
         add_type(m, &Tokenizer_spec, &TokenizerType) < 0 ||
+        add_type(m, &Classifier_spec, &ClassifierType) < 0 ||
         PyModule_AddStringConstant(m, "HEADER_VERSION", M2V_VERSION_STRING) < 0 ||
         PyModule_AddIntConstant(m, "HEADER_VERSION_NUMBER", M2V_VERSION_NUMBER) < 0 ||
         PyModule_AddIntConstant(m, "DEFAULT_MAX_LENGTH", m2v_default_max_length()) < 0 ||

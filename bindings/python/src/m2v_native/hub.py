@@ -26,6 +26,7 @@ passed on to snapshot_download (which re-downloads nothing whose ETag is unchang
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from . import _core
@@ -99,6 +100,7 @@ def resolve_model(
     token: str | None = None,
     subfolder: str | None = None,
     force_download: bool = True,
+    extra_files: Sequence[str] = (),
 ) -> str:
     """The model folder to load for ``path_or_id``: the path itself when it exists, else the
     snapshot folder of the hub id in the HuggingFace cache (downloaded first when online); with
@@ -108,6 +110,8 @@ def resolve_model(
 
     :param path_or_id: a local folder, or a hub id ``org/name`` (``name``, ``org/name@revision``).
     :param token: the HuggingFace token for private repos (passed to snapshot_download).
+    :param extra_files: further files of the repo to download with the model (a pipeline's
+        ``head.safetensors``).
     :param subfolder: a folder inside the repo holding the model: only its files are downloaded
         (model2vec's allow_patterns, prefixed), and its layout is what is checked.
     :param force_download: model2vec's meaning: ``False`` uses a cached snapshot holding a model
@@ -147,7 +151,7 @@ def resolve_model(
         if folder is not None and folder != path and _has_valid_layout(sub(folder)):
             return sub(folder)
 
-    allow_patterns = list(ALLOW_PATTERNS)
+    allow_patterns = [*ALLOW_PATTERNS, *extra_files]
     if subfolder:
         allow_patterns = [f"{subfolder.strip('/')}/{pattern}" for pattern in allow_patterns]
     kwargs: dict[str, Any] = {}
