@@ -8,12 +8,12 @@ model2vec use m2v_native.
     model = StaticModel.from_pretrained("path/to/model")
 
 After the call, `import model2vec`, `from model2vec import StaticModel, quantize_model`,
-`from model2vec.model import StaticModel` and `from model2vec.distill import distill` give
-m2v_native's objects:
+`from model2vec.model import StaticModel`, `from model2vec.distill import distill` and
+`from model2vec.inference import StaticModelPipeline` give m2v_native's objects:
 
-- when the real model2vec package is installed, its modules `model2vec`, `model2vec.model` and
-  `model2vec.distill` get m2v_native's `StaticModel`, `quantize_model` and `distill` in place of
-  their own (`model2vec.distill` is replaced by a small package that keeps the real one's
+- when the real model2vec package is installed, its modules `model2vec`, `model2vec.model`,
+  `model2vec.distill` and `model2vec.inference` get m2v_native's `StaticModel`,
+  `quantize_model`, `distill` and `StaticModelPipeline` in place of their own (`model2vec.distill` is replaced by a small package that keeps the real one's
   submodules reachable, so patching does not import torch);
 - when it is not installed, shim modules with those names are put in `sys.modules` (with a
   module spec, so `importlib.util.find_spec("model2vec")` finds them).
@@ -105,7 +105,7 @@ def _m2v_objects(reference_dtype: bool) -> dict[str, Any]:
     import m2v_native
 
     cls = ReferenceDtypeStaticModel if reference_dtype else m2v_native.StaticModel
-    out = {"StaticModel": cls, "distill": m2v_native.distill}
+    out = {"StaticModel": cls, "distill": m2v_native.distill, "StaticModelPipeline": m2v_native.StaticModelPipeline}
     quantize_model = getattr(m2v_native, "quantize_model", None)
     if quantize_model is not None:
         out["quantize_model"] = quantize_model
@@ -202,6 +202,15 @@ def patch_model2vec(*, reference_dtype: bool = False) -> Model2VecPatch:
                 if name in objs:
                     put(real, name, objs[name], f"model2vec.{name}")
                     put(model_mod, name, objs[name], f"model2vec.model.{name}")
+            try:
+                inference = importlib.import_module("model2vec.inference")
+                inference_model = importlib.import_module("model2vec.inference.model")
+            except Exception:  # noqa: BLE001 - an install without the inference extras
+                inference = inference_model = None
+            if inference is not None:
+                put(inference, "StaticModelPipeline", objs["StaticModelPipeline"], "model2vec.inference.StaticModelPipeline")
+                put(inference_model, "StaticModelPipeline", objs["StaticModelPipeline"],
+                    "model2vec.inference.model.StaticModelPipeline")
             existing = sys.modules.get("model2vec.distill")
             if existing is not None and not getattr(existing, "__m2v_shim__", False):
                 # Already imported for real: patch its attribute.
@@ -229,6 +238,15 @@ def patch_model2vec(*, reference_dtype: bool = False) -> Model2VecPatch:
                     replaced += [f"model2vec.{name}", f"model2vec.model.{name}"]
             module.__all__ = [n for n in ("StaticModel", "quantize_model") if n in objs] + ["__version__"]
             distill_mod = _distill_package(objs, None)
+            from . import inference as m2v_inference
+
+            inference_mod = _new_module("model2vec.inference", "model2vec.inference shim (m2v_native).")
+            inference_mod.StaticModelPipeline = objs["StaticModelPipeline"]
+            inference_mod.evaluate_single_or_multi_label = m2v_inference.evaluate_single_or_multi_label
+            inference_mod.__all__ = ["StaticModelPipeline", "evaluate_single_or_multi_label"]
+            module.inference = inference_mod
+            replaced.append("model2vec.inference.StaticModelPipeline")
+            put_module("model2vec.inference", inference_mod)
             module.model = model_mod
             module.distill = distill_mod
             replaced.append("model2vec.distill.distill")
