@@ -57,6 +57,8 @@ test-c: install example
 	  echo "stream: chunked == one call"; \
 	else echo "note: $(TEST_MODEL) not found; stream test skipped"; fi
 	$(CC) -std=c99 -Wall -Wextra -Werror -O1 -g Tests/c/test_hub.c $$($(PKG) --cflags --libs m2v) -o build/test_hub && build/test_hub
+	$(CC) -std=c99 -Wall -Wextra -Werror -O1 -g Tests/c/test_classifier.c $$($(PKG) --cflags --libs m2v) -lpthread -lm -o build/test_classifier
+	build/test_classifier Tests/classifiers
 
 # 16 threads sharing one model under ThreadSanitizer: a debug libm2v built with -sanitize=thread
 # (prefetch hints compiled out: TSan cannot instrument the intrinsic), any report fails the run.
@@ -206,7 +208,7 @@ FUZZ_SECONDS ?= 60
 TSAN_SECONDS ?= 10
 # seconds per fuzz target in `make test`
 CI_FUZZ_SECONDS ?= 30
-FUZZ_TARGETS ?= safetensors tokenizer encode config params model_create
+FUZZ_TARGETS ?= safetensors tokenizer encode config params model_create classifier
 # fuzzers running at once; libFuzzer limits: one malloc of FUZZ_MALLOC_MB or more is a finding,
 # and so is a process above FUZZ_RSS_MB (legitimate work: single mallocs < 32 MB, peak RSS
 # ~0.7 GB under ASan)

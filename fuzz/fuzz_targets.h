@@ -35,6 +35,11 @@
  *   m2v_fuzz_model_create(data, size) 17 option bytes (dtypes, shapes, shape lies, mapping
  *                                     values, NaN/Inf), then a tokenizer.json; m2v_model_create
  *                                     from arrays; on success encode, save, reload and compare.
+ *   m2v_fuzz_classifier(data, size)   an option byte, head_config JSON, NUL, head.safetensors; a
+ *                                     pipeline folder over the 8-token model (dim 4);
+ *                                     m2v_classifier_load, then task / classes / predict /
+ *                                     predict_proba / forward (which must agree) and save +
+ *                                     reload (same bytes).
  * m2v_fuzz_init() must run first (it creates the temp folder and loads the fixture models from
  * $M2V_FIXTURES, default ../shared/fixtures; models that are missing are skipped). The last
  * three targets need no fixtures and build what they use under the temp folder on first call.
@@ -54,6 +59,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define FZ_REQUIRE(cond, ...)                                                                \
@@ -164,11 +170,27 @@ static void fz_remove_stale(const char *base) {
     closedir(d);
 }
 
-/* Creates the temp folder (in /dev/shm when there is one) and loads the fixture models.
+/* The folder for the temp folder: /dev/shm when it is writable and has 256 MB free (containers
+ * often give it 64 MB, which a run can fill), else $TMPDIR, else /tmp. */
+static const char *fz_temp_base(void) {
+    struct statvfs v;
+    if (access("/dev/shm", W_OK) == 0 && statvfs("/dev/shm", &v) == 0 &&
+        (unsigned long long)v.f_bavail * v.f_frsize >= (256ull << 20))
+        return "/dev/shm";
+    const char *t = getenv("TMPDIR");
+    return t && *t && access(t, W_OK) == 0 ? t : "/tmp";
+}
+
+/* A save that failed because the disk is full is the machine's state, not a finding. */
+static int fz_disk_full(m2v_status st) {
+    return st == M2V_ERR_IO && (strstr(m2v_last_error(), "No space left") || strstr(m2v_last_error(), "quota"));
+}
+
+/* Creates the temp folder (in fz_temp_base()) and loads the fixture models.
  * `load_models` 0 skips the models (for the safetensors and tokenizer targets). */
 static int m2v_fuzz_init(int load_models) {
     if (fz_dir[0]) return 0;
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    const char *base = fz_temp_base();
     fz_remove_stale(base);
     snprintf(fz_dir, sizeof fz_dir, "%s/m2v-fuzz-%ld-XXXXXX", base, (long)getpid());
     if (!mkdtemp(fz_dir)) { perror("mkdtemp"); return -1; }
@@ -814,6 +836,13 @@ static int m2v_fuzz_config(const uint8_t *data, size_t size) {
                 snprintf(dir, sizeof dir, "%s/cfg", fz_out_dir);
                 st = m2v_model_save(m, dir);
                 fz_check_status(st, "m2v_model_save(config)");
+                if (fz_disk_full(st)) {
+                    fprintf(stderr, "m2v fuzz: %s (skipping the reload)\n", m2v_last_error());
+                    m2v_model_free(m);
+                    free(cfg);
+                    free(md);
+                    return 0;
+                }
                 FZ_REQUIRE(st == M2V_OK, "save of a created model: %s", m2v_status_name(st));
                 m2v_model *r = NULL;
                 st = m2v_model_load(dir, NULL, &r);
@@ -1091,7 +1120,7 @@ static int m2v_fuzz_params(const uint8_t *data, size_t size) {
         snprintf(dir, sizeof dir, "%s/save", fz_out_dir);
         st = m2v_model_save_v2(tiny, dir, b);
         fz_check_status(st, "m2v_model_save_v2(params)");
-        FZ_REQUIRE(st == M2V_OK || st == M2V_ERR_INVALID_ARGUMENT, "save gave %s", m2v_status_name(st));
+        FZ_REQUIRE(st == M2V_OK || st == M2V_ERR_INVALID_ARGUMENT || fz_disk_full(st), "save gave %s", m2v_status_name(st));
         if (st == M2V_OK) {
             char sub[600];
             const char *sf = claimed >= sizeof v ? v.subfolder : NULL;
@@ -1347,6 +1376,11 @@ static int m2v_fuzz_model_create(const uint8_t *data, size_t size) {
         snprintf(dir, sizeof dir, "%s/mc", fz_out_dir);
         st = m2v_model_save(m, dir);
         fz_check_status(st, "m2v_model_save(created)");
+        if (fz_disk_full(st)) {
+            fprintf(stderr, "m2v fuzz: %s (skipping the reload)\n", m2v_last_error());
+            m2v_model_free(m);
+            goto done;
+        }
         FZ_REQUIRE(st == M2V_OK, "save of a created model: %s", m2v_status_name(st));
         m2v_model *r = NULL;
         st = m2v_model_load(dir, NULL, &r);
@@ -1372,10 +1406,116 @@ static int m2v_fuzz_model_create(const uint8_t *data, size_t size) {
         fz_rm_rf(dir);
         m2v_model_free(m);
     }
+done:
     free(emb);
     free(w);
     free(map);
     free(tokcopy);
+    return 0;
+}
+
+/* ---- (g) classifier pipelines ---- */
+
+/* data[0]: options (bits 0-1 the threshold 0.5 / 0 / 1 / -1, bit 2 mmap off, bit 3 save and
+ * reload). The rest: head_config JSON (config.json's value, up to the first NUL), then the
+ * bytes of head.safetensors. */
+static int m2v_fuzz_classifier(const uint8_t *data, size_t size) {
+    if (size < 1 || fz_init_extra()) return 0;
+    uint8_t opt = data[0];
+    data++;
+    size--;
+    const uint8_t *nul = memchr(data, 0, size);
+    size_t clen = nul ? (size_t)(nul - data) : size;
+    const uint8_t *head = nul ? nul + 1 : data + size;
+    size_t hlen = nul ? size - clen - 1 : 0;
+    char dir[400], p[512];
+    snprintf(dir, sizeof dir, "%s/pipe", fz_out_dir);
+    mkdir(dir, 0700);
+    char *cfg = malloc(clen + 128);
+    if (!cfg) abort();
+    int n = snprintf(cfg, 128, "{\"model_type\":\"model2vec\",\"normalize\":true,\"head_config\":");
+    memcpy(cfg + n, data, clen);
+    memcpy(cfg + n + clen, "}", 2);
+    snprintf(p, sizeof p, "%s/config.json", dir);
+    int ok = fz_write(p, cfg, strlen(cfg)) == 0;
+    free(cfg);
+    snprintf(p, sizeof p, "%s/tokenizer.json", dir);
+    ok = ok && fz_write(p, fz_tiny_tokenizer, strlen(fz_tiny_tokenizer)) == 0;
+    fz_st st;
+    memset(&st, 0, sizeof st);
+    fz_st_add(&st, "embeddings", 8, 4, fz_tiny_table);
+    snprintf(p, sizeof p, "%s/model.safetensors", dir);
+    ok = ok && fz_st_write(&st, p) == 0;
+    snprintf(p, sizeof p, "%s/head.safetensors", dir);
+    ok = ok && fz_write(p, head, hlen) == 0;
+    if (!ok) return 0; /* the temp folder is full: nothing to test */
+
+    m2v_load_params lp = m2v_load_default_params();
+    lp.mmap = (opt & 4) ? 0 : 1;
+    m2v_classifier *c = (m2v_classifier *)1;
+    m2v_status s = m2v_classifier_load(dir, &lp, &c);
+    fz_check_status(s, "m2v_classifier_load");
+    FZ_REQUIRE((s == M2V_OK) == (c != NULL), "load out %p with %s", (void *)c, m2v_status_name(s));
+    FZ_REQUIRE(s == M2V_OK || s == M2V_ERR_FORMAT || s == M2V_ERR_UNSUPPORTED || s == M2V_ERR_OUT_OF_MEMORY,
+               "load gave %s", m2v_status_name(s));
+    if (!c) return 0;
+    int task = m2v_classifier_task(c);
+    size_t k = m2v_classifier_n_outputs(c);
+    FZ_REQUIRE(task >= 0 && task <= 2 && k > 0, "task %d, %zu outputs", task, k);
+    FZ_REQUIRE(m2v_classifier_n_layers(c) <= 64, "%zu layers", m2v_classifier_n_layers(c));
+    size_t nc = m2v_classifier_n_classes(c);
+    FZ_REQUIRE(task == M2V_TASK_REGRESSION || nc == k, "%zu classes for %zu outputs of a task %d head", nc, k, task);
+    for (size_t i = 0; i < nc && i < 64; i++)
+        FZ_REQUIRE(m2v_classifier_class_name(c, i, NULL) != NULL, "class %zu of %zu", i, nc);
+    FZ_REQUIRE(m2v_classifier_class_name(c, nc, NULL) == NULL, "class past the end");
+    const char *texts[] = {"the dog a b c", "", "zz ."};
+    size_t lens[] = {13, 0, 4};
+    static const float thresholds[] = {0.5f, 0.0f, 1.0f, -1.0f};
+    size_t nf = 3 * k;
+    float *proba = malloc(nf * sizeof(float)), *fwd = malloc(nf * sizeof(float)), *again = malloc(nf * sizeof(float));
+    int32_t *labels = malloc(nf * sizeof(int32_t));
+    float vec[3 * 4];
+    if (!proba || !fwd || !again || !labels) abort();
+    m2v_encode_params ep = m2v_encode_default_params();
+    ep.n_threads = 1;
+    s = m2v_classifier_predict_proba(c, texts, lens, 3, &ep, proba, nf);
+    FZ_REQUIRE(s == M2V_OK, "predict_proba: %s", m2v_status_name(s));
+    s = m2v_encode(m2v_classifier_model(c), texts, lens, 3, &ep, vec, 12);
+    FZ_REQUIRE(s == M2V_OK, "encode: %s", m2v_status_name(s));
+    s = m2v_classifier_forward(c, vec, 3, 1, fwd, nf);
+    FZ_REQUIRE(s == M2V_OK && !memcmp(fwd, proba, nf * sizeof(float)), "forward(encode) != predict_proba (%s)", m2v_status_name(s));
+    s = m2v_classifier_predict(c, texts, lens, 3, &ep, thresholds[opt & 3], labels, nf);
+    fz_check_status(s, "m2v_classifier_predict");
+    if (task == M2V_TASK_REGRESSION) {
+        FZ_REQUIRE(s == M2V_ERR_INVALID_ARGUMENT, "predict on a regression head: %s", m2v_status_name(s));
+    } else {
+        FZ_REQUIRE(s == M2V_OK, "predict: %s", m2v_status_name(s));
+        for (size_t i = 0; i < (task == M2V_TASK_SINGLE_LABEL ? 3 : nf); i++) {
+            if (task == M2V_TASK_SINGLE_LABEL) FZ_REQUIRE(labels[i] >= 0 && (size_t)labels[i] < k, "label %d of %zu", labels[i], k);
+            else FZ_REQUIRE(labels[i] == (proba[i] > thresholds[opt & 3]), "flag %zu", i);
+        }
+    }
+    if (opt & 8) {
+        char out[400];
+        snprintf(out, sizeof out, "%s/pipe-saved", fz_out_dir);
+        s = m2v_classifier_save(c, out, NULL);
+        fz_check_status(s, "m2v_classifier_save");
+        FZ_REQUIRE(s == M2V_OK || fz_disk_full(s), "save: %s", m2v_status_name(s));
+        if (s == M2V_OK) {
+            m2v_classifier *r = NULL;
+            s = m2v_classifier_load(out, NULL, &r);
+            FZ_REQUIRE(s == M2V_OK, "a saved pipeline does not load: %s", m2v_status_name(s));
+            FZ_REQUIRE(m2v_classifier_task(r) == task && m2v_classifier_n_outputs(r) == k, "reload task/outputs");
+            s = m2v_classifier_predict_proba(r, texts, lens, 3, &ep, again, nf);
+            FZ_REQUIRE(s == M2V_OK && !memcmp(again, proba, nf * sizeof(float)), "the reload predicts other bytes");
+            m2v_classifier_free(r);
+        }
+    }
+    free(proba);
+    free(fwd);
+    free(again);
+    free(labels);
+    m2v_classifier_free(c);
     return 0;
 }
 

@@ -11,7 +11,7 @@ tokenizer:   each fixture tokenizer.json with its vocabulary cut to a few hundre
 normalizer, pre-tokenizer and post-processor type.
 encode:      texts from corpus/edge_dev.json and dev_texts.json, prefixed with the 3 option bytes
 (model, options, text count) that m2v_fuzz_encode reads.
-config, params, model_create (need no fixtures): the option bytes m2v_fuzz_config /
+config, params, model_create, classifier (need no fixtures): the option bytes m2v_fuzz_config /
 m2v_fuzz_params / m2v_fuzz_model_create read (see fuzz_targets.h) followed by configs and model
 card metadata, params overlays (zero = the defaults) with valid strings, and small tokenizers.
 """
@@ -21,7 +21,7 @@ import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-TARGETS = ["safetensors", "tokenizer", "encode", "config", "params", "model_create"]
+TARGETS = ["safetensors", "tokenizer", "encode", "config", "params", "model_create", "classifier"]
 ARGS = [a for a in sys.argv[1:] if a not in TARGETS]
 ONLY = [a for a in sys.argv[1:] if a in TARGETS] or TARGETS
 FIX = ARGS[0] if ARGS else os.path.join(HERE, "..", "..", "shared", "fixtures")
@@ -305,10 +305,31 @@ def model_create_seeds():
         k += 1
 
 
+def classifier_seeds():
+    """Option byte, head_config JSON, NUL, head.safetensors for the 8-token model (dim 4)."""
+    def layer_tensors(i, out, inp, fmt="f", dtype="F32"):
+        w = [((j * 7) % 11 - 5) / 4.0 for j in range(out * inp)]
+        b = [(j % 3 - 1) / 2.0 for j in range(out)]
+        return [(f"head.{i}.weight", dtype, [out, inp], floats(fmt, w)), (f"head.{i}.bias", dtype, [out], floats(fmt, b))]
+
+    def seed(name, opt, cfg, tensors):
+        put("classifier", name, bytes([opt]) + json.dumps(cfg).encode() + b"\0" + st_image(tensors))
+
+    seed("softmax-1", 8, {"n_layers": 1, "activation": "softmax", "classes": ["a", "b", "c"]}, layer_tensors(0, 3, 4))
+    seed("softmax-int", 0, {"n_layers": 2, "activation": "softmax", "classes": [3, -1, 7, 0]},
+         layer_tensors(0, 5, 4) + layer_tensors(1, 4, 5))
+    seed("sigmoid-2", 9, {"n_layers": 2, "activation": "sigmoid", "classes": ["x", "y"]},
+         layer_tensors(0, 6, 4, "e", "F16") + layer_tensors(1, 2, 6, "e", "F16"))
+    seed("identity-0", 4, {"n_layers": 0, "activation": "identity", "classes": None}, [])
+    seed("identity-f64", 10, {"n_layers": 1, "activation": "identity", "classes": None}, layer_tensors(0, 2, 4, "d", "F64"))
+    seed("softmax-nolayers", 1, {"n_layers": 0, "activation": "softmax", "classes": ["p", "q", "r", "s"]}, [])
+
+
 if __name__ == "__main__":
     for t in ONLY:
         {"safetensors": safetensors_seeds, "tokenizer": tokenizer_seeds, "encode": encode_seeds,
-         "config": config_seeds, "params": params_seeds, "model_create": model_create_seeds}[t]()
+         "config": config_seeds, "params": params_seeds, "model_create": model_create_seeds,
+         "classifier": classifier_seeds}[t]()
     total = 0
     for root, _, files in os.walk(OUT):
         total += sum(os.path.getsize(os.path.join(root, f)) for f in files)

@@ -831,11 +831,14 @@ M2V_API size_t m2v_classifier_n_outputs(const m2v_classifier *classifier);
 /* Number of linear layers of the head (0: the vectors are the outputs). 0 for NULL. */
 M2V_API size_t m2v_classifier_n_layers(const m2v_classifier *classifier);
 
-/* The name of class `index` (0 .. n_outputs-1) as UTF-8, NUL-terminated, owned by the
+/* Number of classes in config.json's head_config: n_outputs for classification heads, usually
+ * 0 for regression heads (model2vec saves them with "classes": null). 0 for NULL. */
+M2V_API size_t m2v_classifier_n_classes(const m2v_classifier *classifier);
+
+/* The name of class `index` (0 .. n_classes-1) as UTF-8, NUL-terminated, owned by the
  * classifier (valid while it lives). Integer classes (labels given to fit as ints) are written
  * in decimal; m2v_classifier_class_is_integer() tells them apart. *out_len_bytes (optional)
- * receives the length without the NUL. NULL for NULL, an index out of range, or a regression
- * head (which has no classes). */
+ * receives the length without the NUL. NULL for NULL or an index out of range. */
 M2V_API const char *m2v_classifier_class_name(const m2v_classifier *classifier, size_t index,
                                               size_t *out_len_bytes);
 

@@ -76,6 +76,12 @@ public func m2v_classifier_n_layers(_ c: OpaquePointer?) -> Int {
     return handle(c).pipeline.head.layers.count
 }
 
+@_cdecl("m2v_classifier_n_classes")
+public func m2v_classifier_n_classes(_ c: OpaquePointer?) -> Int {
+    guard let c else { return 0 }
+    return handle(c).pipeline.head.classes?.count ?? 0
+}
+
 @_cdecl("m2v_classifier_class_name")
 public func m2v_classifier_class_name(_ c: OpaquePointer?, _ index: Int,
                                       _ outLen: UnsafeMutablePointer<Int>?) -> UnsafePointer<CChar>? {

@@ -920,13 +920,14 @@ static void g_regressions(void) {
         unsigned char *b = slurp(path, &len);
         if (!b) continue;
         /* The file name starts with the target: safetensors-*, tokenizer-*, encode-*, config-*,
-         * params-*, model_create-*. */
+         * params-*, model_create-*, classifier-*. */
         if (!strncmp(e->d_name, "safetensors", 11)) m2v_fuzz_safetensors(b, len);
         else if (!strncmp(e->d_name, "tokenizer", 9)) m2v_fuzz_tokenizer(b, len);
         else if (!strncmp(e->d_name, "encode", 6)) m2v_fuzz_encode(b, len);
         else if (!strncmp(e->d_name, "config", 6)) m2v_fuzz_config(b, len);
         else if (!strncmp(e->d_name, "params", 6)) m2v_fuzz_params(b, len);
         else if (!strncmp(e->d_name, "model_create", 12)) m2v_fuzz_model_create(b, len);
+        else if (!strncmp(e->d_name, "classifier", 10)) m2v_fuzz_classifier(b, len);
         else { printf("  %s: no target prefix, skipped\n", e->d_name); free(b); continue; }
         free(b);
         n++;

@@ -32,7 +32,9 @@ import tempfile
 import json
 import struct
 
-_BASE = "/dev/shm" if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir()
+# /dev/shm only with 256 MB free (containers often give it 64 MB, which a run can fill).
+_BASE = ("/dev/shm" if os.access("/dev/shm", os.W_OK) and shutil.disk_usage("/dev/shm").free >= 256 << 20
+         else tempfile.gettempdir())
 
 
 def _remove_stale() -> None:

@@ -1025,12 +1025,13 @@ static PyObject *Classifier_n_layers(PyObject *op, void *closure) {
     return PyLong_FromSize_t(m2v_classifier_n_layers(((ClassifierObject *)op)->classifier));
 }
 
-/* classes() -> None (regression) or a tuple of str / int, as config.json holds them. */
+/* classes() -> None (no classes: regression heads) or a tuple of str / int, as config.json
+ * holds them. */
 static PyObject *Classifier_classes(PyObject *op, PyObject *noargs) {
     (void)noargs;
     const m2v_classifier *c = ((ClassifierObject *)op)->classifier;
-    if (m2v_classifier_task(c) == M2V_TASK_REGRESSION) Py_RETURN_NONE;
-    size_t n = m2v_classifier_n_outputs(c);
+    size_t n = m2v_classifier_n_classes(c);
+    if (n == 0 && m2v_classifier_task(c) == M2V_TASK_REGRESSION) Py_RETURN_NONE;
     PyObject *out = PyTuple_New((Py_ssize_t)n); /* owned until returned */
     if (!out) return NULL;
     for (size_t i = 0; i < n; i++) {
