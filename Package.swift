@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "SafeTensors"]),
         .testTarget(name: "StaticModelTests", dependencies: ["TestSupport", "StaticModel", "SafeTensors"]),
         .testTarget(name: "DistillTests", dependencies: ["TestSupport", "Distill", "SafeTensors", "StaticModel", "M2V", "CM2V"]),
-        .testTarget(name: "ClassifierTests", dependencies: ["TestSupport", "Classifier", "StaticModel", "SafeTensors"]),
+        .testTarget(name: "ClassifierTests", dependencies: ["TestSupport", "Classifier", "StaticModel", "SafeTensors", "LinearAlgebra"]),
         .testTarget(name: "M2VTests", dependencies: ["TestSupport", "M2V", "CM2V"]),
     ]
 )

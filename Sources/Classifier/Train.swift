@@ -82,6 +82,8 @@ public struct TrainOptions: Sendable {
     public var tokenDropout: Float = 0
     /// Focal loss gamma (0 = plain cross-entropy).
     public var focalGamma: Float = 0
+    /// How the table rows and token weights are updated (see `EmbeddingOptimizer`).
+    public var embeddingOptimizer: EmbeddingOptimizer = .dense
     /// Threads for tokenizing and pooling (0 = all cores). The result does not depend on it.
     public var threads: Int = 0
     /// Called after every step and every validation, on the calling thread; returning true
@@ -101,6 +103,18 @@ public struct TrainOptions: Sendable {
     public static let maxTexts = 1 << 28
     static let unboundedEpochs = 9999
     static let maxValidationSize = 10_000
+}
+
+/// The optimizer of the table rows and token weights.
+public enum EmbeddingOptimizer: Sendable, Equatable {
+    /// torch's Adam on every row and weight every step, as model2vec (its nn.EmbeddingBag is
+    /// dense): rows not in the batch have a zero gradient but keep moving with their decaying
+    /// first moment. Costs rows x dim per step.
+    case dense
+    /// Lazy Adam (torch.optim.SparseAdam's update): moments and parameters change only for the
+    /// rows and weights the batch touches, with the global step's bias corrections. Costs only
+    /// the batch's rows per step, but rare tokens move less than under model2vec's dense Adam.
+    case lazy
 }
 
 /// Where the training is, as the progress callback sees it.

@@ -88,6 +88,8 @@ final class TrainNetwork {
     let blas: BLAS.Core
     let threads: Int
     let tableMoments: Moments?
+    /// Dense Adam on the table and weights (model2vec's), instead of lazy Adam.
+    let denseAdam: Bool
     let weightMoments: Moments?
     /// The widest activation (scratch width).
     let widest: Int
@@ -132,6 +134,7 @@ final class TrainNetwork {
         }
         if let weights, weights.count < base.tokenizer.vocabSize { throw .format("the model's weights do not cover the vocabulary") }
         tableTrainable = !o.freeze
+        denseAdam = o.embeddingOptimizer == .dense
         weightsTrainable = weights != nil && o.freezeWeights != true
         tableMoments = tableTrainable ? Moments(count: cells) : nil
         weightMoments = weightsTrainable ? weights.map { Moments(count: $0.count) } : nil
@@ -459,6 +462,7 @@ extension TrainNetwork {
             dense(l.weight, l.gWeight, l.mWeight)
             dense(l.bias, l.gBias, l.mBias)
         }
+        guard !denseAdam else { denseEmbeddingStep(w, s); return }
         // SparseAdam: p -= lr * sqrt(bc2) / bc1 * m / (sqrt(v) + eps) on the touched entries.
         let sparseSize = Float(Double(s.lr) * s.bc2.squareRoot() / s.bc1)
         let dim = self.dim
@@ -482,6 +486,48 @@ extension TrainNetwork {
                 mo.m.p[k] = b1 * mo.m.p[k] + (1 - b1) * gk
                 mo.v.p[k] = b2 * mo.v.p[k] + (1 - b2) * gk * gk
                 wt.p[k] -= sparseSize * mo.m.p[k] / (mo.v.p[k].squareRoot() + eps)
+            }
+        }
+    }
+
+    /// torch's dense Adam on the table and the weights, as model2vec runs it (its EmbeddingBag
+    /// is not sparse): the untouched entries have a zero gradient, so their moments decay and
+    /// they keep moving while their first moment is not zero. Every entry every step.
+    func denseEmbeddingStep(_ w: TrainWork, _ s: AdamStep) {
+        let b1 = AdamStep.beta1, b2 = AdamStep.beta2, eps = AdamStep.eps
+        let stepSize = Float(Double(s.lr) / s.bc1), bc2Sqrt = Float(s.bc2.squareRoot())
+        let dim = self.dim
+        // b1 * m + (1 - b1) * g as two roundings: b1 * m for every entry, then + (1 - b1) * g
+        // where g is not zero (the same float operations as torch's lerp-free Adam on a dense g).
+        func update(_ p: UnsafeMutablePointer<Float>, _ mo: Moments, count: Int, scatter: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+            let m = mo.m.p, v = mo.v.p
+            for k in 0..<count { m[k] *= b1; v[k] *= b2 }
+            scatter(m, v)
+            for k in 0..<count where m[k] != 0 || v[k] != 0 {
+                p[k] -= stepSize * m[k] / (v[k].squareRoot() / bc2Sqrt + eps)
+            }
+        }
+        if let mo = tableMoments {
+            update(table.p, mo, count: rows * dim) { m, v in
+                w.rowGrad.withUnsafeBufferPointer { rg in
+                    guard let g = rg.baseAddress else { return }
+                    for (slot, row) in w.touchedRows.enumerated() {
+                        let base = Int(row) * dim, gr = g + slot * dim
+                        for j in 0..<dim {
+                            m[base + j] += (1 - b1) * gr[j]
+                            v[base + j] += (1 - b2) * gr[j] * gr[j]
+                        }
+                    }
+                }
+            }
+        }
+        if let mo = weightMoments, let wt = weights {
+            update(wt.p, mo, count: wt.count) { m, v in
+                for (slot, id) in w.touchedIds.enumerated() {
+                    let k = Int(id), gk = w.idGrad[slot]
+                    m[k] += (1 - b1) * gk
+                    v[k] += (1 - b2) * gk * gk
+                }
             }
         }
     }
