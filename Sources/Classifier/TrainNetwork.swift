@@ -1,7 +1,7 @@
 // Classifier/TrainNetwork — the trainable model of model2vec.train's BaseFinetuneable: the
 // float32 table, token mapping and token weights (the weighted mean / mean, then L2 norm), the
 // head (construct_head's layers and initialization), the forward and backward passes (head
-// matmuls through OpenBLAS), Adam for the head, lazy (SparseAdam-style) Adam for the table rows
+// matmuls through OpenBLAS), Adam for the head, dense Adam (model2vec's) or lazy SparseAdam-style Adam for the table rows
 // and token weights a batch touches, checkpoints, and the conversion to a Pipeline.
 import LinearAlgebra
 import M2VSupport
