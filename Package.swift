@@ -18,7 +18,9 @@
 //   TransformerKernelsX86V3  the same kernels compiled for x86-64-v3, chosen at run time
 //   StaticModel          model folders, encode / encode_as_sequence / tokenize, save
 //   CBLAS                OpenBLAS cblas.h + LAPACKE as a system library (Debian libopenblas-dev, liblapacke-dev)
+//   LinearAlgebra        OpenBLAS / LAPACKE bound at run time (dlopen): sgemm, ssyevd, for Distill and Classifier
 //   Distill              teacher forward passes (BERT, RoBERTa, DistilBERT, MPNet, ModernBERT), vocabulary, PCA, SIF, the pipeline
+//   Classifier           model2vec pipelines: MLP heads, predict, save, and training (model2vec.train)
 //   M2V                  the C API: @_cdecl functions, status codes, ownership. No logic.
 //
 // Building the self-contained libm2v.so: `M2V_STATIC=1 swift build -c release --product m2v`
@@ -84,10 +86,11 @@ let package = Package(
         .target(name: "StaticModel", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "PoolingKernelsX86V3"],
                 swiftSettings: coreSwift),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
-        .target(name: "Distill", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "StaticModel", "CBLAS",
+        .target(name: "LinearAlgebra", dependencies: ["M2VSupport", "CBLAS"], swiftSettings: coreSwift),
+        .target(name: "Distill", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "StaticModel", "CBLAS", "LinearAlgebra",
                                               "TransformerKernels", "TransformerKernelsX86V3"],
                 swiftSettings: coreSwift),
-        .target(name: "Classifier", dependencies: ["M2VSupport", "SafeTensors", "StaticModel"], swiftSettings: coreSwift),
+        .target(name: "Classifier", dependencies: ["M2VSupport", "SafeTensors", "StaticModel", "LinearAlgebra"], swiftSettings: coreSwift),
         .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Oniguruma", "Tokenizers", "StaticModel", "Distill",
                                             "Classifier"],
                 swiftSettings: coreSwift, linkerSettings: soLinker),
@@ -102,7 +105,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["TestSupport", "Tokenizers", "SafeTensors"]),
         .testTarget(name: "StaticModelTests", dependencies: ["TestSupport", "StaticModel", "SafeTensors"]),
         .testTarget(name: "DistillTests", dependencies: ["TestSupport", "Distill", "SafeTensors", "StaticModel", "M2V", "CM2V"]),
-        .testTarget(name: "ClassifierTests", dependencies: ["TestSupport", "Classifier", "StaticModel", "SafeTensors"]),
+        .testTarget(name: "ClassifierTests", dependencies: ["TestSupport", "Classifier", "StaticModel", "SafeTensors", "LinearAlgebra"]),
         .testTarget(name: "M2VTests", dependencies: ["TestSupport", "M2V", "CM2V"]),
     ]
 )

@@ -4,6 +4,7 @@
 // limits local layers to |query − key| ≤ window. Short sequences (the distiller's usual
 // 3-token inputs) take a direct loop; long ones go through sgemm.
 import CBLAS
+import LinearAlgebra
 import M2VSupport
 #if canImport(Glibc)
 import Glibc

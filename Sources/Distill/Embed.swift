@@ -3,6 +3,7 @@
 // model2vec's create_embeddings does (mean over the attention mask, first, last, pooler), then
 // nan_to_num.
 import CBLAS
+import LinearAlgebra
 import M2VSupport
 #if canImport(Glibc)
 import Glibc

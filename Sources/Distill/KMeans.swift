@@ -4,6 +4,7 @@
 // this is a deterministic Lloyd's k-means with one random initialisation (SplitMix64, seed 42),
 // so the clusters are equivalent in quality but not identical to the reference's.
 import CBLAS
+import LinearAlgebra
 import M2VSupport
 
 public enum KMeans {

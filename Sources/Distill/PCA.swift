@@ -2,6 +2,7 @@
 // LAPACKE_ssyevd, components by decreasing eigenvalue, each component's sign fixed so that its
 // largest-|score| entry is positive) and compute_weights (Zipf probabilities + SIF).
 import CBLAS
+import LinearAlgebra
 import M2VSupport
 
 /// model2vec's `pca_dims`: None, "auto", an int, or a float (explained-variance fraction).

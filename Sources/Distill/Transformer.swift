@@ -4,6 +4,7 @@
 // MPNet with its relative position bias) and the pre-norm ModernBERT layer (rotary positions,
 // GeGLU, sliding-window local layers). Tensor names per family are in `TeacherWeights`.
 import CBLAS
+import LinearAlgebra
 import M2VSupport
 import SafeTensors
 #if canImport(Glibc)
