@@ -6,7 +6,7 @@ VERSION := $(shell sed -n 's/^\#define M2V_VERSION_STRING "\(.*\)"/\1/p' include
 PKG     := PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig:$$PKG_CONFIG_PATH pkg-config
 CC      ?= cc
 
-.PHONY: all setup build install example venv test test-swift test-c run clean
+.PHONY: all setup build install example venv test test-swift test-c run clean bench bench-classifier
 
 all: build
 
@@ -186,6 +186,10 @@ test-dist: wheel dist python
 .PHONY: bench
 bench:
 	bench/run.sh $(BENCH_ARGS)
+
+# The classifier bench (issue 18): m2v's fit / predict vs model2vec.train on one machine.
+bench-classifier:
+	bench/run_classifier.sh $(BENCH_CLASSIFIER_ARGS)
 
 # ---- Hostile inputs, fuzzing, sanitizers (issue 8; docs/SAFETY.md) ----
 # test-hostile: corrupt model folders, hostile tokenizer.json, invalid UTF-8, NULLs, huge sizes,

@@ -20,7 +20,8 @@
  *                           local HuggingFace cache (m2v_model_load() does this itself).
  *   8. Classifiers          m2v_classifier_load() a model2vec pipeline (a model plus an MLP head,
  *                           model2vec.inference.StaticModelPipeline), m2v_classifier_predict()
- *                           class indices, m2v_classifier_predict_proba() probabilities.
+ *                           class indices, m2v_classifier_predict_proba() probabilities;
+ *                           m2v_classifier_train() fine-tunes one (model2vec.train's fit).
  *
  * Conventions
  *   - Every fallible function returns an m2v_status: M2V_OK (0) on success, a positive code on
@@ -891,6 +892,106 @@ M2V_API M2V_NODISCARD m2v_status m2v_classifier_forward(const m2v_classifier *cl
  * Atomic and durable as m2v_model_save. Errors: as m2v_model_save_v2. */
 M2V_API M2V_NODISCARD m2v_status m2v_classifier_save(const m2v_classifier *classifier, const char *path,
                                                      const m2v_save_params *params);
+
+/* ---- Training (since 0.5) ---------------------------------------------------------------- */
+
+/* Where a training is, passed to m2v_train_params.progress after every step and validation. */
+typedef struct m2v_train_progress {
+    size_t epoch;           /* epochs completed                                                  */
+    size_t step;            /* optimizer steps done, over all epochs                             */
+    size_t steps_per_epoch;
+    double train_loss;      /* the last step's loss                                              */
+    double val_loss;        /* NaN unless this call follows a validation                         */
+    double val_metric;      /* accuracy (single-label), Jaccard accuracy (multi-label) or loss
+                             * (regression) of that validation; NaN otherwise                    */
+} m2v_train_progress;
+
+/* Return non-zero to cancel the training (M2V_ERR_CANCELLED). Called on the training thread. */
+typedef int (*m2v_train_progress_fn)(const m2v_train_progress *progress, void *user_data);
+
+/* Options of m2v_classifier_train(), model2vec 0.10's fit() and constructor arguments with
+ * their defaults (m2v_train_default_params()). */
+typedef struct m2v_train_params {
+    size_t struct_size;          /* sizeof(m2v_train_params); set by m2v_train_default_params()    */
+    int32_t n_layers;            /* hidden layers of the head (1); 0 = one linear layer             */
+    int32_t hidden_dim;          /* hidden units (512), at most 65,536                              */
+    float learning_rate;         /* Adam's learning rate (1e-3)                                     */
+    int32_t batch_size;          /* texts per step; 0 = model2vec's automatic size (default)        */
+    int32_t min_epochs;          /* epochs before early stopping may stop; -1 = none (default)      */
+    int32_t max_epochs;          /* -1 = until early stopping, at most 9999 (default)               */
+    int32_t early_stopping_patience; /* validations without improvement (5); -1 = never stop early */
+    int32_t validation_steps;    /* validate every this many steps; 0 = model2vec's choice (every
+                                  * epoch, or ~4 times an epoch of more than 250 steps)             */
+    double test_size;            /* validation split when no validation set is given: a fraction
+                                  * in (0, 1) of the texts, at most 10,000 (0.1), or >= 1 a count   */
+    uint64_t seed;               /* seeds split, initialization, shuffles, dropout (42); m2v's own
+                                  * generator: the same seed gives the same bytes here, not
+                                  * model2vec's numbers                                            */
+    int32_t freeze;              /* 1 = keep the table fixed (0)                                    */
+    int32_t normalize;           /* 1 = L2-normalize pooled vectors, in training and the result (1) */
+    int32_t freeze_weights;      /* -1: train the model's token weights, none if it has none
+                                  * (default); 0: learn weights from 1; 1: keep them fixed          */
+    int32_t max_length;          /* tokens per text: -1 the base model's (default), 0 none, > 0    */
+    float token_dropout;         /* fraction of training tokens dropped per step, [0, 1) (0)        */
+    float focal_gamma;           /* focal loss gamma, >= 0 (0 = cross-entropy)                      */
+    const float *class_weight;   /* NULL, or one weight per class (cross-entropy class weights /
+                                  * binary cross-entropy pos_weight); read during the call          */
+    int32_t n_threads;           /* threads for tokenizing and pooling; 0 = all cores. The result
+                                  * does not depend on it                                           */
+    int32_t lazy_embeddings;     /* 0: dense Adam on every table row each step, as model2vec
+                                  * (default); 1: lazy (sparse) Adam on the rows a step touches —
+                                  * faster on big vocabularies, rare rows move less                 */
+    m2v_train_progress_fn progress; /* optional, NULL = none                                        */
+    void *progress_user_data;
+} m2v_train_params;
+
+/* model2vec's defaults (above). Thread-safe. */
+M2V_API m2v_train_params m2v_train_default_params(void);
+
+/* What is learned from a set of texts: one entry per text. */
+typedef struct m2v_train_targets {
+    int32_t task;                   /* an m2v_task                                                  */
+    int32_t reserved0;              /* 0                                                            */
+    size_t n_outputs;               /* classes, or regression values per text                       */
+    const char *const *class_names; /* classification: n_outputs NUL-terminated UTF-8 names, in
+                                     * the order of the label indices (model2vec sorts them)        */
+    const int64_t *class_ids;       /* or, instead of class_names, n_outputs integer labels         */
+    const int32_t *labels;          /* single-label: one class index per text; multi-label: n_texts
+                                     * x n_outputs 0/1 flags                                        */
+    const float *values;            /* regression: n_texts x n_outputs values                       */
+} m2v_train_targets;
+
+/* Texts and their targets. */
+typedef struct m2v_train_set {
+    const char *const *texts;       /* n_texts UTF-8 texts with their byte lengths                  */
+    const size_t *lengths;
+    size_t n_texts;
+    m2v_train_targets targets;
+} m2v_train_set;
+
+/* How a training went. */
+typedef struct m2v_train_result {
+    size_t epochs;                  /* epochs run                                                   */
+    size_t steps;                   /* optimizer steps run                                          */
+    double best_val_metric;         /* of the checkpoint returned                                   */
+} m2v_train_result;
+
+/* Fine-tune `base` on `train` as model2vec.train's StaticModelForClassification.fit (single- or
+ * multi-label) or StaticModelForRegression.fit: an MLP head, and the table and token weights
+ * under it (unless frozen), trained with Adam, ReduceLROnPlateau and early stopping, the best
+ * validation checkpoint kept. `validation` NULL: params->test_size of the texts are split off
+ * (stratified for single labels). The result is a new classifier that owns its own copy of the
+ * trained model; `base` is not changed. Needs OpenBLAS (libopenblas0) at run time.
+ *   result: optional, receives how the training went.
+ * Errors: M2V_ERR_INVALID_ARGUMENT (NULL pointers, a label out of range, flags other than 0/1,
+ * a bad option: the message names it), M2V_ERR_INVALID_UTF8, M2V_ERR_CANCELLED (the progress
+ * callback), M2V_ERR_UNSUPPORTED (no OpenBLAS), M2V_ERR_OUT_OF_MEMORY. Thread-safe; each call
+ * uses OpenBLAS with one thread while it runs (openblas_set_num_threads is process-wide: other
+ * OpenBLAS users in the process run single-threaded meanwhile). */
+M2V_API M2V_NODISCARD m2v_status m2v_classifier_train(const m2v_model *base, const m2v_train_set *train,
+                                                      const m2v_train_set *validation,
+                                                      const m2v_train_params *params,
+                                                      m2v_classifier **out, m2v_train_result *result);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 // "head_config", pipelines (a StaticModel followed by a head: predict, predict_proba, save) and
 // training (Train.swift). This file: the head and its forward pass.
 import M2VSupport
+import PoolingKernelsX86V3
 import SafeTensors
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +26,9 @@ public struct DenseLayer: Sendable {
     public let outputs: Int
     public let weight: [Float]
     public let bias: [Float]
+    /// W transposed ([inputs x outputs]): the forward pass adds x[j] * column j, an
+    /// element-wise loop the compiler vectorizes (a dot product would need reassociation).
+    let weightT: [Float]
 
     public init(inputs: Int, outputs: Int, weight: [Float], bias: [Float]) throws(M2VError) {
         guard inputs > 0, outputs > 0 else { throw .format("a layer needs inputs and outputs (got \(outputs) x \(inputs))") }
@@ -34,6 +38,11 @@ public struct DenseLayer: Sendable {
         }
         guard bias.count == outputs else { throw .format("a layer with \(outputs) outputs needs \(outputs) biases, got \(bias.count)") }
         self.inputs = inputs; self.outputs = outputs; self.weight = weight; self.bias = bias
+        var t = [Float](repeating: 0, count: n)
+        for o in 0..<outputs {
+            for j in 0..<inputs { t[j * outputs + o] = weight[o * inputs + j] }
+        }
+        weightT = t
     }
 }
 
@@ -233,55 +242,33 @@ public struct MLPHead: Sendable {
         return best
     }
 
-    /// `dst[r][o] = dot(W[o], x[r]) + b[o]` for `rows` rows, four rows per pass over W.
+    /// `dst[r][o] = sum_j W[o][j] x[r][j] + b[o]` for `rows` rows: dst starts at 0 and gets
+    /// x[r][j] * column j of W added for j in order (KernelsX86V3's AVX2 axpy where the CPU has
+    /// it), then the bias, as `x @ W.T + b` (the sums' order differs from BLAS's: float tolerance).
     static func dense(_ l: DenseLayer, _ x: UnsafePointer<Float>, rows: Int, _ dst: UnsafeMutablePointer<Float>) {
         let n = l.inputs, m = l.outputs
-        l.weight.withUnsafeBufferPointer { wb in
+        let avx2 = CPU.hasX86V3
+        l.weightT.withUnsafeBufferPointer { wb in
             l.bias.withUnsafeBufferPointer { bb in
-                guard let w = wb.baseAddress, let b = bb.baseAddress else { return }
-                var r = 0
-                while r + 4 <= rows {
-                    let x0 = x + r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n
-                    for o in 0..<m {
-                        let wr = w + o * n
-                        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-                        var j = 0
-                        while j + 8 <= n {
-                            let wv = load8(wr + j)
-                            s0 = s0.addingProduct(wv, load8(x0 + j)); s1 = s1.addingProduct(wv, load8(x1 + j))
-                            s2 = s2.addingProduct(wv, load8(x2 + j)); s3 = s3.addingProduct(wv, load8(x3 + j))
-                            j += 8
-                        }
-                        var t0 = s0.sum(), t1 = s1.sum(), t2 = s2.sum(), t3 = s3.sum()
-                        while j < n {
-                            let wv = wr[j]
-                            t0 += wv * x0[j]; t1 += wv * x1[j]; t2 += wv * x2[j]; t3 += wv * x3[j]
-                            j += 1
-                        }
-                        dst[r * m + o] = t0 + b[o]; dst[(r + 1) * m + o] = t1 + b[o]
-                        dst[(r + 2) * m + o] = t2 + b[o]; dst[(r + 3) * m + o] = t3 + b[o]
+                guard let wt = wb.baseAddress, let b = bb.baseAddress else { return }
+                for r in 0..<rows {
+                    let xr = x + r * n, d = dst + r * m
+                    d.update(repeating: 0, count: m)
+                    for j in 0..<n {
+                        let col = UnsafeRawPointer(wt + j * m)
+                        if avx2 { KernelsX86V3.accumulateF32(col, m, xr[j], d) } else { axpy(col, m, xr[j], d) }
                     }
-                    r += 4
-                }
-                while r < rows {
-                    let x0 = x + r * n
-                    for o in 0..<m {
-                        let wr = w + o * n
-                        var s0 = SIMD8<Float>()
-                        var j = 0
-                        while j + 8 <= n { s0 = s0.addingProduct(load8(wr + j), load8(x0 + j)); j += 8 }
-                        var t0 = s0.sum()
-                        while j < n { t0 += wr[j] * x0[j]; j += 1 }
-                        dst[r * m + o] = t0 + b[o]
-                    }
-                    r += 1
+                    for o in 0..<m { d[o] += b[o] }
                 }
             }
         }
     }
 
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    /// acc[0..<count] += w * row[0..<count] (the baseline-CPU twin of KernelsX86V3.accumulateF32).
+    @inline(never)
+    static func axpy(_ row: UnsafeRawPointer, _ count: Int, _ w: Float, _ acc: UnsafeMutablePointer<Float>) {
+        let p = row.assumingMemoryBound(to: Float.self)
+        for j in 0..<count { acc[j] += w * p[j] }
     }
+
 }

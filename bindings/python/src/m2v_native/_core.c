@@ -1457,6 +1457,203 @@ done:
     return result;
 }
 
+/* ---- Training (m2v_classifier_train) ------------------------------------------------ */
+
+/* m2v_train_progress_fn: calls the Python callback with (epoch, step, steps_per_epoch,
+ * train_loss, val_loss, val_metric) (NaN = none) under the GIL; a true result, an exception or
+ * Ctrl-C cancels. */
+static int train_trampoline(const m2v_train_progress *pr, void *user_data) {
+    progress_ctx *ctx = (progress_ctx *)user_data;
+    PyGILState_STATE gil = PyGILState_Ensure();
+    int stop = 0;
+    if (ctx->callback) {
+        PyObject *r = PyObject_CallFunction(ctx->callback, "KKKddd", (unsigned long long)pr->epoch,
+                                            (unsigned long long)pr->step, (unsigned long long)pr->steps_per_epoch,
+                                            pr->train_loss, pr->val_loss, pr->val_metric);
+        if (!r) stop = 1;
+        else {
+            int t = PyObject_IsTrue(r);
+            Py_DECREF(r);
+            if (t < 0) stop = 1;
+            else if (t) stop = 2; /* the callback asked to stop: no exception */
+        }
+    }
+    if (!stop && PyErr_CheckSignals() < 0) stop = 1;
+    if (stop == 1 && !ctx->exc) ctx->exc = take_exception();
+    PyGILState_Release(gil);
+    return stop != 0;
+}
+
+/* One side (training or validation) of a train call: the texts and buffers it borrows. */
+typedef struct {
+    text_batch batch;
+} train_side;
+
+static void train_side_clear(train_side *t) { batch_clear(&t->batch); }
+
+/* The bytes of a bytes object (the limited API has no buffer protocol before 3.11): 0, or -1
+ * with TypeError. The pointer is borrowed from `obj`, which the caller's argument keeps alive. */
+static int bytes_view(PyObject *obj, const char **buf, Py_ssize_t *len, const char *what) {
+    if (!PyBytes_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "train: %s must be bytes", what);
+        return -1;
+    }
+    return PyBytes_AsStringAndSize(obj, (char **)buf, len);
+}
+
+/* (texts, labels or None, values or None) -> m2v_train_set; `expect` is the int32 count of
+ * labels (or float count of values) per text times n_texts, checked here. */
+static int train_side_init(train_side *t, PyObject *tuple, m2v_train_set *set, int task, size_t k) {
+    PyObject *texts, *labels, *values;
+    if (!PyArg_ParseTuple(tuple, "OOO:train set", &texts, &labels, &values)) return -1;
+    if (batch_init(&t->batch, texts) < 0) return -1;
+    size_t n = (size_t)t->batch.n;
+    memset(set, 0, sizeof *set);
+    set->texts = t->batch.ptrs;
+    set->lengths = t->batch.lens;
+    set->n_texts = n;
+    const char *buf;
+    Py_ssize_t len;
+    if (labels != Py_None) {
+        if (bytes_view(labels, &buf, &len, "labels") < 0) return -1;
+        size_t want = (task == M2V_TASK_MULTI_LABEL ? n * k : n) * sizeof(int32_t);
+        if ((size_t)len != want) {
+            PyErr_Format(PyExc_ValueError, "train: labels hold %zd bytes, %zu are needed", len, want);
+            return -1;
+        }
+        set->targets.labels = (const int32_t *)(const void *)buf; /* bytes data is malloc-aligned */
+    }
+    if (values != Py_None) {
+        if (bytes_view(values, &buf, &len, "values") < 0) return -1;
+        if ((size_t)len != n * k * sizeof(float)) {
+            PyErr_Format(PyExc_ValueError, "train: values hold %zd bytes, %zu are needed", len, n * k * sizeof(float));
+            return -1;
+        }
+        set->targets.values = (const float *)(const void *)buf;
+    }
+    return 0;
+}
+
+/* train(model, task, n_outputs, class_names, class_ids, train_set, val_set, params, progress)
+ *   -> (Classifier, epochs, steps, best_val_metric)
+ *   class_names: list of str or None; class_ids: int64 bytes or None; *_set: (texts, int32
+ *   labels bytes or None, float32 values bytes or None), val_set may be None; params: the
+ *   m2v_train_params fields from n_layers to lazy_embeddings in order, class_weight float32
+ *   bytes or None; progress: callable or None (see train_trampoline). The GIL is released
+ *   while training. */
+static PyObject *mod_train(PyObject *m, PyObject *args) {
+    (void)m;
+    PyObject *model, *names, *ids_obj, *train_t, *val_t, *params_t, *progress;
+    int task;
+    Py_ssize_t k_in;
+    PyObject *result = NULL;
+    train_side tr = {0}, va = {0};
+    PyObject *name_bytes = NULL; /* owned list of bytes */
+    const char **name_ptrs = NULL;
+    progress_ctx ctx = {0};
+    m2v_classifier *c = NULL;
+    if (!PyArg_ParseTuple(args, "O!inOOOOOO:train", ModelType, &model, &task, &k_in, &names, &ids_obj, &train_t,
+                          &val_t, &params_t, &progress))
+        return NULL;
+    if (k_in <= 0) {
+        PyErr_SetString(PyExc_ValueError, "train: n_outputs must be > 0");
+        return NULL;
+    }
+    size_t k = (size_t)k_in;
+    m2v_train_set train_set, val_set;
+    if (train_side_init(&tr, train_t, &train_set, task, k) < 0) goto done;
+    if (val_t != Py_None && train_side_init(&va, val_t, &val_set, task, k) < 0) goto done;
+    const char *const *cnames = NULL;
+    if (names != Py_None) {
+        Py_ssize_t nn = PySequence_Size(names);
+        if (nn < 0) goto done;
+        if ((size_t)nn != k) {
+            PyErr_Format(PyExc_ValueError, "train: %zd class names for %zu outputs", nn, k);
+            goto done;
+        }
+        name_bytes = PyList_New(nn);
+        name_ptrs = PyMem_Calloc((size_t)nn + 1, sizeof *name_ptrs);
+        if (!name_bytes || !name_ptrs) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < nn; i++) {
+            PyObject *item = PySequence_GetItem(names, i);
+            if (!item) goto done;
+            PyObject *b = PyUnicode_Check(item) ? PyUnicode_AsUTF8String(item) : NULL;
+            if (!b && !PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "train: class names must be str");
+            Py_DECREF(item);
+            if (!b) goto done;
+            name_ptrs[i] = PyBytes_AsString(b); /* owned by b, which the list keeps */
+            if (PyList_SetItem(name_bytes, i, b) < 0 || !name_ptrs[i]) goto done; /* steals b */
+        }
+        cnames = name_ptrs;
+    }
+    const int64_t *cids = NULL;
+    if (ids_obj != Py_None) {
+        const char *buf;
+        Py_ssize_t len;
+        if (bytes_view(ids_obj, &buf, &len, "class_ids") < 0) goto done;
+        if ((size_t)len != k * sizeof(int64_t)) {
+            PyErr_SetString(PyExc_ValueError, "train: class_ids must hold n_outputs int64 values");
+            goto done;
+        }
+        cids = (const int64_t *)(const void *)buf;
+    }
+    train_set.targets.task = task;
+    train_set.targets.n_outputs = k;
+    train_set.targets.class_names = cnames;
+    train_set.targets.class_ids = cids;
+    if (val_t != Py_None) {
+        val_set.targets.task = task;
+        val_set.targets.n_outputs = k;
+        val_set.targets.class_names = cnames;
+        val_set.targets.class_ids = cids;
+    }
+    m2v_train_params p = m2v_train_default_params();
+    PyObject *weights_obj;
+    unsigned long long seed;
+    if (!PyArg_ParseTuple(params_t, "iifiiiiidKiiiiffOii:train params", &p.n_layers, &p.hidden_dim, &p.learning_rate,
+                          &p.batch_size, &p.min_epochs, &p.max_epochs, &p.early_stopping_patience, &p.validation_steps,
+                          &p.test_size, &seed, &p.freeze, &p.normalize, &p.freeze_weights, &p.max_length,
+                          &p.token_dropout, &p.focal_gamma, &weights_obj, &p.n_threads, &p.lazy_embeddings))
+        goto done;
+    p.seed = (uint64_t)seed;
+    if (weights_obj != Py_None) {
+        const char *buf;
+        Py_ssize_t len;
+        if (bytes_view(weights_obj, &buf, &len, "class_weight") < 0) goto done;
+        if ((size_t)len != k * sizeof(float)) {
+            PyErr_SetString(PyExc_ValueError, "train: class_weight must hold one float32 per class");
+            goto done;
+        }
+        p.class_weight = (const float *)(const void *)buf;
+    }
+    ctx.callback = progress == Py_None ? NULL : progress;
+    p.progress = train_trampoline;
+    p.progress_user_data = &ctx;
+    m2v_train_result res = {0};
+    m2v_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = m2v_classifier_train(((ModelObject *)model)->model, &train_set, val_t != Py_None ? &val_set : NULL, &p, &c, &res);
+    Py_END_ALLOW_THREADS
+    if (finish_call(st, &ctx) < 0) goto done;
+    ClassifierObject *obj = (ClassifierObject *)alloc_instance(ClassifierType);
+    if (!obj) goto done;
+    obj->classifier = c;
+    c = NULL;
+    result = Py_BuildValue("NKKd", (PyObject *)obj, (unsigned long long)res.epochs, (unsigned long long)res.steps,
+                           res.best_val_metric);
+done:
+    m2v_classifier_free(c);
+    train_side_clear(&tr);
+    train_side_clear(&va);
+    Py_XDECREF(name_bytes);
+    PyMem_Free(name_ptrs);
+    progress_clear(&ctx);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"version", mod_version, METH_NOARGS, "m2v_version_string()"},
     {"version_number", mod_version_number, METH_NOARGS, "m2v_version_number()"},
@@ -1467,6 +1664,7 @@ static PyMethodDef module_methods[] = {
     {"tokenizer_from_json", mod_tokenizer_from_json, METH_O, "tokenizer_from_json(bytes) -> Tokenizer"},
     {"distill", mod_distill, METH_VARARGS, "distill(teacher, out, vocabulary, ...): m2v_distill"},
     {"hub_resolve", mod_hub_resolve, METH_O, "hub_resolve(path_or_id) -> str: m2v_hub_resolve"},
+    {"train", mod_train, METH_VARARGS, "train(model, task, n_outputs, ...) -> (Classifier, epochs, steps, best): m2v_classifier_train"},
     {NULL, NULL, 0, NULL},
 };
 
