@@ -5,7 +5,9 @@
  * multi-label flags == probabilities above the threshold, forward() on m2v_encode's vectors ==
  * predict_proba, identical bytes for any thread count and from many threads at once, save +
  * reload, and every error path (NULLs, sizes, a regression head's labels, a NaN threshold, a
- * folder without a head).
+ * folder without a head); and training (m2v_classifier_train): it learns three kinds of text,
+ * gives the same bytes for any thread count, is cancelled by its progress callback, and rejects
+ * bad targets and options.
  *
  * Built by `make test-c`; run from the repository root (or pass the classifiers folder). */
 #define _POSIX_C_SOURCE 200809L
@@ -221,6 +223,143 @@ static void test_threads(void) {
     m2v_classifier_free(shared);
 }
 
+
+static int train_calls;
+static int cancel_at_3(const m2v_train_progress *p, void *user) {
+    (void)user;
+    CHECK(p->steps_per_epoch > 0 && p->step > 0, "progress %zu/%zu", p->step, p->steps_per_epoch);
+    return ++train_calls == 3;
+}
+
+static void test_train(void) {
+    m2v_classifier *pipe = load("single-label");
+    if (!pipe) return;
+    const m2v_model *base = m2v_classifier_model(pipe);
+    /* 3 kinds of text (Czech, English, Russian dev-corpus texts with a varying suffix), 40 each. */
+    static const char *russian = "\xd0\x91\xd0\xb5\xd1\x81\xd1\x81\xd0\xbc\xd0\xb5\xd1\x80\xd1\x82\xd0\xb8\xd0\xb5 "
+                                 "\xd1\x81\xd0\xbe\xd1\x81\xd1\x82\xd0\xbe\xd0\xb8\xd1\x82 \xd0\xb2 "
+                                 "\xd1\x80\xd0\xb0\xd0\xb1\xd0\xbe\xd1\x82\xd0\xb5 \xd0\xbd\xd0\xb0\xd0\xb4";
+    enum { PER = 40, N = 3 * PER };
+    static const char *suffix[] = {"", " a", " the", " .", " b c", " dog", " a the", " c"};
+    static char buf[N][256];
+    const char *tx[N];
+    size_t tl[N];
+    int32_t labels[N];
+    const char *src[3] = {texts[0], texts[1], russian};
+    for (int i = 0; i < N; i++) {
+        int kind = i % 3;
+        snprintf(buf[i], sizeof buf[i], "%s%s", src[kind], suffix[(i / 3) % 8]);
+        tx[i] = buf[i];
+        tl[i] = strlen(buf[i]);
+        labels[i] = kind;
+    }
+    const char *names[] = {"cs", "en", "ru"};
+    m2v_train_set set = {tx, tl, N, {M2V_TASK_SINGLE_LABEL, 0, 3, names, NULL, labels, NULL}};
+    m2v_train_params p = m2v_train_default_params();
+    CHECK(p.n_layers == 1 && p.hidden_dim == 512 && p.early_stopping_patience == 5 && p.max_epochs == -1 &&
+          fabs(p.test_size - 0.1) < 1e-12 && p.seed == 42 && p.normalize == 1 && p.freeze_weights == -1,
+          "model2vec's defaults");
+    p.hidden_dim = 16;
+    p.max_epochs = 15;
+    p.learning_rate = 0.01f; /* 120 texts: the default 1e-3 stops early with near-uniform probabilities */
+    p.batch_size = 16;
+    m2v_classifier *c = (m2v_classifier *)0x1;
+    m2v_train_result r = {0};
+    CHECK(m2v_classifier_train(base, &set, NULL, &p, &c, &r) == M2V_OK && c, "train");
+    if (c) {
+        CHECK(r.epochs >= 1 && r.epochs <= 15 && r.steps > 0, "result %zu epochs %zu steps", r.epochs, r.steps);
+        CHECK(m2v_classifier_task(c) == M2V_TASK_SINGLE_LABEL && m2v_classifier_n_outputs(c) == 3, "shape");
+        /* The checkpoint kept is the first with the best validation accuracy (model2vec's rule),
+         * so it is checked on all the texts, not on one. */
+        const char *probe[] = {texts[0], texts[1], russian};
+        size_t pl[] = {lens[0], lens[1], strlen(russian)};
+        int32_t *got = malloc(N * sizeof(int32_t));
+        CHECK(got && m2v_classifier_predict(c, tx, tl, N, NULL, 0.5f, got, N) == M2V_OK, "predict");
+        int right = 0;
+        for (int i = 0; i < N; i++) right += got[i] == labels[i];
+        CHECK(right >= N * 8 / 10, "learned %d of %d", right, N);
+        free(got);
+        /* Any thread count: the same bytes. */
+        float a[9], b[9];
+        p.n_threads = 1;
+        m2v_classifier *c1 = NULL;
+        CHECK(m2v_classifier_train(base, &set, NULL, &p, &c1, NULL) == M2V_OK, "train 1 thread");
+        CHECK(m2v_classifier_predict_proba(c, probe, pl, 3, NULL, a, 9) == M2V_OK &&
+              m2v_classifier_predict_proba(c1, probe, pl, 3, NULL, b, 9) == M2V_OK && !memcmp(a, b, sizeof a),
+              "n_threads 0 and 1 train the same bytes");
+        m2v_classifier_free(c1);
+        m2v_classifier_free(c);
+    }
+    /* Cancelled by the callback. */
+    p.progress = cancel_at_3;
+    train_calls = 0;
+    c = (m2v_classifier *)0x1;
+    CHECK(m2v_classifier_train(base, &set, NULL, &p, &c, NULL) == M2V_ERR_CANCELLED && c == NULL && train_calls == 3,
+          "cancel: %d calls", train_calls);
+    p.progress = NULL;
+    /* Multi-label flags and regression values. */
+    int32_t *flags = calloc(N * 3, sizeof(int32_t));
+    float *values = calloc(N * 2, sizeof(float));
+    for (int i = 0; i < N; i++) {
+        flags[i * 3 + i % 3] = 1;
+        values[i * 2] = (float)(i % 3);
+        values[i * 2 + 1] = 1.0f;
+    }
+    m2v_train_set multi = {tx, tl, N, {M2V_TASK_MULTI_LABEL, 0, 3, names, NULL, flags, NULL}};
+    p.max_epochs = 2;
+    CHECK(m2v_classifier_train(base, &multi, NULL, &p, &c, NULL) == M2V_OK && m2v_classifier_task(c) == M2V_TASK_MULTI_LABEL,
+          "multi-label");
+    m2v_classifier_free(c);
+    int64_t ids[] = {10, 20, 30};
+    m2v_train_set byid = {tx, tl, N, {M2V_TASK_SINGLE_LABEL, 0, 3, NULL, ids, labels, NULL}};
+    CHECK(m2v_classifier_train(base, &byid, NULL, &p, &c, NULL) == M2V_OK && m2v_classifier_class_is_integer(c, 1) == 1 &&
+          strcmp(m2v_classifier_class_name(c, 1, NULL), "20") == 0, "integer classes");
+    m2v_classifier_free(c);
+    m2v_train_set reg = {tx, tl, N, {M2V_TASK_REGRESSION, 0, 2, NULL, NULL, NULL, values}};
+    CHECK(m2v_classifier_train(base, &reg, NULL, &p, &c, NULL) == M2V_OK && m2v_classifier_task(c) == M2V_TASK_REGRESSION &&
+          m2v_classifier_n_outputs(c) == 2, "regression");
+    m2v_classifier_free(c);
+    /* Errors: each names what is wrong. */
+    m2v_train_set bad = set;
+    int32_t badlabels[N];
+    memcpy(badlabels, labels, sizeof badlabels);
+    badlabels[7] = 3;
+    bad.targets.labels = badlabels;
+    CHECK(m2v_classifier_train(base, &bad, NULL, &p, &c, NULL) == M2V_ERR_INVALID_ARGUMENT && strstr(m2v_last_error(), "labels[7]"),
+          "label out of range: %s", m2v_last_error());
+    flags[5] = 2;
+    CHECK(m2v_classifier_train(base, &multi, NULL, &p, &c, NULL) == M2V_ERR_INVALID_ARGUMENT && strstr(m2v_last_error(), "flag"),
+          "flag 2: %s", m2v_last_error());
+    values[3] = NAN;
+    CHECK(m2v_classifier_train(base, &reg, NULL, &p, &c, NULL) == M2V_ERR_INVALID_ARGUMENT, "NaN target");
+    bad = set;
+    bad.targets.task = 7;
+    CHECK(m2v_classifier_train(base, &bad, NULL, &p, &c, NULL) == M2V_ERR_INVALID_ARGUMENT, "task 7");
+    bad = set;
+    bad.targets.n_outputs = 0;
+    CHECK(m2v_classifier_train(base, &bad, NULL, &p, &c, NULL) == M2V_ERR_INVALID_ARGUMENT, "no outputs");
+    bad = set;
+    bad.targets.class_names = NULL;
+    CHECK(m2v_classifier_train(base, &bad, NULL, &p, &c, NULL) == M2V_ERR_INVALID_ARGUMENT, "no classes");
+    CHECK(m2v_classifier_train(base, &set, &reg, &p, &c, NULL) == M2V_ERR_INVALID_ARGUMENT, "validation of another task");
+    CHECK(m2v_classifier_train(NULL, &set, NULL, &p, &c, NULL) == M2V_ERR_INVALID_ARGUMENT, "NULL base");
+    CHECK(m2v_classifier_train(base, NULL, NULL, &p, &c, NULL) == M2V_ERR_INVALID_ARGUMENT, "NULL train");
+    CHECK(m2v_classifier_train(base, &set, NULL, &p, NULL, NULL) == M2V_ERR_INVALID_ARGUMENT, "NULL out");
+    m2v_train_params q = p;
+    q.hidden_dim = 0;
+    CHECK(m2v_classifier_train(base, &set, NULL, &q, &c, NULL) == M2V_ERR_INVALID_ARGUMENT && strstr(m2v_last_error(), "hidden_dim"),
+          "hidden_dim 0: %s", m2v_last_error());
+    q = p;
+    q.token_dropout = 1.0f;
+    CHECK(m2v_classifier_train(base, &set, NULL, &q, &c, NULL) == M2V_ERR_INVALID_ARGUMENT, "token_dropout 1");
+    q = p;
+    q.struct_size = 8;
+    CHECK(m2v_classifier_train(base, &set, NULL, &q, &c, NULL) == M2V_ERR_INVALID_ARGUMENT, "struct_size 8");
+    free(flags);
+    free(values);
+    m2v_classifier_free(pipe);
+}
+
 int main(int argc, char **argv) {
     if (argc > 1) dir = argv[1];
     for (size_t i = 0; i < N_TEXTS; i++) lens[i] = strlen(texts[i]);
@@ -229,6 +368,7 @@ int main(int argc, char **argv) {
     test_regression();
     test_load_errors();
     test_threads();
+    test_train();
     printf("test_classifier: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
