@@ -1724,6 +1724,7 @@ PyMODINIT_FUNC PyInit__core(void) {
         PyModule_AddIntConstant(m, "INVALID_TEXT_REPLACE", M2V_INVALID_TEXT_REPLACE) < 0 ||
         PyModule_AddIntConstant(m, "INVALID_TEXT_SKIP", M2V_INVALID_TEXT_SKIP) < 0 ||
         PyModule_AddIntConstant(m, "MAX_TEXT_CODE_POINTS", (long)m2v_max_text_code_points()) < 0 ||
+        PyModule_AddIntConstant(m, "TRAIN_LAZY_EMBEDDINGS", m2v_train_default_params().lazy_embeddings) < 0 ||
         PyModule_AddStringConstant(m, "REGEX_ENGINE", "oniguruma") < 0)
         goto fail;
     if (!(M2VError = add_exception(m, "M2VError", Py_NewRef(PyExc_Exception),

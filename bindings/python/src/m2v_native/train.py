@@ -152,7 +152,7 @@ class _Finetuneable:
              val: tuple[Any, ...] | None, *, learning_rate: float, batch_size: int | None, min_epochs: int | None,
              max_epochs: int | None, early_stopping_patience: int | None, test_size: float | int,
              validation_steps: int | None, random_seed: int, token_dropout: float, focal_gamma: float = 0.0,
-             class_weight: np.ndarray | None = None) -> None:
+             class_weight: np.ndarray | None = None, lazy_embeddings: bool = True, n_threads: int = 0) -> None:
         if isinstance(test_size, bool):
             raise ValueError("test_size must be a float or an int, not a bool.")
         if not 0.0 <= token_dropout < 1.0:
@@ -177,7 +177,7 @@ class _Finetuneable:
             int(self.freeze), int(self.normalize), -1 if self.freeze_weights is None else int(bool(self.freeze_weights)),
             max_length, float(token_dropout), float(focal_gamma),
             None if class_weight is None else np.ascontiguousarray(class_weight, dtype=np.float32).tobytes(),
-            0, 0,
+            int(n_threads), int(bool(lazy_embeddings)),
         )
         bars = _Bars()
         try:
@@ -260,10 +260,20 @@ class StaticModelForClassification(_Finetuneable):
         random_seed: int = DEFAULT_RANDOM_SEED,
         token_dropout: float = 0.0,
         focal_gamma: float = 0.0,
+        *,
+        lazy_embeddings: bool = bool(_core.TRAIN_LAZY_EMBEDDINGS),
+        n_threads: int = 0,
     ) -> StaticModelForClassification:
         """Train the head (and the table, unless frozen) on labelled texts, as model2vec's fit:
         single-label for str / int labels, multi-label for lists of them; early stopping on
-        the validation accuracy, the best checkpoint kept. `device` is ignored (CPU)."""
+        the validation accuracy, the best checkpoint kept. `device` is ignored (CPU).
+
+        m2v only: `lazy_embeddings` (default: libm2v's, m2v_train_default_params) updates only
+        the table rows a step touches (sparse Adam: faster and smaller on big vocabularies; rare
+        rows move less than under model2vec's dense Adam); False = dense Adam on every row, as
+        model2vec;
+        `n_threads` caps the threads that tokenize and pool (0 = all cores; the result does not
+        depend on it)."""
         if focal_gamma < 0:
             raise ValueError(f"focal_gamma must be non-negative, got {focal_gamma}.")
         if (X_val is None) != (y_val is None):
@@ -318,7 +328,8 @@ class StaticModelForClassification(_Finetuneable):
                   (texts, encode(labels, "y"), None), val, learning_rate=learning_rate, batch_size=batch_size,
                   min_epochs=min_epochs, max_epochs=max_epochs, early_stopping_patience=early_stopping_patience,
                   test_size=test_size, validation_steps=validation_steps, random_seed=random_seed,
-                  token_dropout=token_dropout, focal_gamma=focal_gamma, class_weight=weights)
+                  token_dropout=token_dropout, focal_gamma=focal_gamma, class_weight=weights,
+                  lazy_embeddings=lazy_embeddings, n_threads=n_threads)
         return self
 
     def predict(self, X: Sequence[str], show_progress_bar: bool = False, batch_size: int = 1024,
@@ -356,9 +367,13 @@ class StaticModelForRegression(_Finetuneable):
         validation_steps: int | None = None,
         random_seed: int = DEFAULT_RANDOM_SEED,
         token_dropout: float = 0.0,
+        *,
+        lazy_embeddings: bool = bool(_core.TRAIN_LAZY_EMBEDDINGS),
+        n_threads: int = 0,
     ) -> StaticModelForRegression:
         """Train the head (and the table, unless frozen) to output the vectors `y` (n x d),
-        early stopping on the validation loss, as model2vec's fit."""
+        early stopping on the validation loss, as model2vec's fit (m2v-only keywords as for
+        StaticModelForClassification.fit)."""
         if (X_val is None) != (y_val is None):
             raise ValueError("Both X_val and y_val must be provided together, or neither.")
         texts = _as_list(X, "X")
@@ -378,7 +393,8 @@ class StaticModelForRegression(_Finetuneable):
         self._run(_TASK_REGRESSION, self.out_dim, None, (texts, None, np.ascontiguousarray(values)), val,
                   learning_rate=learning_rate, batch_size=batch_size, min_epochs=min_epochs, max_epochs=max_epochs,
                   early_stopping_patience=early_stopping_patience, test_size=test_size,
-                  validation_steps=validation_steps, random_seed=random_seed, token_dropout=token_dropout)
+                  validation_steps=validation_steps, random_seed=random_seed, token_dropout=token_dropout,
+                  lazy_embeddings=lazy_embeddings, n_threads=n_threads)
         return self
 
     def encode(self, X: list[str], batch_size: int = 1024, show_progress_bar: bool = False) -> np.ndarray:
