@@ -33,6 +33,7 @@ example: install
 	$(CC) -std=c99 -Wall -Wextra -O2 bindings/c/example.c $$($(PKG) --cflags --libs m2v) -lm -o build/example
 	$(CC) -std=c99 -Wall -Wextra -O2 bindings/c/distill.c $$($(PKG) --cflags --libs m2v) -o build/distill
 	$(CC) -std=c99 -Wall -Wextra -O2 bindings/c/stream.c $$($(PKG) --cflags --libs m2v) -o build/stream
+	$(CC) -std=c99 -Wall -Wextra -O2 bindings/c/classify.c $$($(PKG) --cflags --libs m2v) -o build/classify
 
 venv:
 	VENV=$(VENV) scripts/venv.sh
@@ -59,6 +60,10 @@ test-c: install example
 	$(CC) -std=c99 -Wall -Wextra -Werror -O1 -g Tests/c/test_hub.c $$($(PKG) --cflags --libs m2v) -o build/test_hub && build/test_hub
 	$(CC) -std=c99 -Wall -Wextra -Werror -O1 -g Tests/c/test_classifier.c $$($(PKG) --cflags --libs m2v) -lpthread -lm -o build/test_classifier
 	build/test_classifier Tests/classifiers
+	@# Tests/classifiers/expected.json: model2vec's labels for these two texts.
+	build/classify Tests/classifiers/single-label "Utilities for with-statement contexts.  See PEP 343." | grep -q '^en_pydoc ' && \
+	  build/classify Tests/classifiers/multi-label "Utilities for with-statement contexts.  See PEP 343." | grep -q '^latin ' && \
+	  echo "classify: labels as model2vec"
 
 # 16 threads sharing one model under ThreadSanitizer: a debug libm2v built with -sanitize=thread
 # (prefetch hints compiled out: TSan cannot instrument the intrinsic), any report fails the run.
