@@ -90,7 +90,7 @@ let package = Package(
         .target(name: "Distill", dependencies: ["M2VSupport", "SafeTensors", "Tokenizers", "StaticModel", "CBLAS", "LinearAlgebra",
                                               "TransformerKernels", "TransformerKernelsX86V3"],
                 swiftSettings: coreSwift),
-        .target(name: "Classifier", dependencies: ["M2VSupport", "SafeTensors", "StaticModel", "PoolingKernelsX86V3", "LinearAlgebra"], swiftSettings: coreSwift),
+        .target(name: "Classifier", dependencies: ["M2VSupport", "SafeTensors", "StaticModel", "LinearAlgebra"], swiftSettings: coreSwift),
         .target(name: "M2V", dependencies: ["CM2V", "M2VSupport", "Oniguruma", "Tokenizers", "StaticModel", "Distill",
                                             "Classifier"],
                 swiftSettings: coreSwift, linkerSettings: soLinker),

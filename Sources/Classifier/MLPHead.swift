@@ -4,8 +4,8 @@
 // "head_config", pipelines (a StaticModel followed by a head: predict, predict_proba, save) and
 // training (Train.swift). This file: the head and its forward pass.
 import M2VSupport
-import PoolingKernelsX86V3
 import SafeTensors
+import StaticModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -243,32 +243,25 @@ public struct MLPHead: Sendable {
     }
 
     /// `dst[r][o] = sum_j W[o][j] x[r][j] + b[o]` for `rows` rows: dst starts at 0 and gets
-    /// x[r][j] * column j of W added for j in order (KernelsX86V3's AVX2 axpy where the CPU has
-    /// it), then the bias, as `x @ W.T + b` (the sums' order differs from BLAS's: float tolerance).
+    /// x[r][j] * column j of W added for j in order (StaticModel's weighted row sum, the 4-row
+    /// AVX2 kernel where the CPU has it), then the bias: `x @ W.T + b` with the sums in another
+    /// order than BLAS's (float tolerance).
     static func dense(_ l: DenseLayer, _ x: UnsafePointer<Float>, rows: Int, _ dst: UnsafeMutablePointer<Float>) {
         let n = l.inputs, m = l.outputs
-        let avx2 = CPU.hasX86V3
         l.weightT.withUnsafeBufferPointer { wb in
             l.bias.withUnsafeBufferPointer { bb in
                 guard let wt = wb.baseAddress, let b = bb.baseAddress else { return }
-                for r in 0..<rows {
-                    let xr = x + r * n, d = dst + r * m
-                    d.update(repeating: 0, count: m)
-                    for j in 0..<n {
-                        let col = UnsafeRawPointer(wt + j * m)
-                        if avx2 { KernelsX86V3.accumulateF32(col, m, xr[j], d) } else { axpy(col, m, xr[j], d) }
+                withUnsafeTemporaryAllocation(of: UnsafeRawPointer.self, capacity: n) { cols in
+                    guard let c = cols.baseAddress else { return }
+                    for j in 0..<n { (c + j).initialize(to: UnsafeRawPointer(wt + j * m)) }
+                    for r in 0..<rows {
+                        let d = dst + r * m
+                        d.update(repeating: 0, count: m)
+                        Pooling.accumulateRowsF32(UnsafePointer(c), x + r * n, n, m, d)
+                        for o in 0..<m { d[o] += b[o] }
                     }
-                    for o in 0..<m { d[o] += b[o] }
                 }
             }
         }
     }
-
-    /// acc[0..<count] += w * row[0..<count] (the baseline-CPU twin of KernelsX86V3.accumulateF32).
-    @inline(never)
-    static func axpy(_ row: UnsafeRawPointer, _ count: Int, _ w: Float, _ acc: UnsafeMutablePointer<Float>) {
-        let p = row.assumingMemoryBound(to: Float.self)
-        for j in 0..<count { acc[j] += w * p[j] }
-    }
-
 }

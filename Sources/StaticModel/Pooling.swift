@@ -16,7 +16,7 @@ typealias RowKernel = (UnsafeRawPointer, Int, Float, UnsafeMutablePointer<Float>
 /// Adds several rows in order: (row pointers, weights, row count, dim, accumulator).
 typealias RowsKernel = (UnsafePointer<UnsafeRawPointer>, UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>) -> Void
 
-enum Pooling {
+public enum Pooling {
     /// A kernel adding several rows a call for `dtype` on this CPU (the same sums as the row
     /// kernel one row at a time), or nil: add them one by one with `kernel(for:)`.
     @inline(__always)
@@ -27,6 +27,16 @@ enum Pooling {
         case .F32: return KernelsX86V3.accumulateRowsF32
         default: return nil
         }
+    }
+
+    /// acc[0..<dim] += weights[k] * rows[k][0..<dim] for k in 0..<count, in order (float32
+    /// rows): the pooling's weighted sum, also the classifier head's matrix-vector product (rows
+    /// = columns of W, weights = the input). The 4-row AVX2 kernel where the CPU has it, else
+    /// one row at a time; the float32 operations are the same either way.
+    public static func accumulateRowsF32(_ rows: UnsafePointer<UnsafeRawPointer>, _ weights: UnsafePointer<Float>,
+                                         _ count: Int, _ dim: Int, _ acc: UnsafeMutablePointer<Float>) {
+        if hasX86V3 { return KernelsX86V3.accumulateRowsF32(rows, weights, count, dim, acc) }
+        for k in 0..<count { accumulateF32(rows[k], dim, weights[k], acc) }
     }
 
     /// The x86-64-v3 kernels may run (M2VSupport's CPU check).
