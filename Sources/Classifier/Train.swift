@@ -196,7 +196,7 @@ public enum Trainer {
         }
         let batchSize = options.batchSize ?? Self.autoBatchSize(train.members.count)
         let net = try TrainNetwork(base: base, outputs: targets.outputs, options: options, regression: task.isRegression,
-                                   rng: &initRNG, blas: blas)
+                                   rng: &initRNG, blas: blas, training: (train.tokens, train.members))
         let saved = blas.getThreads()
         blas.setThreads(1)  // one thread: sgemm's sums then never depend on a thread count
         defer { blas.setThreads(saved) }
