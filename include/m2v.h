@@ -938,9 +938,9 @@ typedef struct m2v_train_params {
                                   * binary cross-entropy pos_weight); read during the call          */
     int32_t n_threads;           /* threads for tokenizing and pooling; 0 = all cores. The result
                                   * does not depend on it                                           */
-    int32_t lazy_embeddings;     /* 0: dense Adam on every table row each step, as model2vec
-                                  * (default); 1: lazy (sparse) Adam on the rows a step touches —
-                                  * faster on big vocabularies, rare rows move less                 */
+    int32_t lazy_embeddings;     /* 1 (default): lazy (sparse) Adam on the rows a step touches —
+                                  * faster and smaller on big vocabularies, rare rows move less;
+                                  * 0: dense Adam on every table row each step, as model2vec       */
     m2v_train_progress_fn progress; /* optional, NULL = none                                        */
     void *progress_user_data;
 } m2v_train_params;

@@ -82,8 +82,9 @@ public struct TrainOptions: Sendable {
     public var tokenDropout: Float = 0
     /// Focal loss gamma (0 = plain cross-entropy).
     public var focalGamma: Float = 0
-    /// How the table rows and token weights are updated (see `EmbeddingOptimizer`).
-    public var embeddingOptimizer: EmbeddingOptimizer = .dense
+    /// How the table rows and token weights are updated (see `EmbeddingOptimizer`); lazy by
+    /// default (model2vec's dense Adam is `.dense`).
+    public var embeddingOptimizer: EmbeddingOptimizer = .lazy
     /// Threads for tokenizing and pooling (0 = all cores). The result does not depend on it.
     public var threads: Int = 0
     /// Called after every step and every validation, on the calling thread; returning true
@@ -109,11 +110,12 @@ public struct TrainOptions: Sendable {
 public enum EmbeddingOptimizer: Sendable, Equatable {
     /// torch's Adam on every row and weight every step, as model2vec (its nn.EmbeddingBag is
     /// dense): rows not in the batch have a zero gradient but keep moving with their decaying
-    /// first moment. Costs rows x dim per step.
+    /// first moment. Costs rows x dim per step, and moments for every row.
     case dense
     /// Lazy Adam (torch.optim.SparseAdam's update): moments and parameters change only for the
     /// rows and weights the batch touches, with the global step's bias corrections. Costs only
-    /// the batch's rows per step, but rare tokens move less than under model2vec's dense Adam.
+    /// the batch's rows per step, and moments (and checkpoints) only for the rows and weights the
+    /// training texts contain, but rare tokens move less than under model2vec's dense Adam. The default.
     case lazy
 }
 
@@ -194,7 +196,7 @@ public enum Trainer {
         }
         let batchSize = options.batchSize ?? Self.autoBatchSize(train.members.count)
         let net = try TrainNetwork(base: base, outputs: targets.outputs, options: options, regression: task.isRegression,
-                                   rng: &initRNG, blas: blas)
+                                   rng: &initRNG, blas: blas, training: (train.tokens, train.members))
         let saved = blas.getThreads()
         blas.setThreads(1)  // one thread: sgemm's sums then never depend on a thread count
         defer { blas.setThreads(saved) }

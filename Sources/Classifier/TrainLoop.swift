@@ -69,7 +69,7 @@ struct TrainLoop {
         let maxEpochs = options.maxEpochs.flatMap { $0 < 0 ? nil : $0 } ?? TrainOptions.unboundedEpochs
         var scheduler = PlateauScheduler(lr: options.learningRate)
         var stopper = options.earlyStoppingPatience.map { EarlyStopper(maximize: maximize, patience: $0) }
-        var best = net.checkpoint()
+        let best = net.checkpoint()
         var bestMetric = maximize ? -Double.infinity : .infinity
         var latestValLoss: Double?
         var history: [TrainCheck] = []
@@ -81,7 +81,7 @@ struct TrainLoop {
             let current = maximize ? metricValue : loss
             if maximize ? current > bestMetric : current < bestMetric {
                 bestMetric = current
-                best = net.checkpoint()
+                net.save(into: best)
             }
             history.append(TrainCheck(epoch: epoch, step: step, valLoss: loss, valMetric: current))
             if let p = options.progress,

@@ -54,11 +54,28 @@ final class TrainLayer {
     }
 }
 
-/// The parameters at one validation check (state_dict's deep copy).
+/// The parameters at one validation check (state_dict's deep copy): the trainable rows (the
+/// live rows in lazy mode, else every row), token weights (likewise) and the head. Written in
+/// place by `TrainNetwork.save(into:)`, so one checkpoint's memory serves every check.
 struct TrainCheckpoint {
     let table: FloatBuffer?
     let weights: FloatBuffer?
     let layers: [(FloatBuffer, FloatBuffer)]
+}
+
+/// A subset of 0..<count: its members ascending, and each index's position among them (-1 = not a member).
+struct LiveSet {
+    let members: [Int32]
+    let index: [Int32]
+    init(marked: [Bool]) {
+        var index = [Int32](repeating: -1, count: marked.count)
+        var members: [Int32] = []
+        for (i, m) in marked.enumerated() where m {
+            index[i] = Int32(members.count)
+            members.append(Int32(i))
+        }
+        self.members = members; self.index = index
+    }
 }
 
 /// Hyper-parameters of one optimizer step.
@@ -87,29 +104,48 @@ final class TrainNetwork {
     let outputs: Int
     let blas: BLAS.Core
     let threads: Int
-    let tableMoments: Moments?
+    /// Adam's moments of the table: every row (dense Adam), or one slot per row of `liveRows`.
+    private(set) var tableMoments: Moments?
     /// Dense Adam on the table and weights (model2vec's), instead of lazy Adam.
     let denseAdam: Bool
-    let weightMoments: Moments?
+    /// Moments of the token weights: every id, or one slot per id of `liveIds`.
+    private(set) var weightMoments: Moments?
+    /// Lazy Adam with a training set: the rows and token ids the training texts contain, the
+    /// only ones a step can touch (token dropout only removes tokens). Moments and checkpoints
+    /// cover only these; the other rows and weights keep their initial values. nil = all.
+    let liveRows: LiveSet?
+    let liveIds: LiveSet?
     /// The widest activation (scratch width).
     let widest: Int
 
     static let normEps: Float = 1e-12
 
+    /// `training`: the tokens and members of the training set; with lazy Adam, moments and
+    /// checkpoints then cover only their rows and ids (nil: every row and id).
     init(base: StaticModel, outputs: Int, options o: TrainOptions, regression: Bool, rng: inout SplitMix64,
-         blas: BLAS.Core) throws(M2VError) {
+         blas: BLAS.Core, training: (tokens: TrainTokens, members: [Int])? = nil) throws(M2VError) {
         dim = base.dim; rows = base.rows; self.outputs = outputs; self.blas = blas; threads = o.threads
         normalize = o.normalize
         let (cells, ovf) = rows.multipliedReportingOverflow(by: dim)
         guard !ovf, cells <= Int(Int32.max) * 4 else { throw .outOfMemory("the table (\(rows) x \(dim)) is too large to train") }
-        // from_pretrained's nan_to_num (in the table's dtype), then float32.
+        // from_pretrained's nan_to_num (in the table's dtype), then float32, converted in blocks
+        // straight into the table (no second full-size copy).
         let finite = try Pipeline.finiteTable(base)
-        var values = TensorValues.floats(finite.embeddingTensor.bytes, finite.embeddingTensor.dtype)
-        guard values.count == cells else { throw .format("the table has \(values.count) values, expected \(cells)") }
-        for i in values.indices where !values[i].isFinite {
-            values[i] = values[i].isNaN ? 0 : (values[i] > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude)
+        let source = finite.embeddingTensor
+        let size = source.dtype.size
+        guard source.bytes.count / size == cells else { throw .format("the table has \(source.bytes.count / size) values, expected \(cells)") }
+        table = FloatBuffer(count: cells)
+        let block = 1 << 16
+        var lo = 0
+        while lo < cells {
+            let hi = min(cells, lo + block)
+            let values = TensorValues.floats(UnsafeRawBufferPointer(rebasing: source.bytes[(lo * size)..<(hi * size)]), source.dtype)
+            let dst = table.p + lo
+            for (k, v) in values.enumerated() {
+                dst[k] = v.isFinite ? v : (v.isNaN ? 0 : (v > 0 ? .greatestFiniteMagnitude : -.greatestFiniteMagnitude))
+            }
+            lo = hi
         }
-        table = FloatBuffer(values)
         if let m = base.mappingTensor, let v = TensorValues.int64s(m.bytes, m.dtype) {
             mapping = v.map { Int32(clamping: $0) }
             hasMapping = true
@@ -136,8 +172,24 @@ final class TrainNetwork {
         tableTrainable = !o.freeze
         denseAdam = o.embeddingOptimizer == .dense
         weightsTrainable = weights != nil && o.freezeWeights != true
-        tableMoments = tableTrainable ? Moments(count: cells) : nil
-        weightMoments = weightsTrainable ? weights.map { Moments(count: $0.count) } : nil
+        if !denseAdam, let training {
+            var rowMarks = [Bool](repeating: false, count: tableTrainable ? rows : 0)
+            var idMarks = [Bool](repeating: false, count: weightsTrainable ? weights?.count ?? 0 : 0)
+            for i in training.members {
+                for k in training.tokens.offsets[i]..<training.tokens.offsets[i + 1] {
+                    let tok = Int(training.tokens.ids[k])
+                    if tableTrainable { rowMarks[Int(mapping[tok])] = true }
+                    if weightsTrainable { idMarks[tok] = true }
+                }
+            }
+            liveRows = tableTrainable ? LiveSet(marked: rowMarks) : nil
+            liveIds = weightsTrainable ? LiveSet(marked: idMarks) : nil
+        } else {
+            liveRows = nil; liveIds = nil
+        }
+        tableMoments = tableTrainable ? Moments(count: (liveRows?.members.count ?? rows) * dim) : nil
+        let weightSlots = liveIds?.members.count ?? weights?.count ?? 0
+        weightMoments = weightsTrainable ? Moments(count: weightSlots) : nil
 
         // construct_head: regression/base with n_layers 0 and width == dim has none; classification
         // always at least one Linear.
@@ -168,40 +220,83 @@ final class TrainNetwork {
 
     // MARK: Checkpoints
 
+    /// A checkpoint of the current parameters.
     func checkpoint() -> TrainCheckpoint {
-        TrainCheckpoint(table: tableTrainable ? table.copy() : nil, weights: weightsTrainable ? weights?.copy() : nil,
-                        layers: layers.map { ($0.weight.copy(), $0.bias.copy()) })
+        let c = TrainCheckpoint(table: tableTrainable ? FloatBuffer(count: (liveRows?.members.count ?? rows) * dim) : nil,
+                                weights: weightsTrainable ? weights.map { FloatBuffer(count: liveIds?.members.count ?? $0.count) } : nil,
+                                layers: layers.map { (FloatBuffer(count: $0.weight.count), FloatBuffer(count: $0.bias.count)) })
+        save(into: c)
+        return c
+    }
+
+    /// Overwrites `c` (made by `checkpoint()`) with the current parameters.
+    func save(into c: TrainCheckpoint) {
+        if let t = c.table {
+            if let live = liveRows {
+                for (k, r) in live.members.enumerated() { (t.p + k * dim).update(from: table.p + Int(r) * dim, count: dim) }
+            } else {
+                t.p.update(from: table.p, count: t.count)
+            }
+        }
+        if let w = c.weights, let src = weights {
+            if let live = liveIds {
+                for (k, id) in live.members.enumerated() { w.p[k] = src.p[Int(id)] }
+            } else {
+                w.p.update(from: src.p, count: w.count)
+            }
+        }
+        for (l, (w, b)) in zip(layers, c.layers) {
+            w.p.update(from: l.weight.p, count: w.count)
+            b.p.update(from: l.bias.p, count: b.count)
+        }
     }
 
     func restore(_ c: TrainCheckpoint) {
-        if let t = c.table { table.p.update(from: t.p, count: t.count) }
-        if let w = c.weights, let dst = weights { dst.p.update(from: w.p, count: w.count) }
+        if let t = c.table {
+            if let live = liveRows {
+                for (k, r) in live.members.enumerated() { (table.p + Int(r) * dim).update(from: t.p + k * dim, count: dim) }
+            } else {
+                table.p.update(from: t.p, count: t.count)
+            }
+        }
+        if let w = c.weights, let dst = weights {
+            if let live = liveIds {
+                for (k, id) in live.members.enumerated() { dst.p[Int(id)] = w.p[k] }
+            } else {
+                dst.p.update(from: w.p, count: w.count)
+            }
+        }
         for (l, (w, b)) in zip(layers, c.layers) {
             l.weight.p.update(from: w.p, count: w.count)
             l.bias.p.update(from: b.p, count: b.count)
         }
     }
 
+    /// Drops the table's and weights' Adam moments (after the last step).
+    func releaseMoments() { tableMoments = nil; weightMoments = nil }
+
     // MARK: Result
 
     /// to_static_model + to_pipeline: without vocabulary quantization (as many mapping entries
     /// as rows, model2vec's test) the weights are folded into the rows and the mapping dropped;
     /// else the table, weights and mapping are kept. config {} with normalize and max_length
-    /// set, as StaticModel(...) builds it.
+    /// set, as StaticModel(...) builds it. Folds the weights into the table in place: the
+    /// network is spent afterwards.
     func pipeline(task: TrainTask, base: StaticModel, maxLength: Int?, normalize: Bool) throws(M2VError) -> Pipeline {
-        var out = table.array
+        releaseMoments()
         var keepWeights: [Float]?
         var keepMapping: [Int64]?
         if mapping.count == rows {
             if let w = weights {
-                for r in 0..<rows { for j in 0..<dim { out[r * dim + j] *= w.p[r] } }
+                for r in 0..<rows { for j in 0..<dim { table.p[r * dim + j] *= w.p[r] } }
             }
         } else {
             keepWeights = weights?.array
             keepMapping = mapping.map { Int64($0) }
         }
         let model: StaticModel = try typed {
-            try out.withUnsafeBytes { tb in
+            try {
+                let tb = UnsafeRawBufferPointer(start: table.p, count: rows * dim * MemoryLayout<Float>.stride)
                 let t = ModelTensor(dtype: .F32, shape: [rows, dim], bytes: tb)
                 return try Self.withOptionalBytes(keepWeights) { wb in
                     try Self.withOptionalBytes(keepMapping) { mb in
@@ -213,7 +308,7 @@ final class TrainNetwork {
                                         baseModelName: nil, language: nil)
                     }
                 }
-            }
+            }()
         }
         var dense: [DenseLayer] = []
         for l in layers {
@@ -467,11 +562,12 @@ extension TrainNetwork {
         let sparseSize = Float(Double(s.lr) * s.bc2.squareRoot() / s.bc1)
         let dim = self.dim
         if let mo = tableMoments {
+            let live = liveRows
             w.rowGrad.withUnsafeBufferPointer { rg in
                 guard let g = rg.baseAddress else { return }
                 for (slot, row) in w.touchedRows.enumerated() {
-                    let base = Int(row) * dim
-                    let m = mo.m.p + base, v = mo.v.p + base, p = table.p + base, gr = g + slot * dim
+                    let base = Int(row) * dim, mBase = (live.map { Int($0.index[Int(row)]) } ?? Int(row)) * dim
+                    let m = mo.m.p + mBase, v = mo.v.p + mBase, p = table.p + base, gr = g + slot * dim
                     for j in 0..<dim {
                         m[j] = b1 * m[j] + (1 - b1) * gr[j]
                         v[j] = b2 * v[j] + (1 - b2) * gr[j] * gr[j]
@@ -481,11 +577,12 @@ extension TrainNetwork {
             }
         }
         if let mo = weightMoments, let wt = weights {
+            let live = liveIds
             for (slot, id) in w.touchedIds.enumerated() {
-                let k = Int(id), gk = w.idGrad[slot]
-                mo.m.p[k] = b1 * mo.m.p[k] + (1 - b1) * gk
-                mo.v.p[k] = b2 * mo.v.p[k] + (1 - b2) * gk * gk
-                wt.p[k] -= sparseSize * mo.m.p[k] / (mo.v.p[k].squareRoot() + eps)
+                let k = Int(id), mk = live.map { Int($0.index[k]) } ?? k, gk = w.idGrad[slot]
+                mo.m.p[mk] = b1 * mo.m.p[mk] + (1 - b1) * gk
+                mo.v.p[mk] = b2 * mo.v.p[mk] + (1 - b2) * gk * gk
+                wt.p[k] -= sparseSize * mo.m.p[mk] / (mo.v.p[mk].squareRoot() + eps)
             }
         }
     }
