@@ -241,6 +241,8 @@ test-asan: install
 	$(CC) -std=c11 -Wall -Wextra -O1 -g fuzz/leak_cycles.c $$($(PKG) --cflags --libs m2v) -o build/asan/leak_cycles
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_api
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_hostile
+	$(CC) -std=c99 -Wall -Wextra -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer Tests/c/test_classifier.c $$($(PKG) --cflags --libs m2v) -lpthread -lm -o build/asan/test_classifier
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_classifier Tests/classifiers
 	$(CC) -std=c99 -O1 -g Tests/c/test_api.c $$($(PKG) --cflags --libs m2v) -lpthread -lm -o build/asan/test_api_plain
 	valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite build/asan/test_api_plain
 	valgrind -q --error-exitcode=1 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite build/asan/leak_cycles $(WL_MODEL) 30 1000000
