@@ -772,10 +772,19 @@ static int optional_utf8(PyObject *obj, const char **out, const char *what) {
     return 0;
 }
 
-/* save(path[, config_json, model_name, subfolder, metadata_json]) -> None: m2v_model_save_v2.
- * config_json / metadata_json are bytes or None, model_name / subfolder str or None. */
-static PyObject *Model_save(PyObject *op, PyObject *args) {
-    ModelObject *self = (ModelObject *)op;
+/* The save functions of models and classifiers, one signature for save_with(). */
+typedef m2v_status (*save_fn)(const void *handle, const char *path, const m2v_save_params *params);
+static m2v_status save_model(const void *h, const char *path, const m2v_save_params *p) {
+    return m2v_model_save_v2((const m2v_model *)h, path, p);
+}
+static m2v_status save_classifier(const void *h, const char *path, const m2v_save_params *p) {
+    return m2v_classifier_save((const m2v_classifier *)h, path, p);
+}
+
+/* save(path[, config_json, model_name, subfolder, metadata_json]) -> None through `fn`
+ * (m2v_model_save_v2 / m2v_classifier_save). config_json / metadata_json are bytes or None,
+ * model_name / subfolder str or None. The GIL is released while writing. */
+static PyObject *save_with(const void *handle, save_fn fn, PyObject *args) {
     PyObject *path = NULL; /* owned bytes */
     PyObject *config = Py_None, *name = Py_None, *sub = Py_None, *meta = Py_None; /* borrowed */
     PyObject *result = NULL;
@@ -789,7 +798,7 @@ static PyObject *Model_save(PyObject *op, PyObject *args) {
         optional_bytes(meta, &p.metadata_json, &p.metadata_json_len, "metadata_json") < 0)
         goto done;
     Py_BEGIN_ALLOW_THREADS
-    st = m2v_model_save_v2(self->model, cpath, &p);
+    st = fn(handle, cpath, &p);
     Py_END_ALLOW_THREADS
     if (st != M2V_OK) {
         raise_status(st);
@@ -799,6 +808,11 @@ static PyObject *Model_save(PyObject *op, PyObject *args) {
 done:
     Py_DECREF(path);
     return result;
+}
+
+/* save(...) -> None: m2v_model_save_v2 (see save_with). */
+static PyObject *Model_save(PyObject *op, PyObject *args) {
+    return save_with(((ModelObject *)op)->model, save_model, args);
 }
 
 /* ---- Model data: tensors, config, metadata, tokenizer.json, quantize -------------------- */
@@ -1088,32 +1102,9 @@ static PyObject *Classifier_forward(PyObject *op, PyObject *args) {
     return out;
 }
 
-/* save(path[, config_json, model_name, subfolder, metadata_json]) -> None: m2v_classifier_save. */
+/* save(...) -> None: m2v_classifier_save (see save_with). */
 static PyObject *Classifier_save(PyObject *op, PyObject *args) {
-    ClassifierObject *self = (ClassifierObject *)op;
-    PyObject *path = NULL; /* owned bytes */
-    PyObject *config = Py_None, *name = Py_None, *sub = Py_None, *meta = Py_None; /* borrowed */
-    PyObject *result = NULL;
-    m2v_status st;
-    if (!PyArg_ParseTuple(args, "O&|OOOO:save", PyUnicode_FSConverter, &path, &config, &name, &sub, &meta))
-        return NULL;
-    m2v_save_params p = m2v_save_default_params();
-    const char *cpath = PyBytes_AsString(path); /* borrowed from path */
-    if (!cpath || optional_bytes(config, &p.config_json, &p.config_json_len, "config_json") < 0 ||
-        optional_utf8(name, &p.model_name, "model_name") < 0 || optional_utf8(sub, &p.subfolder, "subfolder") < 0 ||
-        optional_bytes(meta, &p.metadata_json, &p.metadata_json_len, "metadata_json") < 0)
-        goto done;
-    Py_BEGIN_ALLOW_THREADS
-    st = m2v_classifier_save(self->classifier, cpath, &p);
-    Py_END_ALLOW_THREADS
-    if (st != M2V_OK) {
-        raise_status(st);
-        goto done;
-    }
-    result = Py_NewRef(Py_None);
-done:
-    Py_DECREF(path);
-    return result;
+    return save_with(((ClassifierObject *)op)->classifier, save_classifier, args);
 }
 
 static PyGetSetDef Classifier_getset[] = {
