@@ -279,3 +279,15 @@ fuzz-python-deps: python
 test-scaling: python
 	$(VENV)/bin/pip install -q "pyspark>=3.5" pandas pyarrow "ray[data]>=2.9"
 	$(VENV)/bin/python -m pytest -q bindings/python/tests/test_scaling.py
+
+# Bindings over m2v.h for other runtimes (issue 19): each test encodes Tests/bindings/texts.txt with
+# the committed model BINDINGS_MODEL and compares its float32 bytes with bindings/c/stream.c's
+# output for the same lines (build/bindings/expected.f32).
+BINDINGS_MODEL ?= $(CURDIR)/Tests/classifiers/single-label
+BINDINGS_TEXTS := $(CURDIR)/Tests/bindings/texts.txt
+BINDINGS_EXPECTED := $(CURDIR)/build/bindings/expected.f32
+BINDINGS_ENV := M2V_TEST_MODEL=$(BINDINGS_MODEL) M2V_TEST_TEXTS=$(BINDINGS_TEXTS) M2V_TEST_EXPECTED=$(BINDINGS_EXPECTED)
+.PHONY: bindings-expected
+bindings-expected: example
+	@mkdir -p build/bindings
+	build/stream $(BINDINGS_MODEL) 100000 < $(BINDINGS_TEXTS) > $(BINDINGS_EXPECTED)
