@@ -16,15 +16,16 @@ setup:
 build:
 	scripts/build.sh
 
-# Installs libm2v.so, m2v.h and m2v.pc under PREFIX (default ./build/prefix).
+# Installs libm2v.so, m2v.h, m2v.pc and the m2v command (bin/m2v) under PREFIX (default ./build/prefix).
 install: build
-	mkdir -p $(PREFIX)/lib/pkgconfig $(PREFIX)/include
+	mkdir -p $(PREFIX)/lib/pkgconfig $(PREFIX)/include $(PREFIX)/bin
 	# install(1) replaces files (new inode) instead of overwriting them in place, so processes
 	# that have the old library mapped keep running.
 	install -m 755 build/lib/libm2v.so.$(VERSION) $(PREFIX)/lib/
 	ln -sfn libm2v.so.$(VERSION) $(PREFIX)/lib/libm2v.so.0
 	ln -sfn libm2v.so.0 $(PREFIX)/lib/libm2v.so
 	install -m 644 include/m2v.h $(PREFIX)/include/
+	install -m 755 build/bin/m2v $(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' pkgconfig/m2v.pc.in > $(PREFIX)/lib/pkgconfig/m2v.pc
 	@echo "installed m2v $(VERSION) into $(PREFIX)"
 

@@ -22,6 +22,8 @@
 //   Distill              teacher forward passes (BERT, RoBERTa, DistilBERT, MPNet, ModernBERT), vocabulary, PCA, SIF, the pipeline
 //   Classifier           model2vec pipelines: MLP heads, predict, save, and training (model2vec.train)
 //   M2V                  the C API: @_cdecl functions, status codes, ownership. No logic.
+//   M2VCLI               the `m2v` command (encode, tokenize, distill, info, similar): a client of
+//                        the C API that links build/lib/libm2v.so, declared for M2V_STATIC builds
 //
 // Building the self-contained libm2v.so: `M2V_STATIC=1 swift build -c release --product m2v`
 // (scripts/build.sh does this). Without M2V_STATIC the build links the Swift runtime
@@ -55,11 +57,27 @@ let soLinker: [LinkerSetting] = staticLib ? [
     ]),
 ] : []
 
+// The `m2v` command is a client of libm2v.so like the other bindings: it imports the header (CM2V)
+// and M2VSupport (JSON, errors, files) and links the library scripts/build.sh has just built into
+// build/lib, with rpaths for the C tarball (bin/../lib) and the wheel (m2v_native/bin/..). It is
+// declared only in the self-contained release build (M2V_STATIC=1), which builds it after the
+// library; `swift test` never sees it.
+let cliProducts: [Product] = staticLib ? [.executable(name: "m2v-cli", targets: ["M2VCLI"])] : []
+let cliTargets: [Target] = staticLib ? [
+    .executableTarget(name: "M2VCLI", dependencies: ["CM2V", "M2VSupport"], swiftSettings: coreSwift,
+                      linkerSettings: [
+                          .unsafeFlags(["-static-stdlib", "-L\(pkgDir)/build/lib",
+                                        "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/../lib",
+                                        "-Xlinker", "-rpath", "-Xlinker", "$ORIGIN/.."]),
+                          .linkedLibrary("m2v"),
+                      ]),
+] : []
+
 let package = Package(
     name: "m2v",
     products: [
         .library(name: "m2v", type: .dynamic, targets: ["M2V"]),
-    ],
+    ] + cliProducts,
     targets: [
         .target(name: "CM2V", path: "Sources/CM2V"),
         .systemLibrary(name: "CLinux", path: "Sources/CLinux"),
@@ -107,5 +125,5 @@ let package = Package(
         .testTarget(name: "DistillTests", dependencies: ["TestSupport", "Distill", "SafeTensors", "StaticModel", "M2V", "CM2V"]),
         .testTarget(name: "ClassifierTests", dependencies: ["TestSupport", "Classifier", "StaticModel", "SafeTensors", "LinearAlgebra"]),
         .testTarget(name: "M2VTests", dependencies: ["TestSupport", "M2V", "CM2V"]),
-    ]
+    ] + cliTargets
 )

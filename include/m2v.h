@@ -110,9 +110,9 @@ extern "C" {
 /* The single source of the version: the library, m2v.pc, the SONAME and m2v_native.__version__
  * are derived from these lines. */
 #define M2V_VERSION_MAJOR 0
-#define M2V_VERSION_MINOR 5
+#define M2V_VERSION_MINOR 6
 #define M2V_VERSION_PATCH 0
-#define M2V_VERSION_STRING "0.5.0"
+#define M2V_VERSION_STRING "0.6.0"
 #define M2V_VERSION_NUMBER (M2V_VERSION_MAJOR * 10000 + M2V_VERSION_MINOR * 100 + M2V_VERSION_PATCH)
 
 /* The library's version as MAJOR*10000 + MINOR*100 + PATCH. Thread-safe. Compare with
@@ -590,6 +590,19 @@ M2V_API void m2v_tokenizer_free(m2v_tokenizer *tokenizer);
  * e.g. {"[UNK]": 0, "a": 2147483647} gives 2147483648 here, 2 in HF (memory follows the tokens,
  * not the largest id). Thread-safe. */
 M2V_API size_t m2v_tokenizer_vocab_size(const m2v_tokenizer *tokenizer);
+
+/* since 0.6: the string of token `id` (an added token's content, else the model's vocabulary
+ * entry, as HF's Tokenizer.id_to_token), as UTF-8 bytes copied into `out` (no NUL appended).
+ *   out:          caller buffer; may be NULL when out_capacity is 0.
+ *   out_capacity: bytes available at `out`.
+ *   out_size:     if not NULL, receives the token's length in bytes, also when the call fails
+ *                 with M2V_ERR_BUFFER_TOO_SMALL (then call again with that size).
+ * Errors: M2V_ERR_INVALID_ARGUMENT (NULL tokenizer; NULL out with out_capacity > 0),
+ * M2V_ERR_NOT_FOUND (no token has this id: a negative id, a gap in the vocabulary, or one past
+ * the largest), M2V_ERR_BUFFER_TOO_SMALL (nothing written). Thread-safe. */
+M2V_API M2V_NODISCARD m2v_status m2v_tokenizer_token(const m2v_tokenizer *tokenizer, int32_t id,
+                                                     char *out, size_t out_capacity,
+                                                     size_t *out_size);
 
 /* Tokenize a batch as HuggingFace `tokenizers` does with encode_batch(texts, add_special_tokens):
  * since 0.3 with tokenizer.json's own "truncation" and "padding" applied as HF applies them (0.2

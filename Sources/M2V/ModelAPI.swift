@@ -336,6 +336,34 @@ public func m2v_tokenizer_vocab_size(_ t: OpaquePointer?) -> Int {
     return borrow(t, as: Tokenizer.self).vocabSize
 }
 
+@_cdecl("m2v_tokenizer_token")
+public func m2v_tokenizer_token(_ t: OpaquePointer?, _ id: Int32, _ out: UnsafeMutablePointer<CChar>?,
+                                _ outCapacity: Int, _ outSize: UnsafeMutablePointer<Int>?) -> m2v_status {
+    outSize?.pointee = 0
+    return guarded { () throws(M2VError) in
+        guard let t else { throw .invalidArgument("m2v_tokenizer_token: tokenizer is NULL") }
+        // size_t values above PTRDIFF_MAX arrive negative (see textBatch).
+        guard outCapacity >= 0 else {
+            throw .invalidArgument("m2v_tokenizer_token: out_capacity \(UInt(bitPattern: outCapacity)) is larger than PTRDIFF_MAX")
+        }
+        if out == nil && outCapacity > 0 {
+            throw .invalidArgument("m2v_tokenizer_token: out is NULL but out_capacity is \(outCapacity)")
+        }
+        guard let bytes = borrow(t, as: Tokenizer.self).token(forId: id) else {
+            throw .notFound("m2v_tokenizer_token: no token has id \(id)")
+        }
+        outSize?.pointee = bytes.count
+        guard outCapacity >= bytes.count else {
+            throw .bufferTooSmall("m2v_tokenizer_token: the token needs \(bytes.count) bytes, out_capacity is \(outCapacity)")
+        }
+        if let out {
+            bytes.withUnsafeBufferPointer { src in
+                for i in 0..<src.count { out[i] = CChar(bitPattern: src[i]) }
+            }
+        }
+    }
+}
+
 @_cdecl("m2v_tokenizer_encode")
 public func m2v_tokenizer_encode(_ t: OpaquePointer?, _ texts: UnsafePointer<UnsafePointer<CChar>?>?,
                                  _ lengths: UnsafePointer<Int>?, _ n: Int, _ addSpecial: Int32,

@@ -76,6 +76,18 @@ static void test_tokenizer_errors(void) {
     CHECK(m2v_tokenizer_load_from_memory(ok, strlen(ok), &tk) == M2V_OK && tk != NULL, "wordlevel loads");
     if (!tk) return;
     CHECK(m2v_tokenizer_vocab_size(tk) == 3, "vocab 3");
+    {   /* m2v_tokenizer_token: two-call pattern, unknown ids, bad arguments */
+        char buf[8] = {0};
+        size_t need = 99;
+        CHECK(m2v_tokenizer_token(tk, 1, NULL, 0, &need) == M2V_ERR_BUFFER_TOO_SMALL && need == 5, "token size 5 (%zu)", need);
+        CHECK(m2v_tokenizer_token(tk, 1, buf, 4, &need) == M2V_ERR_BUFFER_TOO_SMALL && buf[0] == 0, "too small writes nothing");
+        CHECK(m2v_tokenizer_token(tk, 1, buf, sizeof buf, &need) == M2V_OK && need == 5 && memcmp(buf, "[UNK]", 5) == 0, "token 1 is [UNK]");
+        CHECK(m2v_tokenizer_token(tk, 2, buf, sizeof buf, NULL) == M2V_OK && buf[0] == 'b', "token 2 is b");
+        CHECK(m2v_tokenizer_token(tk, 3, buf, sizeof buf, &need) == M2V_ERR_NOT_FOUND && need == 0, "id 3 not found");
+        CHECK(m2v_tokenizer_token(tk, -1, buf, sizeof buf, &need) == M2V_ERR_NOT_FOUND, "id -1 not found");
+        CHECK(m2v_tokenizer_token(NULL, 0, buf, sizeof buf, &need) == M2V_ERR_INVALID_ARGUMENT, "NULL tokenizer");
+        CHECK(m2v_tokenizer_token(tk, 0, NULL, 4, &need) == M2V_ERR_INVALID_ARGUMENT, "NULL out with capacity");
+    }
     const char *texts[] = {"a b c a", "", "\xff\xfe"};
     size_t lens[] = {7, 0, 2};
     m2v_ids *ids = NULL;

@@ -1116,6 +1116,12 @@ static void g_bounded_allocations(void) {
     if (m2v_tokenizer_load_from_memory(wl, strlen(wl), &t) == M2V_OK) {
         CHECK(m2v_tokenizer_vocab_size(t) == 2147483648u, "vocab_size is one more than the largest id (%zu)",
               m2v_tokenizer_vocab_size(t));
+        char tok[4];
+        size_t need = 0;
+        CHECK(m2v_tokenizer_token(t, 2147483647, tok, sizeof tok, &need) == M2V_OK && need == 1 && tok[0] == 'a',
+              "token of id 2147483647 is a");
+        CHECK(m2v_tokenizer_token(t, 1000, tok, sizeof tok, &need) == M2V_ERR_NOT_FOUND, "a gap id is not found");
+        CHECK(m2v_tokenizer_token(t, 0, tok, (size_t)-1, &need) == M2V_ERR_INVALID_ARGUMENT, "capacity above PTRDIFF_MAX");
         m2v_tokenizer_free(t);
     }
     const char *wp = "{\"version\":\"1.0\",\"added_tokens\":[],\"normalizer\":null,"
