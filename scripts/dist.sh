@@ -7,6 +7,7 @@
 #     lib/libm2v.so.0 -> ...         the soname, lib/libm2v.so -> libm2v.so.0 for -lm2v
 #     lib/libonig.so.5(.LICENSE)     Oniguruma (BSD-2), loaded by libm2v for tokenizer regexes
 #     lib/pkgconfig/m2v.pc           prefix=${pcfiledir}/../..: valid wherever the tree is
+#     bin/m2v                        the m2v command (rpath $ORIGIN/../lib)
 #     include/m2v.h                  the API and its documentation
 #     examples/example.c, distill.c  bindings/c
 #     README.txt
@@ -27,7 +28,10 @@ lib=$PREFIX/lib/libm2v.so.$version
 stage=$ROOT/build/dist
 rm -rf "$stage"
 top=$stage/$name
-mkdir -p "$top/lib/pkgconfig" "$top/include" "$top/examples"
+mkdir -p "$top/lib/pkgconfig" "$top/include" "$top/examples" "$top/bin"
+[ -x "$PREFIX/bin/m2v" ] || { echo "dist.sh: $PREFIX/bin/m2v missing (run make install)" >&2; exit 1; }
+install -m 755 "$PREFIX/bin/m2v" "$top/bin/m2v"
+strip --strip-debug "$top/bin/m2v"
 install -m 755 "$lib" "$top/lib/libm2v.so.$version"
 strip --strip-debug "$top/lib/libm2v.so.$version"
 ln -s "libm2v.so.$version" "$top/lib/libm2v.so.0"
@@ -54,6 +58,10 @@ derives the prefix from it, and the .pc file records lib/ as the program's rpath
   cc -std=c99 examples/example.c \$(pkg-config --cflags --libs m2v) -lm -o example
   ./example path/to/model2vec-folder
 
+The m2v command (bin/m2v: encode, tokenize, distill, info, similar; bin/m2v --help):
+
+  ./$name/bin/m2v encode path/to/model2vec-folder texts.txt --out vectors.npy
+
 The API and its documentation: include/m2v.h.
 EOF
 
@@ -64,7 +72,7 @@ tar -C "$stage" --owner=0 --group=0 --numeric-owner -czf "$out" "$name"
 grep -q '^prefix=${pcfiledir}/../..$' "$top/lib/pkgconfig/m2v.pc"
 listing=$(tar -tzf "$out")
 for f in lib/libm2v.so lib/libm2v.so.0 "lib/libm2v.so.$version" lib/libonig.so.5 lib/libonig.so.5.LICENSE \
-         lib/pkgconfig/m2v.pc include/m2v.h examples/example.c; do
+         lib/pkgconfig/m2v.pc include/m2v.h examples/example.c bin/m2v; do
   grep -qxF "$name/$f" <<<"$listing" || { echo "dist.sh: $out lacks $f" >&2; exit 1; }
 done
 echo "dist.sh: $out ($(du -h "$out" | cut -f1))"

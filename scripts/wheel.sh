@@ -73,6 +73,12 @@ strip --strip-debug "$pkgdir/libm2v.so.$version"
 cp "$pkgdir/libm2v.so.$version" "$pkgdir/libm2v.so.0"
 # Oniguruma for tokenizer.json regexes (libm2v loads it from its own folder first).
 scripts/libonig.sh "$pkgdir" >/dev/null
+# The m2v command, run by the wheel's `m2v` console script (m2v_native/_cli.py); its rpath
+# $ORIGIN/.. finds the bundled libm2v.so.0.
+[ -x "$PREFIX/bin/m2v" ] || { echo "wheel.sh: $PREFIX/bin/m2v missing (run make install)" >&2; exit 1; }
+mkdir -p "$pkgdir/bin"
+install -m 755 "$PREFIX/bin/m2v" "$pkgdir/bin/m2v"
+strip --strip-debug "$pkgdir/bin/m2v"
 
 # Build (in the staged tree; no build isolation: the venv's setuptools, offline). LDSHARED and
 # LDFLAGS replace the interpreter's own link flags, which may carry an rpath of its build
@@ -81,13 +87,13 @@ scripts/libonig.sh "$pkgdir" >/dev/null
   "$PY" -m pip wheel -q --no-deps --no-build-isolation -w "$stage/out" .)
 raw=$(ls "$stage"/out/m2v_native-"$version"-cp310-abi3-*.whl)
 
-# Checks: the extension's rpath is $ORIGIN and both library files are in the wheel.
+# Checks: the extension's rpath is $ORIGIN; the library files and the command are in the wheel.
 "$PY" - "$raw" "$version" <<'EOF'
 import sys, zipfile
 whl, version = sys.argv[1], sys.argv[2]
 names = set(zipfile.ZipFile(whl).namelist())
 need = {"m2v_native/_core.abi3.so", "m2v_native/libm2v.so.0", f"m2v_native/libm2v.so.{version}",
-        "m2v_native/libonig.so.5", "m2v_native/libonig.so.5.LICENSE"}
+        "m2v_native/libonig.so.5", "m2v_native/libonig.so.5.LICENSE", "m2v_native/bin/m2v"}
 missing = need - names
 if missing:
     sys.exit(f"wheel.sh: {whl} lacks {sorted(missing)}")

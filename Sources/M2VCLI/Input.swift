@@ -190,10 +190,12 @@ final class TextReader {
             guard let base = b.baseAddress else { return -1 }
             while true {
                 let r = sysRead(fd, base + end, b.count - end)
-                if r < 0 && errno == EINTR { continue }
+                // Ctrl-C interrupts a read that waits on a pipe or terminal (no SA_RESTART).
+                if r < 0 && errno == EINTR && !Interrupt.requested { continue }
                 return r
             }
         }
+        if got < 0 && Interrupt.requested { throw .cancelled("interrupted by Ctrl-C while reading \(name)") }
         if got < 0 { throw .io("\(name): cannot read: \(FileIO.errnoText())") }
         if got == 0 { eof = true } else { end += got }
     }

@@ -10,8 +10,11 @@
 #                m2v_native and libm2v were loaded from the installed wheel. The same again for
 #                every other CPython 3.10+ found beside it (pyenv's versions/, /usr/bin), since
 #                the one abi3 binary claims to serve them all.
+#                The wheel's `m2v` console script (the bundled command) encodes two texts to
+#                the same bytes as m2v_native.
 #   (b) tarball: untar dist/m2v-*.tar.gz into a temp dir, build bindings/c/example.c with
-#                `cc ... $(pkg-config --cflags --libs m2v)` from there, run it under env -i.
+#                `cc ... $(pkg-config --cflags --libs m2v)` from there, run it under env -i;
+#                its bin/m2v gives the wheel's bytes.
 #
 # Models: one that Tests/dist/make_model.py writes (always, so the test runs without ../shared),
 # plus the fixture minilm-default when ../shared/fixtures (or $M2V_FIXTURES) has it. A missing
@@ -137,6 +140,10 @@ for py in $BASEPY $EXTRA_PYS; do
     i=0
     for model in $MODELS; do
       (cd "$T" && "$venv/bin/python" -I "$ROOT/Tests/dist/encode.py" check "$model" "$T/ref-$i.npy") || ok=0
+      # The wheel's `m2v` console script runs the bundled command: same bytes as m2v_native.
+      printf 'hello world\nüber naïve café\n' | "$venv/bin/m2v" encode "$model" --format f32 > "$T/cli-$n-$i.f32" || ok=0
+      "$venv/bin/python" -I -c 'import sys, m2v_native; sys.stdout.buffer.write(m2v_native.StaticModel.from_pretrained(sys.argv[1]).encode(["hello world", "über naïve café"]).tobytes())' "$model" > "$T/py-$n-$i.f32" || ok=0
+      cmp -s "$T/cli-$n-$i.f32" "$T/py-$n-$i.f32" || { echo "hidden: the wheel's m2v encode differs from m2v_native on $model" >&2; ok=0; }
       i=$((i + 1))
     done
   fi
@@ -162,6 +169,14 @@ if [ $b_ok = 1 ]; then
     out=$(env -i "$T/c/example" "$model" 2>&1) || { echo "$out" >&2; b_ok=0; continue; }
     printf '%s\n' "$out" | grep -q "^libm2v $VERSION" || { echo "$out" >&2; b_ok=0; }
     echo "  C example from the tarball on $model: $(printf '%s\n' "$out" | wc -l) lines, $(printf '%s\n' "$out" | head -1)"
+  done
+  # The tarball's m2v command, with nothing but the untarred folder: the bytes of the wheel's.
+  "$top/bin/m2v" --version | grep -q "^m2v $VERSION (libm2v $VERSION)" || { echo "hidden: $top/bin/m2v --version" >&2; b_ok=0; }
+  i=0
+  for model in $MODELS; do
+    printf 'hello world\nüber naïve café\n' | env -i "$top/bin/m2v" encode "$model" --format f32 > "$T/c/cli-$i.f32" || b_ok=0
+    cmp -s "$T/c/cli-$i.f32" "$T/py-0-$i.f32" || { echo "hidden: the tarball's m2v encode differs on $model" >&2; b_ok=0; }
+    i=$((i + 1))
   done
 fi
 [ $b_ok = 1 ] && echo "tarball ok" >> "$results" || echo "tarball FAIL" >> "$results"
