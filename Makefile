@@ -292,3 +292,28 @@ BINDINGS_ENV := M2V_TEST_MODEL=$(BINDINGS_MODEL) M2V_TEST_TEXTS=$(BINDINGS_TEXTS
 bindings-expected: example
 	@mkdir -p build/bindings
 	build/stream $(BINDINGS_MODEL) 100000 < $(BINDINGS_TEXTS) > $(BINDINGS_EXPECTED)
+
+# ---- C++ binding (issue 19; bindings/cpp/README.md) ----
+# test-cpp: installs the header-only bindings/cpp/include/m2v.hpp as $(PREFIX)/include/m2v.hpp, then
+#   builds bindings/cpp/test_m2v.cpp and example.cpp through pkg-config (so against the installed
+#   header) with $(CXX) and, when found, clang++: -std=c++17 and -std=c++20 with -Wall -Wextra
+#   -Werror, and the test also as -std=c++17 -fno-exceptions; runs each test with $(BINDINGS_ENV)
+#   (its vectors must equal bindings-expected's bytes) and each example on $(BINDINGS_MODEL).
+#   Outputs under build/cpp/.
+CPP_CXXS := $(sort $(CXX) $(if $(shell command -v clang++ 2>/dev/null),clang++))
+.PHONY: test-cpp
+test-cpp: bindings-expected
+	mkdir -p $(PREFIX)/include build/cpp
+	install -m 644 bindings/cpp/include/m2v.hpp $(PREFIX)/include/
+	set -e; for cxx in $(CPP_CXXS); do \
+	  for std in c++17 c++20; do \
+	    out=build/cpp/$$(basename $$cxx)-$$std; \
+	    $$cxx -std=$$std -Wall -Wextra -Werror -O1 -g bindings/cpp/test_m2v.cpp $$($(PKG) --cflags --libs m2v) -o $$out-test_m2v; \
+	    $$cxx -std=$$std -Wall -Wextra -Werror -O2 bindings/cpp/example.cpp $$($(PKG) --cflags --libs m2v) -o $$out-example; \
+	    echo "$$out-test_m2v"; $(BINDINGS_ENV) $$out-test_m2v; \
+	    $$out-example $(BINDINGS_MODEL); \
+	  done; \
+	  out=build/cpp/$$(basename $$cxx)-c++17-noexceptions; \
+	  $$cxx -std=c++17 -fno-exceptions -Wall -Wextra -Werror -O1 -g bindings/cpp/test_m2v.cpp $$($(PKG) --cflags --libs m2v) -o $$out-test_m2v; \
+	  echo "$$out-test_m2v"; $(BINDINGS_ENV) $$out-test_m2v; \
+	done
