@@ -96,7 +96,8 @@ func sameBytes(t *testing.T, what string, got, want []byte, dim int) {
 		if !bytes.Equal(got[i:i+4], want[i:i+4]) {
 			g := math.Float32frombits(binary.LittleEndian.Uint32(got[i:]))
 			w := math.Float32frombits(binary.LittleEndian.Uint32(want[i:]))
-			t.Fatalf("%s: text %d, float %d: %g, the C result has %g", what, i/4/dim, i/4%dim, g, w)
+			t.Fatalf("%s: text %d, float %d: %g (0x%08x), the C result has %g (0x%08x)", what, i/4/dim, i/4%dim,
+				g, math.Float32bits(g), w, math.Float32bits(w))
 		}
 	}
 }
