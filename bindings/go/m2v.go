@@ -532,6 +532,9 @@ func (m *Model) Tokenize(texts []string, opts *EncodeOptions) ([][]int32, error)
 // goIDs copies an m2v_ids into Go rows sharing one backing array.
 func goIDs(ids *C.m2v_ids) [][]int32 {
 	n := int(ids.n_texts)
+	if n == 0 || ids.offsets == nil {
+		return [][]int32{}
+	}
 	offsets := unsafe.Slice(ids.offsets, n+1)
 	flat := make([]int32, int(offsets[n]))
 	if len(flat) > 0 {

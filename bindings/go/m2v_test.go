@@ -184,6 +184,9 @@ func TestEncodeEmptyAndOptions(t *testing.T) {
 	if err != nil || len(rows) != 0 {
 		t.Fatalf("Encode(nil) = %v, %v", rows, err)
 	}
+	if ids, err := model.Tokenize(nil, nil); err != nil || len(ids) != 0 {
+		t.Fatalf("Tokenize(nil) = %v, %v", ids, err)
+	}
 	if !model.Normalize() || model.MaxLength() != 512 || model.VocabSize() <= 0 || model.Dim() <= 0 {
 		t.Fatalf("model: normalize %v max_length %d vocab %d dim %d", model.Normalize(), model.MaxLength(), model.VocabSize(), model.Dim())
 	}
@@ -287,6 +290,9 @@ func TestTokenizeMatchesTokenizer(t *testing.T) {
 		if len(raw[i]) != len(again[i]) {
 			t.Fatalf("text %d: %d ids from the file, %d from memory", i, len(raw[i]), len(again[i]))
 		}
+	}
+	if empty, err := tok.Encode(nil, nil); err != nil || len(empty) != 0 {
+		t.Fatalf("Tokenizer.Encode(nil) = %v, %v", empty, err)
 	}
 	padded, err := tok.Encode([]string{"a", "hello world"}, &m2v.TokenizerOptions{Padding: m2v.On, PadLength: 7, PadID: 3})
 	if err != nil {
