@@ -317,3 +317,20 @@ test-cpp: bindings-expected
 	  $$cxx -std=c++17 -fno-exceptions -Wall -Wextra -Werror -O1 -g bindings/cpp/test_m2v.cpp $$($(PKG) --cflags --libs m2v) -o $$out-test_m2v; \
 	  echo "$$out-test_m2v"; $(BINDINGS_ENV) $$out-test_m2v; \
 	done
+
+# ---- Go binding (issue 19; bindings/go/README.md) ----
+# test-go: `go vet` and `go test -race` of bindings/go (cgo, pkg-config m2v from PREFIX), whose
+#   test compares its float32 bytes with bindings-expected's C output. Go from Debian's golang-go
+#   (`make setup`), >= 1.19. The module has no dependencies: GOPROXY=off, GOENV=off and the caches
+#   under build/go, so the run touches neither the network nor $HOME. GO_RACE= runs without the
+#   race detector (for a Go without its race runtime).
+GO      ?= go
+GO_RACE ?= -race
+GO_ENV  := PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig GOPROXY=off GOENV=off GOTOOLCHAIN=local \
+  GOFLAGS=-buildvcs=false GOCACHE=$(CURDIR)/build/go/cache GOPATH=$(CURDIR)/build/go/path \
+  CGO_ENABLED=1 CGO_LDFLAGS="-Wl,-rpath,$(PREFIX)/lib" $(BINDINGS_ENV)
+.PHONY: test-go test-go-check
+test-go-check:
+	@command -v $(GO) >/dev/null || { echo "test-go: '$(GO)' not found on PATH; \`make setup\` installs golang-go (Debian)" >&2; exit 1; }
+test-go: test-go-check bindings-expected
+	cd bindings/go && $(GO_ENV) $(GO) vet ./... && $(GO_ENV) $(GO) test -count=1 $(GO_RACE) ./...

@@ -9,6 +9,7 @@
 #   python3-venv - the virtualenv with the reference (model2vec) for differential tests
 #   openjdk-17-jre-headless - Spark local[2] in the scaling tests (only if java is missing)
 #   valgrind     - memcheck and the leak cycles of `make test-asan` (only if missing)
+#   golang-go    - Go (bookworm: 1.19) for the cgo binding's `make test-go` (only if go is missing)
 # The Swift toolchain itself is expected on PATH (swift.org toolchain, 6.x).
 set -euo pipefail
 pkgs=(pkg-config gcc make libopenblas-dev liblapacke-dev libonig5)
@@ -17,6 +18,8 @@ if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then pkgs+=(python3-venv);
 if ! command -v valgrind >/dev/null; then pkgs+=(valgrind); fi
 # Java 17+ for the Spark tests (make test-scaling); only when no java is on PATH.
 if ! command -v java >/dev/null; then pkgs+=(openjdk-17-jre-headless); fi
+# Go for the cgo binding bindings/go (make test-go); only when no go is on PATH.
+if ! command -v go >/dev/null; then pkgs+=(golang-go); fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,0 +1,3 @@
+module github.com/m2v/m2v/bindings/go
+
+go 1.19
