@@ -41,9 +41,8 @@ fn main() {
                 .map(PathBuf::from)
                 .or_else(|| pkg_config(&["--variable=libdir"]).map(PathBuf::from))
                 .expect("pkg-config m2v gives no -L and no libdir");
-            let inc = pkg_config(&["--variable=includedir"])
-                .map(PathBuf::from)
-                .unwrap_or_else(|| lib.join("../include"));
+            let inc =
+                pkg_config(&["--variable=includedir"]).map(PathBuf::from).unwrap_or_else(|| lib.join("../include"));
             (lib, inc, "pkg-config m2v")
         }
     };

@@ -40,8 +40,7 @@ pub const M2V_VERSION_PATCH: c_uint = 0;
 /// `M2V_VERSION_STRING` of the header these declarations mirror.
 pub const M2V_VERSION_STRING: &str = "0.5.0";
 /// `M2V_VERSION_NUMBER`: MAJOR*10000 + MINOR*100 + PATCH.
-pub const M2V_VERSION_NUMBER: c_uint =
-    M2V_VERSION_MAJOR * 10000 + M2V_VERSION_MINOR * 100 + M2V_VERSION_PATCH;
+pub const M2V_VERSION_NUMBER: c_uint = M2V_VERSION_MAJOR * 10000 + M2V_VERSION_MINOR * 100 + M2V_VERSION_PATCH;
 
 // ---- Errors --------------------------------------------------------------------------------
 
@@ -181,8 +180,7 @@ pub struct m2v_quantize_params {
 }
 
 /// `m2v_progress_fn`: `(done, total, user_data)`; non-zero cancels the call.
-pub type m2v_progress_fn =
-    Option<unsafe extern "C" fn(done: usize, total: usize, user_data: *mut c_void) -> c_int>;
+pub type m2v_progress_fn = Option<unsafe extern "C" fn(done: usize, total: usize, user_data: *mut c_void) -> c_int>;
 
 /// `m2v_encode_params`: options of `m2v_encode` and friends.
 #[repr(C)]
@@ -517,11 +515,7 @@ extern "C" {
     /// Defaults for `m2v_model_load`.
     pub fn m2v_load_default_params() -> m2v_load_params;
     /// Load a model folder (or a cached hub id); free with `m2v_model_free`.
-    pub fn m2v_model_load(
-        path: *const c_char,
-        params: *const m2v_load_params,
-        out: *mut *mut m2v_model,
-    ) -> m2v_status;
+    pub fn m2v_model_load(path: *const c_char, params: *const m2v_load_params, out: *mut *mut m2v_model) -> m2v_status;
     /// Release a model; NULL is a no-op. Must not race with other uses.
     pub fn m2v_model_free(model: *mut m2v_model);
     /// Floats per vector; 0 for NULL.
@@ -614,7 +608,11 @@ extern "C" {
     /// Defaults for `m2v_model_save_v2`.
     pub fn m2v_save_default_params() -> m2v_save_params;
     /// `m2v_model_save` with options.
-    pub fn m2v_model_save_v2(model: *const m2v_model, path: *const c_char, params: *const m2v_save_params) -> m2v_status;
+    pub fn m2v_model_save_v2(
+        model: *const m2v_model,
+        path: *const c_char,
+        params: *const m2v_save_params,
+    ) -> m2v_status;
 
     // Tokenizers
     /// Load a tokenizer.json file; free with `m2v_tokenizer_free`.
@@ -656,11 +654,20 @@ extern "C" {
     /// Defaults for `m2v_distill`.
     pub fn m2v_distill_default_params() -> m2v_distill_params;
     /// Distill a transformer folder into a model folder.
-    pub fn m2v_distill(teacher_path: *const c_char, params: *const m2v_distill_params, out_path: *const c_char) -> m2v_status;
+    pub fn m2v_distill(
+        teacher_path: *const c_char,
+        params: *const m2v_distill_params,
+        out_path: *const c_char,
+    ) -> m2v_status;
 
     // Hub cache
     /// Resolve a path or cached hub id to a local folder.
-    pub fn m2v_hub_resolve(path_or_id: *const c_char, out: *mut c_char, out_capacity: usize, out_size: *mut usize) -> m2v_status;
+    pub fn m2v_hub_resolve(
+        path_or_id: *const c_char,
+        out: *mut c_char,
+        out_capacity: usize,
+        out_size: *mut usize,
+    ) -> m2v_status;
 
     // Classifiers
     /// Load a pipeline folder; free with `m2v_classifier_free`.

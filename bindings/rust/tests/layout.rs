@@ -100,11 +100,7 @@ fn header_enumerators() -> Vec<(String, i64)> {
 fn every_header_function_is_declared_in_sys() {
     let header = header_functions();
     assert!(header.len() > 50, "parsed only {} functions from m2v.h", header.len());
-    let declared: Vec<&str> = SYS_RS
-        .split("pub fn ")
-        .skip(1)
-        .map(|s| &s[..ident_end(s)])
-        .collect();
+    let declared: Vec<&str> = SYS_RS.split("pub fn ").skip(1).map(|s| &s[..ident_end(s)]).collect();
     for name in &header {
         assert!(declared.contains(&name.as_str()), "m2v.h declares {name}, src/sys.rs does not");
     }
@@ -116,10 +112,7 @@ fn every_header_function_is_declared_in_sys() {
 #[test]
 fn version_constants_match_header() {
     let h = header();
-    let line = h
-        .lines()
-        .find(|l| l.starts_with("#define M2V_VERSION_STRING"))
-        .expect("no M2V_VERSION_STRING");
+    let line = h.lines().find(|l| l.starts_with("#define M2V_VERSION_STRING")).expect("no M2V_VERSION_STRING");
     let quoted = line.split('"').nth(1).unwrap();
     assert_eq!(quoted, sys::M2V_VERSION_STRING, "src/sys.rs mirrors another header version");
     assert_eq!(sys::M2V_VERSION_NUMBER, 500);
@@ -169,23 +162,52 @@ fn structs_and_enums_match_the_c_compiler() {
         m2v_train_result { epochs, steps, best_val_metric }
     };
     let consts = constants![
-        M2V_OK, M2V_ERR_INVALID_ARGUMENT, M2V_ERR_NOT_FOUND, M2V_ERR_IO, M2V_ERR_FORMAT, M2V_ERR_UNSUPPORTED,
-        M2V_ERR_BUFFER_TOO_SMALL, M2V_ERR_OUT_OF_MEMORY, M2V_ERR_INVALID_UTF8, M2V_ERR_CANCELLED,
-        M2V_ERR_INTERNAL, M2V_DTYPE_F32, M2V_DTYPE_F16, M2V_DTYPE_F64, M2V_DTYPE_I8, M2V_DTYPE_BF16,
-        M2V_DTYPE_U8, M2V_DTYPE_I16, M2V_DTYPE_I32, M2V_DTYPE_I64, M2V_DTYPE_BOOL, M2V_INVALID_TEXT_ERROR,
-        M2V_INVALID_TEXT_REPLACE, M2V_INVALID_TEXT_SKIP, M2V_QUANTIZE_FLOAT16, M2V_QUANTIZE_FLOAT32,
-        M2V_QUANTIZE_FLOAT64, M2V_QUANTIZE_INT8, M2V_POOLING_MEAN, M2V_POOLING_FIRST, M2V_POOLING_LAST,
-        M2V_POOLING_POOLER, M2V_TASK_SINGLE_LABEL, M2V_TASK_MULTI_LABEL, M2V_TASK_REGRESSION,
-        M2V_VERSION_MAJOR, M2V_VERSION_MINOR, M2V_VERSION_PATCH, M2V_VERSION_NUMBER,
+        M2V_OK,
+        M2V_ERR_INVALID_ARGUMENT,
+        M2V_ERR_NOT_FOUND,
+        M2V_ERR_IO,
+        M2V_ERR_FORMAT,
+        M2V_ERR_UNSUPPORTED,
+        M2V_ERR_BUFFER_TOO_SMALL,
+        M2V_ERR_OUT_OF_MEMORY,
+        M2V_ERR_INVALID_UTF8,
+        M2V_ERR_CANCELLED,
+        M2V_ERR_INTERNAL,
+        M2V_DTYPE_F32,
+        M2V_DTYPE_F16,
+        M2V_DTYPE_F64,
+        M2V_DTYPE_I8,
+        M2V_DTYPE_BF16,
+        M2V_DTYPE_U8,
+        M2V_DTYPE_I16,
+        M2V_DTYPE_I32,
+        M2V_DTYPE_I64,
+        M2V_DTYPE_BOOL,
+        M2V_INVALID_TEXT_ERROR,
+        M2V_INVALID_TEXT_REPLACE,
+        M2V_INVALID_TEXT_SKIP,
+        M2V_QUANTIZE_FLOAT16,
+        M2V_QUANTIZE_FLOAT32,
+        M2V_QUANTIZE_FLOAT64,
+        M2V_QUANTIZE_INT8,
+        M2V_POOLING_MEAN,
+        M2V_POOLING_FIRST,
+        M2V_POOLING_LAST,
+        M2V_POOLING_POOLER,
+        M2V_TASK_SINGLE_LABEL,
+        M2V_TASK_MULTI_LABEL,
+        M2V_TASK_REGRESSION,
+        M2V_VERSION_MAJOR,
+        M2V_VERSION_MINOR,
+        M2V_VERSION_PATCH,
+        M2V_VERSION_NUMBER,
     ];
 
     // The lists above cover every struct and field of the header, in the header's order, and
     // every enumerator.
     let header = header_structs();
-    let listed: BTreeMap<String, Vec<String>> = rust
-        .iter()
-        .map(|(s, _, _, f)| (s.to_string(), f.iter().map(|(n, _)| n.to_string()).collect()))
-        .collect();
+    let listed: BTreeMap<String, Vec<String>> =
+        rust.iter().map(|(s, _, _, f)| (s.to_string(), f.iter().map(|(n, _)| n.to_string()).collect())).collect();
     assert_eq!(listed, header, "struct fields in this test (and src/sys.rs) differ from m2v.h");
     for (name, value) in header_enumerators() {
         let ours = consts.iter().find(|(c, _)| *c == name);
