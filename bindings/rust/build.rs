@@ -55,9 +55,6 @@ fn main() {
     // Applies to this package's tests, examples, benches and binaries (not to dependents: they
     // read DEP_M2V_LIBDIR in their own build.rs, or use LD_LIBRARY_PATH / ldconfig).
     println!("cargo:rustc-link-arg=-Wl,-rpath,{lib}");
-    // For tests (tests/layout.rs compiles a C program against the header).
-    println!("cargo:rustc-env=M2V_INCLUDE_DIR={}", include_dir.display());
-    println!("cargo:rustc-env=M2V_LIB_DIR={lib}");
     // `links = "m2v"` metadata: DEP_M2V_LIBDIR and DEP_M2V_INCLUDE in dependents' build scripts.
     println!("cargo:libdir={lib}");
     println!("cargo:include={}", include_dir.display());
