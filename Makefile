@@ -334,3 +334,16 @@ test-go-check:
 	@command -v $(GO) >/dev/null || { echo "test-go: '$(GO)' not found on PATH; \`make setup\` installs golang-go (Debian)" >&2; exit 1; }
 test-go: test-go-check bindings-expected
 	cd bindings/go && $(GO_ENV) $(GO) vet ./... && $(GO_ENV) $(GO) test -count=1 $(GO_RACE) ./...
+
+# The Rust crate (bindings/rust, issue 19), offline, into build/rust: cargo test (tests/conformance.rs
+# compares its bytes with bindings-expected; tests/layout.rs checks src/sys.rs against include/m2v.h
+# with $(CC)), the examples, and the docs with warnings as errors. cargo is taken from PATH, else
+# ~/.cargo/bin (CARGO=<path> to choose).
+CARGO ?= $(or $(shell command -v cargo 2>/dev/null),$(wildcard $(HOME)/.cargo/bin/cargo))
+.PHONY: test-rust
+test-rust: bindings-expected
+	@command -v "$(CARGO)" >/dev/null 2>&1 || { echo "test-rust: cargo not found (not on PATH, no $$HOME/.cargo/bin/cargo): install Rust with rustup, or make test-rust CARGO=/path/to/cargo" >&2; exit 1; }
+	cd bindings/rust && export PATH="$(dir $(CARGO)):$$PATH" M2V_PREFIX=$(abspath $(PREFIX)) CARGO_TARGET_DIR=$(CURDIR)/build/rust CC="$(CC)" $(BINDINGS_ENV) && \
+	  $(CARGO) test --offline --quiet && \
+	  $(CARGO) build --offline --quiet --examples && \
+	  RUSTDOCFLAGS="-D warnings" $(CARGO) doc --offline --quiet --no-deps
