@@ -82,13 +82,14 @@ test: setup venv install example
 	$(MAKE) --no-print-directory test-swift
 	$(MAKE) --no-print-directory test-c
 	$(MAKE) --no-print-directory test-hostile
+	$(MAKE) --no-print-directory test-bindings
 	M2V_SKIP_SCALING=1 $(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-scaling
 	$(MAKE) --no-print-directory test-dist
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
-	@echo "make test suites (generated, swift, c, hostile, python, scaling, dist, asan, tsan, fuzz): 10 passed, 0 failed"
+	@echo "make test suites (generated, swift, c, hostile, bindings, python, scaling, dist, asan, tsan, fuzz): 11 passed, 0 failed"
 
 run: setup example python
 	scripts/run.sh
@@ -288,10 +289,21 @@ BINDINGS_MODEL ?= $(CURDIR)/Tests/classifiers/single-label
 BINDINGS_TEXTS := $(CURDIR)/Tests/bindings/texts.txt
 BINDINGS_EXPECTED := $(CURDIR)/build/bindings/expected.f32
 BINDINGS_ENV := M2V_TEST_MODEL=$(BINDINGS_MODEL) M2V_TEST_TEXTS=$(BINDINGS_TEXTS) M2V_TEST_EXPECTED=$(BINDINGS_EXPECTED)
-.PHONY: bindings-expected
+.PHONY: bindings-expected test-bindings test-cli
 bindings-expected: example
 	@mkdir -p build/bindings
 	build/stream $(BINDINGS_MODEL) 100000 < $(BINDINGS_TEXTS) > $(BINDINGS_EXPECTED)
+
+# The m2v command (Sources/M2VCLI) gives the C bytes too; its full suite is
+# bindings/python/tests/test_cli.py (in test-python: differential against model2vec and HF).
+test-cli: bindings-expected
+	$(PREFIX)/bin/m2v encode $(BINDINGS_MODEL) $(BINDINGS_TEXTS) --format f32 --quiet | cmp - $(BINDINGS_EXPECTED)
+	$(PREFIX)/bin/m2v encode $(BINDINGS_MODEL) --format f32 --batch-size 3 --quiet < $(BINDINGS_TEXTS) | cmp - $(BINDINGS_EXPECTED)
+	@echo "cli: m2v encode = the C bytes"
+
+# make test's bindings stage: the command and the C++, Go and Rust bindings, each against the C bytes.
+test-bindings: test-cli test-cpp test-go test-rust
+	@echo "bindings (cli, c++, go, rust): 4 passed, 0 failed"
 
 # ---- C++ binding (issue 19; bindings/cpp/README.md) ----
 # test-cpp: installs the header-only bindings/cpp/include/m2v.hpp as $(PREFIX)/include/m2v.hpp, then

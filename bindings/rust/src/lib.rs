@@ -211,7 +211,7 @@ fn to_i32(value: u32, field: &str) -> Result<i32> {
 
 // ---- Version -------------------------------------------------------------------------------
 
-/// The library's version string, e.g. `"0.5.0"` (`m2v_version_string()`).
+/// The library's version string, e.g. `"0.6.0"` (`m2v_version_string()`).
 pub fn version() -> &'static str {
     // SAFETY: a static NUL-terminated ASCII string, never NULL.
     unsafe { CStr::from_ptr(sys::m2v_version_string()) }.to_str().unwrap_or("")
@@ -1021,6 +1021,26 @@ impl Tokenizer {
     pub fn vocab_size(&self) -> usize {
         // SAFETY: valid handle.
         unsafe { sys::m2v_tokenizer_vocab_size(self.as_ptr()) }
+    }
+
+    /// The string of token `id` (an added token's content, else the vocabulary's entry), as
+    /// HF's `id_to_token`; `None` when no token has this id. Invalid UTF-8 in a token is replaced
+    /// by U+FFFD.
+    pub fn token(&self, id: i32) -> Option<String> {
+        let mut need = 0usize;
+        let mut buf = vec![0u8; 64];
+        // SAFETY: valid handle; buf holds buf.len() bytes.
+        let mut st = unsafe { sys::m2v_tokenizer_token(self.as_ptr(), id, buf.as_mut_ptr().cast(), buf.len(), &mut need) };
+        if st == sys::M2V_ERR_BUFFER_TOO_SMALL {
+            buf = vec![0u8; need];
+            // SAFETY: as above, with the size the library asked for.
+            st = unsafe { sys::m2v_tokenizer_token(self.as_ptr(), id, buf.as_mut_ptr().cast(), buf.len(), &mut need) };
+        }
+        if st != sys::M2V_OK {
+            return None;
+        }
+        buf.truncate(need);
+        Some(String::from_utf8_lossy(&buf).into_owned())
     }
 
     /// Tokenizes a batch as HuggingFace `tokenizers`' `encode_batch(texts, add_special_tokens)`,

@@ -1,4 +1,4 @@
-//! Raw declarations of `m2v.h` 0.5, written by hand (no bindgen): every type, constant and
+//! Raw declarations of `m2v.h` 0.6, written by hand (no bindgen): every type, constant and
 //! function of the header, in its order, with the same names.
 //!
 //! The header is the documentation of these items (ownership, thread-safety, errors); the doc
@@ -34,11 +34,11 @@ macro_rules! opaque {
 /// `M2V_VERSION_MAJOR` of the header these declarations mirror.
 pub const M2V_VERSION_MAJOR: c_uint = 0;
 /// `M2V_VERSION_MINOR` of the header these declarations mirror.
-pub const M2V_VERSION_MINOR: c_uint = 5;
+pub const M2V_VERSION_MINOR: c_uint = 6;
 /// `M2V_VERSION_PATCH` of the header these declarations mirror.
 pub const M2V_VERSION_PATCH: c_uint = 0;
 /// `M2V_VERSION_STRING` of the header these declarations mirror.
-pub const M2V_VERSION_STRING: &str = "0.5.0";
+pub const M2V_VERSION_STRING: &str = "0.6.0";
 /// `M2V_VERSION_NUMBER`: MAJOR*10000 + MINOR*100 + PATCH.
 pub const M2V_VERSION_NUMBER: c_uint = M2V_VERSION_MAJOR * 10000 + M2V_VERSION_MINOR * 100 + M2V_VERSION_PATCH;
 
@@ -629,6 +629,14 @@ extern "C" {
     pub fn m2v_tokenizer_free(tokenizer: *mut m2v_tokenizer);
     /// One more than the largest token id; 0 for NULL.
     pub fn m2v_tokenizer_vocab_size(tokenizer: *const m2v_tokenizer) -> usize;
+    /// Since 0.6: the string of token `id` into `out` (two-call pattern via `out_size`).
+    pub fn m2v_tokenizer_token(
+        tokenizer: *const m2v_tokenizer,
+        id: i32,
+        out: *mut c_char,
+        out_capacity: usize,
+        out_size: *mut usize,
+    ) -> m2v_status;
     /// HF `encode_batch(texts, add_special_tokens)`.
     pub fn m2v_tokenizer_encode(
         tokenizer: *const m2v_tokenizer,

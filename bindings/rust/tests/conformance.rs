@@ -223,6 +223,12 @@ fn tokenize_then_encode_ids_gives_the_c_bytes() {
         let kept: Vec<i32> = a.iter().copied().filter(|&id| Some(id) != model.unk_token_id()).collect();
         assert_eq!(kept, b, "text {i}");
     }
+    // Token strings: the tokenizer's are the model's, and unknown ids have none.
+    for id in raw.iter().flatten() {
+        assert_eq!(tok.token(*id).as_deref(), model.token(*id), "token {id}");
+    }
+    assert_eq!(tok.token(-1), None);
+    assert_eq!(tok.token(i32::try_from(tok.vocab_size()).unwrap()), None);
     assert_eq!(Tokenizer::from_json(b"{not json").unwrap_err().status, Status::Format);
 }
 
