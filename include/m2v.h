@@ -461,9 +461,8 @@ typedef struct m2v_sequence {
 } m2v_sequence;
 
 /* One vector per token (weights applied, no mean, no normalization), like model2vec's
- * encode_as_sequence. Truncation only when params->max_length > 0 (the default params of
- * m2v_encode_default_params() have 512: set 0 for model2vec's default of no truncation, or pass
- * NULL params, which means max_length 0 here).
+ * encode_as_sequence. Truncation only when params->max_length > 0: the default params
+ * (max_length -1) and NULL params mean no truncation here, model2vec's default.
  *   out: receives a new m2v_sequence (free with m2v_sequence_free()), NULL on failure.
  * Errors and thread-safety as m2v_encode(). */
 M2V_API M2V_NODISCARD m2v_status m2v_encode_as_sequence(const m2v_model *model,
