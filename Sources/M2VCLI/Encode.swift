@@ -4,6 +4,11 @@
 import CM2V
 import M2VSupport
 
+enum Encode {
+    /// The most floats one batch's vectors may take (512 MiB): --batch-size x dim is checked.
+    static let maxBatchFloats = 1 << 27
+}
+
 let helpOption = OptionSpec(name: "help", short: "h", value: nil, help: "show this help")
 
 /// Options shared by the verbs that read texts.
@@ -67,6 +72,9 @@ func encodeBatch(_ model: Model, _ batch: TextBatch, _ params: m2v_encode_params
     var p = params
     var status = [Int32](repeating: 0, count: batch.count + 1)
     let need = batch.count * model.dim
+    guard need <= Encode.maxBatchFloats else {
+        throw .invalidArgument("--batch-size: \(batch.count) texts x dim \(model.dim) is more than \(Encode.maxBatchFloats * 4 >> 20) MiB of vectors; use a smaller --batch-size")
+    }
     if out.count < need { out = [Float](repeating: 0, count: need) }
     do {
         try withCTexts(batch) { (texts, lengths, n) throws(M2VError) in

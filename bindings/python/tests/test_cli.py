@@ -296,6 +296,14 @@ def test_console_script_runs_the_command():
     assert p.returncode == 0 and p.stdout.startswith(f"m2v {m2v_native.__version__} "), p
 
 
+def model_dir_or_small(name: str) -> Path:
+    """A fixture model folder when present (collected at import, so no skip here), else SMALL."""
+    from conftest import FIXTURES
+
+    p = FIXTURES / "models" / name
+    return p if (p / "model.safetensors").is_file() else SMALL
+
+
 # ---- errors and Ctrl-C -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args,stdin,code,needle", [
@@ -305,6 +313,7 @@ def test_console_script_runs_the_command():
     ([], "", INVALID_ARGUMENT, ""),
     (["encode", SMALL, "--threads", "-1"], "", INVALID_ARGUMENT, "--threads"),
     (["encode", SMALL, "--batch-size"], "", INVALID_ARGUMENT, "needs a value"),
+    (["encode", model_dir_or_small("minilm-default"), "--batch-size", "1048576"], "\n" * 1_100_000, INVALID_ARGUMENT, "smaller --batch-size"),
     (["encode", SMALL, "--out", "x.unknown"], "", INVALID_ARGUMENT, "--format"),
     (["encode", SMALL, "--format", "npy"], "x\n", INVALID_ARGUMENT, "--out"),
     (["encode", SMALL, "--out", "/nonexistent/dir/x.npy"], "x\n", NOT_FOUND, "/nonexistent/dir"),
