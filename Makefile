@@ -359,3 +359,17 @@ test-rust: bindings-expected
 	  $(CARGO) test --offline --quiet && \
 	  $(CARGO) build --offline --quiet --examples && \
 	  RUSTDOCFLAGS="-D warnings" $(CARGO) doc --offline --quiet --no-deps
+
+# ---- Real clusters (issue 19; bindings/python/README.md "Scaling out", "Real clusters") ----
+# test-cluster: m2v_native.spark on a Spark standalone cluster (a master and two 1-core workers)
+#   and m2v_native.ray_data on a two-node Ray cluster (1 CPU each), all on 127.0.0.1 inside new
+#   network (loopback only) and PID namespaces (unshare, as root): scripts/cluster_test.sh runs
+#   bindings/python/tests/test_cluster.py. The executors' Python is a venv packed from the wheel
+#   (venv-pack, build/cluster/); the model reaches the workers through Spark (addArchive) and the
+#   Ray object store; every vector is byte-equal to the driver's encode; prints the throughput of
+#   1 vs 2 workers / nodes (build/cluster/throughput.md). About 2.5 min. Without java or the
+#   namespaces it skips with a message, except under CI=true, where it fails.
+.PHONY: test-cluster
+test-cluster: wheel
+	$(VENV)/bin/pip install -q "pyspark>=3.5" pandas pyarrow "ray[data]>=2.9" venv-pack
+	VENV=$(VENV) scripts/cluster_test.sh

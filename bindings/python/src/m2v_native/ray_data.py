@@ -1,25 +1,32 @@
 """m2v_native.ray_data — embed a text column of a Ray Dataset with m2v_native.
 
     import ray
-    from m2v_native.ray_data import Embedder, embed_dataset
+    from m2v_native.ray_data import Embedder, embed_dataset, ship
 
     ds = ray.data.read_text("texts.txt")                        # column "text"
     ds = embed_dataset(ds, "/shared/models/minilm")             # + column "embedding"
+    ds = embed_dataset(ds, ship("minilm/"))                     # or: the folder via the object store
     # or, by hand:
-    ds = ds.map_batches(Embedder, fn_constructor_kwargs={"model_path": "/shared/models/minilm"},
+    ds = ds.map_batches(Embedder, fn_constructor_kwargs={"model": "/shared/models/minilm"},
                         batch_format="numpy", num_cpus=1,
                         compute=ray.data.ActorPoolStrategy(size=2))   # Ray < 2.51: concurrency=2
     ds.write_parquet("/tmp/out")
 
 Needs ray[data] >= 2.9 (`pip install "m2v-native[ray]"`). `Embedder` is a callable class, so
 Ray runs it in a pool of actors: each actor loads the model once, in its constructor, and then
-encodes every batch it is given. `model_path` must be readable at that path on every node
-(a shared filesystem, or a copy at the same path); the model is never shipped through Ray.
+encodes every batch it is given. The model is a folder path readable at that path on every node
+(a shared filesystem, or a copy at the same path), a HuggingFace hub id (each actor resolves it),
+or `ship(folder)`'s `ShippedModel`: the folder's files put in Ray's object store once, and written
+by the first actor on each node into a node-local folder that the node's actors then load.
 (The module is not called `ray` so that it cannot shadow the real `ray` package.)
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import tempfile
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +36,106 @@ from . import DEFAULT_BATCH_SIZE, StaticModel, _int_arg
 if TYPE_CHECKING:  # pragma: no cover
     import ray.data
 
-__all__ = ["Embedder", "embed_dataset"]
+__all__ = ["Embedder", "ShippedModel", "embed_dataset", "ship"]
+
+
+@dataclass(frozen=True)
+class ShippedModel:
+    """A model folder in Ray's object store (made by `ship`): `files` is the ObjectRef of a
+    {relative name: bytes} dict, `digest` the sha256 of that content."""
+
+    name: str
+    digest: str
+    files: Any  # ray.ObjectRef
+    cache_dir: str | None = None
+
+    def materialize(self) -> str:
+        """The folder on this node holding the model's files: `<cache_dir>/<name>-<digest[:16]>`
+        (cache_dir None: `tempfile.gettempdir()/m2v-ray-models` of this process). Written once
+        per node, by the first actor that needs it (a temporary folder renamed into place, so
+        concurrent actors and an interrupted write never leave a partial model); later actors,
+        jobs and sessions on the node reuse it. The content is checked against `digest`."""
+        import ray
+
+        base = self.cache_dir or os.path.join(tempfile.gettempdir(), "m2v-ray-models")
+        dest = os.path.join(base, f"{self.name}-{self.digest[:16]}")
+        if os.path.isdir(dest):
+            return dest
+        files = ray.get(self.files)
+        for rel in files:
+            if os.path.isabs(rel) or os.path.normpath(rel).split(os.sep)[0] == "..":
+                raise ValueError(f"shipped model {self.name!r}: bad file name {rel!r}")
+        if _files_digest(files) != self.digest:
+            raise ValueError(f"shipped model {self.name!r}: the object store content does not match its digest")
+        os.makedirs(base, exist_ok=True)
+        stage = tempfile.mkdtemp(prefix=f".{self.name}-", dir=base)
+        try:
+            for rel, data in files.items():
+                path = os.path.join(stage, rel)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "wb") as fh:
+                    fh.write(data)
+            os.chmod(stage, 0o755)
+            try:
+                os.rename(stage, dest)
+            except OSError:  # another actor of this node renamed its copy first
+                if not os.path.isdir(dest):
+                    raise
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+        return dest
+
+
+def _files_digest(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        h.update(f"{rel}\0{len(files[rel])}\0".encode())
+        h.update(files[rel])
+    return h.hexdigest()
+
+
+def ship(folder: str | os.PathLike, name: str | None = None, *, cache_dir: str | None = None) -> ShippedModel:
+    """Put the model folder `folder` (read on the driver) into Ray's object store, for `Embedder` /
+    `embed_dataset` as their `model`; no shared filesystem is needed. Call it after `ray.init`.
+
+    The files are read into one object (`ray.put` of a {relative name: bytes} dict; symbolic
+    links followed, so a HuggingFace cache snapshot works): it lives as long as the returned
+    `ShippedModel` (and the datasets using it) does, and each node fetches it once, when its first
+    actor starts (`ShippedModel.materialize`). Each node's object store must hold one copy.
+
+    :param folder: the model folder on the driver.
+    :param name: the folder name on the nodes (default: the folder's base name).
+    :param cache_dir: where the nodes write it (default: their temp dir + "/m2v-ray-models").
+    """
+    import ray
+
+    folder = os.path.abspath(os.fspath(folder))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"no model folder at {folder}")
+    name = name or os.path.basename(folder.rstrip("/")) or "model"
+    if "/" in name or name in (".", ".."):
+        raise ValueError(f"a shipped model's name is a plain file name, not {name!r}")
+    files: dict[str, bytes] = {}
+    for root, dirs, names in os.walk(folder, followlinks=True):
+        dirs.sort()
+        for f in sorted(names):
+            path = os.path.join(root, f)
+            with open(path, "rb") as fh:
+                files[os.path.relpath(path, folder)] = fh.read()
+    return ShippedModel(name=name, digest=_files_digest(files), files=ray.put(files), cache_dir=cache_dir)
+
+
+def _model_arg(model: Any) -> Any:
+    """A ShippedModel as is; a path that exists here made absolute; anything else (a hub id, a
+    path only the nodes have) unchanged."""
+    if isinstance(model, ShippedModel):
+        return model
+    if not isinstance(model, (str, os.PathLike)):
+        raise TypeError(f"model must be a folder path, a hub id or a ShippedModel, not {type(model).__name__}")
+    path = os.fspath(model)
+    if not isinstance(path, str):
+        path = os.fsdecode(path)
+    return os.path.abspath(path) if os.path.exists(path) else path
 
 
 class Embedder:
@@ -40,9 +146,13 @@ class Embedder:
     which Ray stores as a fixed-shape tensor column), "pandas" (DataFrame; a column of float32
     arrays) and "pyarrow" (Table; a list<float> column). A missing (None / null) text raises
     ValueError: filter such rows first. The vectors are identical to
-    `StaticModel.from_pretrained(model_path).encode(texts)` whatever the batching.
+    `StaticModel.from_pretrained(folder).encode(texts)` whatever the batching.
 
-    :param model_path: a model folder readable at this path by every Ray worker.
+    :param model: a model folder readable at this path by every Ray worker, a hub id, or
+        `ship(folder)`'s ShippedModel (written to a node-local folder first; `model_dir` is the
+        folder loaded).
+    :param model_path: the same as `model` (its former name, kept for keyword callers such as
+        `fn_constructor_kwargs={"model_path": ...}`); give one of the two.
     :param column: the text column.
     :param output_column: the new column (must not exist yet).
     :param n_threads: encode threads per actor; give map_batches num_cpus=n_threads so that
@@ -53,14 +163,20 @@ class Embedder:
 
     def __init__(
         self,
-        model_path: str | os.PathLike,
+        model: str | os.PathLike | ShippedModel | None = None,
         column: str = "text",
         output_column: str = "embedding",
         n_threads: int = 1,
         normalize: bool | None = None,
+        *,
+        model_path: str | os.PathLike | ShippedModel | None = None,
         **encode_kwargs: Any,
     ) -> None:
-        self.model = StaticModel.from_pretrained(model_path, normalize=normalize)
+        if (model is None) == (model_path is None):
+            raise TypeError("Embedder() takes one of model and model_path")
+        model = model if model is not None else model_path
+        self.model_dir = model.materialize() if isinstance(model, ShippedModel) else os.fspath(model)
+        self.model = StaticModel.from_pretrained(self.model_dir, normalize=normalize)
         self.column = column
         self.output_column = output_column
         self.n_threads = _int_arg("n_threads", n_threads, 0)
@@ -109,10 +225,11 @@ class Embedder:
 
 def embed_dataset(
     ds: ray.data.Dataset,
-    model_path: str | os.PathLike,
+    model: str | os.PathLike | ShippedModel | None = None,
     column: str = "text",
     output_column: str = "embedding",
     *,
+    model_path: str | os.PathLike | ShippedModel | None = None,
     n_threads: int = 1,
     concurrency: int | tuple[int, int] | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -124,6 +241,9 @@ def embed_dataset(
     `ds.map_batches(Embedder, ...)` on a pool of actors (ray.data.ActorPoolStrategy), each
     loading the model once. The other columns are kept, in their order, before it.
 
+    :param model: a model folder every node has at that path (made absolute when it exists on
+        the driver), a hub id, or `ship(folder)`'s ShippedModel (see `Embedder`).
+    :param model_path: the former name of `model`; give one of the two.
     :param concurrency: actors: an int (a fixed pool) or a (min, max) autoscaling range. None =
         (1, the cluster's CPUs // n_threads). Each actor holds n_threads CPUs for its lifetime, so
         a fixed pool that takes every CPU leaves none for the read and write tasks around it and
@@ -139,6 +259,9 @@ def embed_dataset(
 
     n_threads = _int_arg("n_threads", n_threads, 1)
     batch_size = _int_arg("batch_size", batch_size, 1)
+    if (model is None) == (model_path is None):
+        raise TypeError("embed_dataset() takes one of model and model_path")
+    model = _model_arg(model if model is not None else model_path)
     if concurrency is None:
         cpus = int(ray.cluster_resources().get("CPU", 1)) if ray.is_initialized() else (os.cpu_count() or 1)
         most = max(1, cpus // n_threads)
@@ -147,7 +270,7 @@ def embed_dataset(
         pool = ActorPoolStrategy(min_size=concurrency[0], max_size=concurrency[1])
     else:
         pool = ActorPoolStrategy(size=_int_arg("concurrency", concurrency, 1))
-    kwargs = dict(model_path=os.path.abspath(os.fspath(model_path)), column=column,
+    kwargs = dict(model=model, column=column,
                   output_column=output_column, n_threads=n_threads, normalize=normalize, **encode_kwargs)
     return ds.map_batches(
         Embedder,
