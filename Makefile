@@ -85,11 +85,12 @@ test: setup venv install example
 	$(MAKE) --no-print-directory test-bindings
 	M2V_SKIP_SCALING=1 $(MAKE) --no-print-directory test-python
 	$(MAKE) --no-print-directory test-scaling
+	$(MAKE) --no-print-directory test-cluster
 	$(MAKE) --no-print-directory test-dist
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory test-tsan
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CI_FUZZ_SECONDS)
-	@echo "make test suites (generated, swift, c, hostile, bindings, python, scaling, dist, asan, tsan, fuzz): 11 passed, 0 failed"
+	@echo "make test suites (generated, swift, c, hostile, bindings, python, scaling, cluster, dist, asan, tsan, fuzz): 12 passed, 0 failed"
 
 run: setup example python
 	scripts/run.sh
