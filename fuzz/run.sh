@@ -49,6 +49,8 @@ for t in "$@"; do
     status=$(cat "build/fuzz/fuzz_$t.rc" 2>/dev/null || echo missing)
     if [ "$status" != 0 ] || grep -qE 'Test unit written|ERROR: libFuzzer|ERROR: AddressSanitizer|contract violated' "$log"; then
         echo "fuzz_$t: FAILED (exit $status; see $log)"
+        # The finding itself (CI shows only this output): the Python traceback or the sanitizer report.
+        grep -E -A40 'Uncaught Python exception|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|contract violated' "$log" | head -n 60
         rc=1
     fi
 done
