@@ -59,7 +59,7 @@ final class EncodeWorkspace: @unchecked Sendable {  // used by one thread at a t
     var rowWeights: [Float] = []
 
     /// The calling thread's workspace, kept across calls: at most the piece memo (see
-    /// `PieceCache`, 2.5 MiB) plus buffers for texts of up to `TokenizerWorkspace.keptScalars`
+    /// `PieceCache`, 3 MiB) plus buffers for texts of up to `TokenizerWorkspace.keptScalars`
     /// code points; one grown by a longer text is dropped after its call.
     static let perThread = ThreadCache(keep: { $0.tok.isSmall && $0.ids.capacity <= TokenizerWorkspace.keptScalars }) {
         EncodeWorkspace()
