@@ -8,6 +8,14 @@ import TokenizerCore
 public struct BertPreTokenizer: PreTokenizer {
     public init() {}
 
+    /// How the pre-tokenizer treats scalar `c`: `.space` (splits, removed), `.punct` (isolated)
+    /// or neither (part of a word), as `appendPieces` and `preTokenize` do.
+    public enum ScalarClass: Sendable { case word, space, punct }
+    public static func scalarClass(_ c: UInt32) -> ScalarClass {
+        let f = CharFlags.shared(c)
+        return f & CharFlags.space != 0 ? .space : f & CharFlags.punct != 0 ? .punct : .word
+    }
+
     /// The pieces `preTokenize` gives for the single piece `text[range]` (positions in `text`),
     /// appended to `pieces` without going through a `PreTokenizedString` (the tokenizer's fused
     /// path for a WordPiece model reads them straight from the normalized text).

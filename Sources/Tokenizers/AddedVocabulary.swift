@@ -37,6 +37,13 @@ struct AddedTokenMatcher: Sendable {
 
     var isEmpty: Bool { tokens.isEmpty }
 
+    /// False when no pattern starts with scalar `s` (true may be a false positive: the filter
+    /// keeps the low 16 bits).
+    func mayStart(with s: UInt32) -> Bool {
+        let b = Int(s & 0xFFFF)
+        return firstMask[b >> 6] & (1 << UInt64(b & 63)) != 0
+    }
+
     /// `patterns[i]` is what token `tokens[i]` looks like in the text it is matched on.
     init(tokens: [AddedToken], patterns: [[UInt32]]) {
         self.tokens = tokens
