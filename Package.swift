@@ -96,7 +96,7 @@ let package = Package(
                 swiftSettings: coreSwift),
         .target(name: "Tokenizers",
                 dependencies: ["M2VSupport", "TokenizerCore", "TokenizerNormalizers",
-                               "TokenizerPreTokenizers", "TokenizerModels"],
+                               "TokenizerPreTokenizers", "TokenizerModels", "UnicodeNormalization"],
                 swiftSettings: coreSwift),
         .target(name: "PoolingKernelsX86V3", swiftSettings: coreSwift + v3Flags),
         .target(name: "TransformerKernels", swiftSettings: coreSwift),

@@ -98,11 +98,8 @@ extension StaticModel {
             let (n, overflow) = ml.multipliedReportingOverflow(by: medianTokenLength)
             if !overflow { limit = min(limit, n) }
         }
-        // An ASCII text has one code point per byte: the cut keeps `limit` bytes.
-        let prefix = min(text.count, limit)
-        if prefix <= Limits.textCodePoints,
-           tokenizer.encodeASCII(text, prefix: prefix, addSpecialTokens: false, maxTokens: maxLength ?? .max,
-                                 into: &ws.ids, workspace: input) {
+        if tokenizer.encodeOnePass(text, maxScalars: limit, addSpecialTokens: false, maxTokens: maxLength ?? .max,
+                                   into: &ws.ids, workspace: input) {
             if let unk = unkId { ws.ids.removeAll(where: { $0 == unk }) }
             return 0
         }

@@ -35,8 +35,8 @@ public final class Tokenizer: Sendable {
     let consultsTextStart: Bool
     /// The pre-tokenizer is BertPreTokenizer and the model WordPiece (the fused path).
     let bertWordPiece: Bool
-    /// The one-pass path for ASCII texts (see `ASCIIPath`), where it applies.
-    let asciiPath: ASCIIPath?
+    /// The one-pass path for texts of scalars below U+0800 (see `OnePassPath`), where it applies.
+    let onePass: OnePassPath?
 
     /// Loads tokenizer.json from `path`.
     public convenience init(path: String) throws(M2VError) {
@@ -123,7 +123,7 @@ public final class Tokenizer: Sendable {
             patterns.append(s)
         }
         normalizedMatcher = AddedTokenMatcher(tokens: norm, patterns: patterns)
-        asciiPath = bertWordPiece ? ASCIIPath(normalizer: normalizer, raw: rawMatcher, normalized: normalizedMatcher) : nil
+        onePass = bertWordPiece ? OnePassPath(normalizer: normalizer, raw: rawMatcher, normalized: normalizedMatcher) : nil
     }
 
     /// The token string of `id` (added tokens first, then the model's vocabulary).
@@ -147,8 +147,7 @@ public final class Tokenizer: Sendable {
     public func encode(utf8 text: UnsafeBufferPointer<UInt8>, addSpecialTokens: Bool = false,
                        maxTokens: Int = .max, into ids: inout [Int32],
                        workspace ws: TokenizerWorkspace) throws(M2VError) {
-        if text.count <= Limits.textCodePoints,
-           encodeASCII(text, prefix: text.count, addSpecialTokens: addSpecialTokens, maxTokens: maxTokens, into: &ids, workspace: ws) {
+        if encodeOnePass(text, maxScalars: text.count, addSpecialTokens: addSpecialTokens, maxTokens: maxTokens, into: &ids, workspace: ws) {
             return
         }
         ws.input.removeAll(keepingCapacity: true)
@@ -233,19 +232,20 @@ public final class Tokenizer: Sendable {
         if addSpecialTokens, let post = postProcessor { post.process(&ids, scratch: &ws.postScratch) }
     }
 
-    /// `encode(scalars:)` of the ASCII text `text[..<prefix]` in one pass (`ASCIIPath`), or false
-    /// (nothing done) when that path is off for this tokenizer or some byte of `text` (all of
-    /// it: the caller drops the rest, which must be valid) is not ASCII or needs the general path.
-    /// `prefix` is at most `Limits.textCodePoints`.
-    public func encodeASCII(_ text: UnsafeBufferPointer<UInt8>, prefix: Int, addSpecialTokens: Bool, maxTokens: Int,
-                            into ids: inout [Int32], workspace ws: TokenizerWorkspace) -> Bool {
-        guard let path = asciiPath, prefix <= Limits.textCodePoints,
-              let (_, count) = path.run(text, prefix: prefix, segment: &ws.asciiScalars, pieces: &ws.asciiPieces) else { return false }
+    /// `encode(scalars:)` of the first `maxScalars` code points of UTF-8 `text` in one pass
+    /// (`OnePassPath`), or false (nothing done) when that path is off for this tokenizer, the text
+    /// is long, or some scalar of `text` (all of it: the caller drops the rest, which must be
+    /// valid UTF-8) needs the general path.
+    public func encodeOnePass(_ text: UnsafeBufferPointer<UInt8>, maxScalars: Int, addSpecialTokens: Bool, maxTokens: Int,
+                              into ids: inout [Int32], workspace ws: TokenizerWorkspace) -> Bool {
+        guard let path = onePass,
+              let (_, count) = path.run(text, maxScalars: maxScalars, segment: &ws.onePassScalars, pieces: &ws.onePassPieces)
+        else { return false }
         ids.removeAll(keepingCapacity: true)
         let limit = max(0, maxTokens)
         if limit > 0 && count > 0 {
-            ws.asciiScalars.withUnsafeBufferPointer { seg in
-                ws.asciiPieces.withUnsafeBufferPointer { pc in
+            ws.onePassScalars.withUnsafeBufferPointer { seg in
+                ws.onePassPieces.withUnsafeBufferPointer { pc in
                     model.tokenize(pieces: UnsafeBufferPointer(rebasing: pc[0..<count]), arena: seg, into: &ids, scratch: &ws.model)
                 }
             }
@@ -292,10 +292,10 @@ public final class TokenizerWorkspace: @unchecked Sendable {  // used by one thr
     var normSegments: [Segment] = []
     var pretok = PreTokenizedString()
     var fastPieces: [Piece] = []
-    /// The ASCII path's normalized text and pieces: only grown, written by index (never reset,
-    /// so a text that takes the path initializes nothing).
-    var asciiScalars: [UInt32] = []
-    var asciiPieces: [Piece] = []
+    /// The one-pass path's normalized text and pieces: only grown (at most `OnePassPath.maxScalars`
+    /// code points' worth), written by index, never reset, so a text on that path initializes nothing.
+    var onePassScalars: [UInt32] = []
+    var onePassPieces: [Piece] = []
     var model = ModelScratch()
     var postScratch: [Int32] = []
     public init() {}
@@ -311,8 +311,7 @@ public final class TokenizerWorkspace: @unchecked Sendable {  // used by one thr
     public var isSmall: Bool {
         input.capacity <= Self.keptScalars && segment.capacity <= Self.keptScalars
             && normScratch.capacity <= Self.keptScalars && pretok.scalars.capacity <= Self.keptScalars
-            && asciiScalars.capacity <= Self.keptScalars
-            && fastPieces.capacity <= Self.keptScalars / 4 && asciiPieces.capacity <= Self.keptScalars / 4  // 24-byte pieces: 1.5 MiB
+            && fastPieces.capacity <= Self.keptScalars / 4  // 24-byte pieces: 1.5 MiB
     }
 }
 

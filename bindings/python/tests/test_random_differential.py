@@ -62,3 +62,25 @@ def test_every_scalar_below_0x800_matches_hf_tokenizers(name, path):
     got = tok.encode_batch(texts, add_special_tokens=False)
     for i, (g, w) in enumerate(zip(got, want)):
         assert g == w, f"{name}: text #{i} (from U+{0x80 + 8 * i:04X}): {texts[i]!r}\n  m2v: {g[:40]}\n  hf:  {w[:40]}"
+
+
+@pytest.mark.parametrize("name,path", tokenizer_files(), ids=[n for n, _ in tokenizer_files()])
+def test_two_byte_texts_match_hf_tokenizers(name, path):
+    """The one-pass path of BERT-style tokenizers (texts whose scalars are all below U+0800):
+    the random texts with every longer scalar replaced, and each scalar of U+0080..U+07FF alone,
+    inside and after words, doubled, before a combining mark and between punctuation, against HF
+    tokenizers, with and without special tokens."""
+    if not path.is_file():
+        missing(str(path))
+    rng = random.Random(f"m2v-2byte-{name}")
+    texts = ["".join(c if ord(c) < 0x800 else rng.choice(" a.\u00e9") for c in random_text(rng)) for _ in range(N_TEXTS)]
+    for lo in range(0x80, 0x800, 8):
+        texts.append(" ".join(f"{c} a{c}b {c}{c} A{c}\u0301 ({c}) x{c}." for c in map(chr, range(lo, lo + 8))))
+    texts += ["".join(map(chr, range(lo, lo + 64))) for lo in range(0, 0x800, 64)]
+    ref, tok = _untruncated_pair(path)
+    for special in (False, True):
+        want = [e.ids for e in ref.encode_batch(texts, add_special_tokens=special)]
+        got = tok.encode_batch(texts, add_special_tokens=special)
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert g == w, (f"{name} add_special_tokens={special}: first differing text #{i}: {texts[i]!r}\n"
+                            f"  m2v:        {g[:40]}\n  tokenizers: {w[:40]}")
