@@ -29,12 +29,9 @@ def _untruncated_pair(path):
     return ref, tok
 
 
-@pytest.mark.parametrize("name,path", tokenizer_files(), ids=[n for n, _ in tokenizer_files()])
-def test_random_texts_match_hf_tokenizers(name, path):
-    if not path.is_file():
-        missing(str(path))
-    rng = random.Random(f"m2v-{name}")
-    texts = [random_text(rng) for _ in range(N_TEXTS)]
+def _assert_same_ids(name, path, texts):
+    """m2v's ids are HF's on every text, with and without special tokens (the first difference
+    is reported)."""
     ref, tok = _untruncated_pair(path)
     for special in (False, True):
         want = [e.ids for e in ref.encode_batch(texts, add_special_tokens=special)]
@@ -42,6 +39,15 @@ def test_random_texts_match_hf_tokenizers(name, path):
         for i, (g, w) in enumerate(zip(got, want)):
             assert g == w, (f"{name} add_special_tokens={special}: first differing text #{i}: {texts[i]!r}\n"
                             f"  m2v:        {g[:40]}\n  tokenizers: {w[:40]}")
+
+
+@pytest.mark.parametrize("name,path", tokenizer_files(), ids=[n for n, _ in tokenizer_files()])
+def test_random_texts_match_hf_tokenizers(name, path):
+    if not path.is_file():
+        missing(str(path))
+    rng = random.Random(f"m2v-{name}")
+    texts = [random_text(rng) for _ in range(N_TEXTS)]
+    _assert_same_ids(name, path, texts)
 
 
 @pytest.mark.parametrize("name,path", tokenizer_files(), ids=[n for n, _ in tokenizer_files()])
@@ -77,10 +83,4 @@ def test_two_byte_texts_match_hf_tokenizers(name, path):
     for lo in range(0x80, 0x800, 8):
         texts.append(" ".join(f"{c} a{c}b {c}{c} A{c}\u0301 ({c}) x{c}." for c in map(chr, range(lo, lo + 8))))
     texts += ["".join(map(chr, range(lo, lo + 64))) for lo in range(0, 0x800, 64)]
-    ref, tok = _untruncated_pair(path)
-    for special in (False, True):
-        want = [e.ids for e in ref.encode_batch(texts, add_special_tokens=special)]
-        got = tok.encode_batch(texts, add_special_tokens=special)
-        for i, (g, w) in enumerate(zip(got, want)):
-            assert g == w, (f"{name} add_special_tokens={special}: first differing text #{i}: {texts[i]!r}\n"
-                            f"  m2v:        {g[:40]}\n  tokenizers: {w[:40]}")
+    _assert_same_ids(name, path, texts)
