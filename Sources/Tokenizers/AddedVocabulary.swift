@@ -39,6 +39,7 @@ struct AddedTokenMatcher: Sendable {
 
     /// False when no pattern starts with scalar `s` (true may be a false positive: the filter
     /// keeps the low 16 bits).
+    @inline(__always)
     func mayStart(with s: UInt32) -> Bool {
         let b = Int(s & 0xFFFF)
         return firstMask[b >> 6] & (1 << UInt64(b & 63)) != 0
@@ -125,8 +126,7 @@ struct AddedTokenMatcher: Sendable {
         var startOffset = 0
         var pos = 0
         while pos < n {
-            let b = Int(text[pos] & 0xFFFF)
-            if firstMask[b >> 6] & (1 << UInt64(b & 63)) == 0 { pos += 1; continue }
+            if !mayStart(with: text[pos]) { pos += 1; continue }
             guard let (ti, matchEnd) = longest(text, at: pos) else {
                 pos += 1
                 continue
