@@ -98,27 +98,25 @@ extension StaticModel {
             let (n, overflow) = ml.multipliedReportingOverflow(by: medianTokenLength)
             if !overflow { limit = min(limit, n) }
         }
-        if tokenizer.encodeOnePass(text, maxScalars: limit, addSpecialTokens: false, maxTokens: maxLength ?? .max,
-                                   into: &ws.ids, workspace: input) {
-            if let unk = unkId { ws.ids.removeAll(where: { $0 == unk }) }
-            return 0
-        }
         var status: Int32 = 0
-        do throws(M2VError) {
-            if !(try UTF8Decoding.decode(text, into: &input.input, limit: limit, replace: invalid == .replace)) {
-                status = M2VError.Code.invalidUTF8.rawValue
-            }
-            try Tokenizer.checkLength(input.input.count, "")
-            try typed {
-                try input.input.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt32>) throws(M2VError) in
-                    try tokenizer.encode(scalars: all, addSpecialTokens: false, maxTokens: maxLength ?? .max,
-                                         into: &ws.ids, workspace: input)
+        if !tokenizer.encodeOnePass(text, maxScalars: limit, addSpecialTokens: false, maxTokens: maxLength ?? .max,
+                                    into: &ws.ids, workspace: input) {
+            do throws(M2VError) {
+                if !(try UTF8Decoding.decode(text, into: &input.input, limit: limit, replace: invalid == .replace)) {
+                    status = M2VError.Code.invalidUTF8.rawValue
                 }
+                try Tokenizer.checkLength(input.input.count, "")
+                try typed {
+                    try input.input.withUnsafeBufferPointer { (all: UnsafeBufferPointer<UInt32>) throws(M2VError) in
+                        try tokenizer.encode(scalars: all, addSpecialTokens: false, maxTokens: maxLength ?? .max,
+                                             into: &ws.ids, workspace: input)
+                    }
+                }
+            } catch {
+                guard invalid == .skip else { throw error }
+                ws.ids.removeAll(keepingCapacity: true)
+                return error.code.rawValue
             }
-        } catch {
-            guard invalid == .skip else { throw error }
-            ws.ids.removeAll(keepingCapacity: true)
-            return error.code.rawValue
         }
         if let unk = unkId { ws.ids.removeAll(where: { $0 == unk }) }
         return status
