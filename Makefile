@@ -302,9 +302,9 @@ test-cli: bindings-expected
 	$(PREFIX)/bin/m2v encode $(BINDINGS_MODEL) --format f32 --batch-size 3 --quiet < $(BINDINGS_TEXTS) | cmp - $(BINDINGS_EXPECTED)
 	@echo "cli: m2v encode = the C bytes"
 
-# make test's bindings stage: the command and the C++, Go and Rust bindings, each against the C bytes.
-test-bindings: test-cli test-cpp test-go test-rust
-	@echo "bindings (cli, c++, go, rust): 4 passed, 0 failed"
+# make test's bindings stage: the command and the C++, Go, Rust and Node.js bindings, each against the C bytes.
+test-bindings: test-cli test-cpp test-go test-rust test-node
+	@echo "bindings (cli, c++, go, rust, node): 5 passed, 0 failed"
 
 # ---- C++ binding (issue 19; bindings/cpp/README.md) ----
 # test-cpp: installs the header-only bindings/cpp/include/m2v.hpp as $(PREFIX)/include/m2v.hpp, then
@@ -360,6 +360,26 @@ test-rust: bindings-expected
 	  $(CARGO) test --offline --quiet && \
 	  $(CARGO) build --offline --quiet --examples && \
 	  RUSTDOCFLAGS="-D warnings" $(CARGO) doc --offline --quiet --no-deps
+
+# ---- Node.js binding (issue 19; bindings/node/README.md) ----
+# node: the Node-API addon bindings/node/src/m2v_node.c, built with $(CC) against node_api.h
+#   (scripts/node_api_dir.sh: the headers of $(NODE), else Debian's libnode-dev) and
+#   pkg-config m2v (so an rpath to PREFIX/lib), into bindings/node/build/Release/m2v_node.node,
+#   where bindings/node/index.js looks (node-gyp's place). Node-API 8: Node >= 12.22.
+# test-node: node --test bindings/node/test (the C bytes, async calls racing close(), errors,
+#   tokenizers), with --expose-gc for the finalizer test.
+NODE ?= node
+NODE_API_DIR = $(shell NODE=$(NODE) scripts/node_api_dir.sh)
+.PHONY: node test-node
+node: install
+	@command -v $(NODE) >/dev/null || { echo "node: '$(NODE)' not found on PATH; \`make setup\` installs nodejs (Debian)" >&2; exit 1; }
+	@test -n "$(NODE_API_DIR)" || { echo "node: node_api.h not found (next to $(NODE) or in /usr/include/node); \`make setup\` installs libnode-dev" >&2; exit 1; }
+	mkdir -p bindings/node/build/Release
+	$(CC) -std=c11 -O2 -fPIC -shared -Wall -Wextra -Werror -DNODE_GYP_MODULE_NAME=m2v_node \
+	  -I$(NODE_API_DIR) bindings/node/src/m2v_node.c $$($(PKG) --cflags --libs m2v) \
+	  -o bindings/node/build/Release/m2v_node.node
+test-node: node bindings-expected
+	cd bindings/node && $(BINDINGS_ENV) $(NODE) --expose-gc --test test/
 
 # ---- Real clusters (issue 19; bindings/python/README.md "Scaling out", "Real clusters") ----
 # test-cluster: m2v_native.spark on a Spark standalone cluster (a master and two 1-core workers)

@@ -10,6 +10,8 @@
 #   openjdk-17-jre-headless - Spark local[2] in the scaling tests (only if java is missing)
 #   valgrind     - memcheck and the leak cycles of `make test-asan` (only if missing)
 #   golang-go    - Go (bookworm: 1.19) for the cgo binding's `make test-go` (only if go is missing)
+#   nodejs, libnode-dev - Node.js and node_api.h for bindings/node's `make test-node` (only if
+#                  missing)
 # The Swift toolchain itself is expected on PATH (swift.org toolchain, 6.x).
 set -euo pipefail
 pkgs=(pkg-config gcc make libopenblas-dev liblapacke-dev libonig5)
@@ -20,6 +22,10 @@ if ! command -v valgrind >/dev/null; then pkgs+=(valgrind); fi
 if ! command -v java >/dev/null; then pkgs+=(openjdk-17-jre-headless); fi
 # Go for the cgo binding bindings/go (make test-go); only when no go is on PATH.
 if ! command -v go >/dev/null; then pkgs+=(golang-go); fi
+# Node.js and its Node-API headers for bindings/node (make test-node): both when no node is on
+# PATH, else only the headers when neither the node installation nor /usr/include/node has them.
+if ! command -v node >/dev/null; then pkgs+=(nodejs libnode-dev)
+elif ! "$(dirname "$0")/node_api_dir.sh" >/dev/null; then pkgs+=(libnode-dev); fi
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
