@@ -10,6 +10,7 @@
 #     bin/m2v                        the m2v command (rpath $ORIGIN/../lib)
 #     include/m2v.h                  the API and its documentation
 #     examples/example.c, distill.c  bindings/c
+#     node/                          the Node.js package (bindings/node; addon rpath $ORIGIN/../../../lib)
 #     README.txt
 #
 # Untar anywhere, then: PKG_CONFIG_PATH=$PWD/m2v-<version>-linux-<arch>/lib/pkgconfig \
@@ -42,6 +43,17 @@ install -m 644 include/m2v.h "$top/include/"
 # pkg-config expands ${pcfiledir} to the folder it read the .pc file from.
 sed -e 's|@PREFIX@|${pcfiledir}/../..|' -e "s|@VERSION@|$version|" pkgconfig/m2v.pc.in > "$top/lib/pkgconfig/m2v.pc"
 install -m 644 bindings/c/*.c "$top/examples/"
+# The Node.js package (bindings/node), its addon linked to this tree's lib/ ($ORIGIN rpath).
+# M2V_DIST_NO_NODE=1 builds the tarball without it on a machine without node_api.h.
+if [ "${M2V_DIST_NO_NODE:-0}" != 1 ]; then
+  napi=$(scripts/node_api_dir.sh) || { echo "dist.sh: node_api.h not found (make setup installs libnode-dev; M2V_DIST_NO_NODE=1 leaves node/ out)" >&2; exit 1; }
+  mkdir -p "$top/node/build/Release" "$top/node/src"
+  install -m 644 bindings/node/index.js bindings/node/index.d.ts bindings/node/package.json bindings/node/README.md "$top/node/"
+  install -m 644 bindings/node/src/m2v_node.c "$top/node/src/"
+  ${CC:-cc} -std=c11 -O2 -fPIC -shared -Wall -Wextra -Werror -DNODE_GYP_MODULE_NAME=m2v_node -I"$napi" -I"$top/include" \
+    bindings/node/src/m2v_node.c -L"$top/lib" -lm2v -Wl,-rpath,'$ORIGIN/../../../lib' -o "$top/node/build/Release/m2v_node.node"
+  strip --strip-debug "$top/node/build/Release/m2v_node.node"
+fi
 cat > "$top/README.txt" <<EOF
 m2v $version — Model2Vec static embeddings as a C library (libm2v.so), linux-$arch.
 
@@ -62,6 +74,10 @@ The m2v command (bin/m2v: encode, tokenize, distill, info, similar; bin/m2v --he
 
   ./$name/bin/m2v encode path/to/model2vec-folder texts.txt --out vectors.npy
 
+Node.js (node/, the package of bindings/node; its addon loads this tree's lib/):
+
+  node -e "const m2v = require('/abs/path/to/$name/node'); console.log(m2v.version())"
+
 The API and its documentation: include/m2v.h.
 EOF
 
@@ -72,7 +88,8 @@ tar -C "$stage" --owner=0 --group=0 --numeric-owner -czf "$out" "$name"
 grep -q '^prefix=${pcfiledir}/../..$' "$top/lib/pkgconfig/m2v.pc"
 listing=$(tar -tzf "$out")
 for f in lib/libm2v.so lib/libm2v.so.0 "lib/libm2v.so.$version" lib/libonig.so.5 lib/libonig.so.5.LICENSE \
-         lib/pkgconfig/m2v.pc include/m2v.h examples/example.c bin/m2v; do
+         lib/pkgconfig/m2v.pc include/m2v.h examples/example.c bin/m2v \
+         $([ "${M2V_DIST_NO_NODE:-0}" = 1 ] || echo node/index.js node/package.json node/build/Release/m2v_node.node); do
   grep -qxF "$name/$f" <<<"$listing" || { echo "dist.sh: $out lacks $f" >&2; exit 1; }
 done
 echo "dist.sh: $out ($(du -h "$out" | cut -f1))"

@@ -14,7 +14,7 @@
 #                the same bytes as m2v_native.
 #   (b) tarball: untar dist/m2v-*.tar.gz into a temp dir, build bindings/c/example.c with
 #                `cc ... $(pkg-config --cflags --libs m2v)` from there, run it under env -i;
-#                its bin/m2v gives the wheel's bytes.
+#                its bin/m2v and its node/ package give the wheel's bytes.
 #
 # Models: one that Tests/dist/make_model.py writes (always, so the test runs without ../shared),
 # plus the fixture minilm-default when ../shared/fixtures (or $M2V_FIXTURES) has it. A missing
@@ -178,6 +178,23 @@ if [ $b_ok = 1 ]; then
     cmp -s "$T/c/cli-$i.f32" "$T/py-1-$i.f32" || { echo "hidden: the tarball's m2v encode differs on $model" >&2; b_ok=0; }
     i=$((i + 1))
   done
+  # The tarball's Node.js package: its addon loads the tarball's libm2v; the wheel's bytes.
+  addon=$top/node/build/Release/m2v_node.node
+  lib=$(readlink -f "$(ldd "$addon" | awk '/libm2v/ {print $3}')")
+  case "$lib" in "$(readlink -f "$top")"/lib/*) ;; *) echo "hidden: the node addon loads libm2v from '$lib', not the tarball" >&2; b_ok=0 ;; esac
+  if command -v node >/dev/null; then
+    i=0
+    for model in $MODELS; do
+      env -i "$(command -v node)" -e 'const m = require(process.argv[1]).StaticModel.fromPretrained(process.argv[2]);
+        const v = m.encode(["hello world", "über naïve café"]); process.stdout.write(Buffer.concat(v.map((r) => Buffer.from(r.buffer, r.byteOffset, r.byteLength))));' \
+        "$top/node" "$model" > "$T/c/node-$i.f32" || b_ok=0
+      cmp -s "$T/c/node-$i.f32" "$T/py-1-$i.f32" || { echo "hidden: the tarball's node package differs on $model" >&2; b_ok=0; }
+      i=$((i + 1))
+    done
+    echo "  node package from the tarball: the wheel's bytes on $i models"
+  else
+    echo "hidden: no node on PATH=$PATH for the tarball's node package" >&2; b_ok=0
+  fi
 fi
 [ $b_ok = 1 ] && echo "tarball ok" >> "$results" || echo "tarball FAIL" >> "$results"
 EOF
