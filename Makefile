@@ -302,9 +302,9 @@ test-cli: bindings-expected
 	$(PREFIX)/bin/m2v encode $(BINDINGS_MODEL) --format f32 --batch-size 3 --quiet < $(BINDINGS_TEXTS) | cmp - $(BINDINGS_EXPECTED)
 	@echo "cli: m2v encode = the C bytes"
 
-# make test's bindings stage: the command and the C++, Go, Rust and Node.js bindings, each against the C bytes.
-test-bindings: test-cli test-cpp test-go test-rust test-node
-	@echo "bindings (cli, c++, go, rust, node): 5 passed, 0 failed"
+# make test's bindings stage: the command and the C++, Go, Rust, Node.js and Java bindings, each against the C bytes.
+test-bindings: test-cli test-cpp test-go test-rust test-node test-java
+	@echo "bindings (cli, c++, go, rust, node, java): 6 passed, 0 failed"
 
 # ---- C++ binding (issue 19; bindings/cpp/README.md) ----
 # test-cpp: installs the header-only bindings/cpp/include/m2v.hpp as $(PREFIX)/include/m2v.hpp, then
@@ -380,6 +380,29 @@ node: install
 	  -o bindings/node/build/Release/m2v_node.node
 test-node: node bindings-expected
 	cd bindings/node && $(BINDINGS_ENV) $(NODE) --expose-gc --test test/
+
+# ---- Java binding (issue 19; bindings/java/README.md) ----
+# java: the jar build/java/m2v.jar (javac --release 11: classes io.m2v.*) and the JNI glue
+#   build/java/libm2v_jni.so (bindings/java/jni/m2v_jni.c with $(CC) against the JDK's jni.h and
+#   pkg-config m2v, so an rpath to PREFIX/lib). The JDK is the one of $(JAVAC) on PATH.
+# test-java: bindings/java/src/test (a main, no JUnit) under -Xcheck:jni: the C bytes, 8 threads
+#   and close(), errors, tokenizers, Cleaner-freed models.
+JAVAC ?= javac
+JAVA  ?= java
+JDK_HOME = $(shell d=$$(readlink -f "$$(command -v $(JAVAC))" 2>/dev/null) && dirname "$$(dirname "$$d")")
+.PHONY: java test-java
+java: install
+	@test -f "$(JDK_HOME)/include/jni.h" || { echo "java: no JDK with include/jni.h ($(JAVAC) not on PATH?); \`make setup\` installs openjdk-17-jdk-headless" >&2; exit 1; }
+	rm -rf build/java/classes && mkdir -p build/java/classes
+	$(JAVAC) --release 11 -Xlint:all -Werror -d build/java/classes bindings/java/src/main/java/io/m2v/*.java
+	$(JDK_HOME)/bin/jar --create --file build/java/m2v.jar -C build/java/classes .
+	$(CC) -std=c11 -O2 -fPIC -shared -Wall -Wextra -Werror -I$(JDK_HOME)/include -I$(JDK_HOME)/include/linux \
+	  bindings/java/jni/m2v_jni.c $$($(PKG) --cflags --libs m2v) -o build/java/libm2v_jni.so
+test-java: java bindings-expected
+	rm -rf build/java/test-classes && mkdir -p build/java/test-classes
+	$(JAVAC) --release 11 -Xlint:all -Werror -cp build/java/m2v.jar -d build/java/test-classes bindings/java/src/test/java/io/m2v/M2VTest.java
+	cd bindings/java && $(BINDINGS_ENV) $(JAVA) -Xcheck:jni -Djava.library.path=$(CURDIR)/build/java \
+	  -cp $(CURDIR)/build/java/m2v.jar:$(CURDIR)/build/java/test-classes io.m2v.M2VTest
 
 # ---- Real clusters (issue 19; bindings/python/README.md "Scaling out", "Real clusters") ----
 # test-cluster: m2v_native.spark on a Spark standalone cluster (a master and two 1-core workers)

@@ -8,6 +8,8 @@
 #                  tokenizers); loaded at run time, bundled into the wheel and the C tarball
 #   python3-venv - the virtualenv with the reference (model2vec) for differential tests
 #   openjdk-17-jre-headless - Spark local[2] in the scaling tests (only if java is missing)
+#   openjdk-17-jdk-headless - javac and jni.h for the Java binding's `make test-java` (only if
+#                  javac is missing)
 #   valgrind     - memcheck and the leak cycles of `make test-asan` (only if missing)
 #   golang-go    - Go (bookworm: 1.19) for the cgo binding's `make test-go` (only if go is missing)
 #   nodejs, libnode-dev - Node.js and node_api.h for bindings/node's `make test-node` (only if
@@ -20,6 +22,8 @@ if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then pkgs+=(python3-venv);
 if ! command -v valgrind >/dev/null; then pkgs+=(valgrind); fi
 # Java 17+ for the Spark tests (make test-scaling); only when no java is on PATH.
 if ! command -v java >/dev/null; then pkgs+=(openjdk-17-jre-headless); fi
+# A JDK (javac, jni.h) for the Java binding bindings/java (make test-java); only when no javac.
+if ! command -v javac >/dev/null; then pkgs+=(openjdk-17-jdk-headless); fi
 # Go for the cgo binding bindings/go (make test-go); only when no go is on PATH.
 if ! command -v go >/dev/null; then pkgs+=(golang-go); fi
 # Node.js and its Node-API headers for bindings/node (make test-node): both when no node is on
