@@ -394,13 +394,13 @@ JDK_HOME = $(shell d=$$(readlink -f "$$(command -v $(JAVAC))" 2>/dev/null) && di
 java: install
 	@test -f "$(JDK_HOME)/include/jni.h" || { echo "java: no JDK with include/jni.h ($(JAVAC) not on PATH?); \`make setup\` installs openjdk-17-jdk-headless" >&2; exit 1; }
 	rm -rf build/java/classes && mkdir -p build/java/classes
-	$(JAVAC) --release 11 -Xlint:all -Werror -d build/java/classes bindings/java/src/main/java/io/m2v/*.java
+	$(JAVAC) --release 11 -encoding UTF-8 -Xlint:all -Werror -d build/java/classes bindings/java/src/main/java/io/m2v/*.java
 	$(JDK_HOME)/bin/jar --create --file build/java/m2v.jar -C build/java/classes .
 	$(CC) -std=c11 -O2 -fPIC -shared -Wall -Wextra -Werror -I$(JDK_HOME)/include -I$(JDK_HOME)/include/linux \
 	  bindings/java/jni/m2v_jni.c $$($(PKG) --cflags --libs m2v) -o build/java/libm2v_jni.so
 test-java: java bindings-expected
 	rm -rf build/java/test-classes && mkdir -p build/java/test-classes
-	$(JAVAC) --release 11 -Xlint:all -Werror -cp build/java/m2v.jar -d build/java/test-classes bindings/java/src/test/java/io/m2v/M2VTest.java
+	$(JAVAC) --release 11 -encoding UTF-8 -Xlint:all -Werror -cp build/java/m2v.jar -d build/java/test-classes bindings/java/src/test/java/io/m2v/M2VTest.java
 	cd bindings/java && $(BINDINGS_ENV) $(JAVA) -Xcheck:jni -Djava.library.path=$(CURDIR)/build/java \
 	  -cp $(CURDIR)/build/java/m2v.jar:$(CURDIR)/build/java/test-classes io.m2v.M2VTest
 

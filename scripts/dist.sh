@@ -11,6 +11,7 @@
 #     include/m2v.h                  the API and its documentation
 #     examples/example.c, distill.c  bindings/c
 #     node/                          the Node.js package (bindings/node; addon rpath $ORIGIN/../../../lib)
+#     java/m2v.jar, libm2v_jni.so    the Java binding (bindings/java; JNI rpath $ORIGIN/../lib)
 #     README.txt
 #
 # Untar anywhere, then: PKG_CONFIG_PATH=$PWD/m2v-<version>-linux-<arch>/lib/pkgconfig \
@@ -54,6 +55,21 @@ if [ "${M2V_DIST_NO_NODE:-0}" != 1 ]; then
     bindings/node/src/m2v_node.c -L"$top/lib" -lm2v -Wl,-rpath,'$ORIGIN/../../../lib' -o "$top/node/build/Release/m2v_node.node"
   strip --strip-debug "$top/node/build/Release/m2v_node.node"
 fi
+# The Java binding (bindings/java): the jar and its JNI library, bound to this tree's lib/.
+# M2V_DIST_NO_JAVA=1 builds the tarball without it on a machine without a JDK.
+if [ "${M2V_DIST_NO_JAVA:-0}" != 1 ]; then
+  javac_path=$(readlink -f "$(command -v javac)" 2>/dev/null) || true
+  jdk=${javac_path:+$(dirname "$(dirname "$javac_path")")}
+  [ -n "$jdk" ] && [ -f "$jdk/include/jni.h" ] || { echo "dist.sh: no JDK (javac, jni.h; make setup installs openjdk-17-jdk-headless; M2V_DIST_NO_JAVA=1 leaves java/ out)" >&2; exit 1; }
+  mkdir -p "$top/java" "$stage/java-classes"
+  "$jdk/bin/javac" --release 11 -encoding UTF-8 -Xlint:all -Werror -d "$stage/java-classes" bindings/java/src/main/java/io/m2v/*.java
+  "$jdk/bin/jar" --create --file "$top/java/m2v.jar" -C "$stage/java-classes" .
+  rm -rf "$stage/java-classes"
+  install -m 644 bindings/java/README.md "$top/java/"
+  ${CC:-cc} -std=c11 -O2 -fPIC -shared -Wall -Wextra -Werror -I"$jdk/include" -I"$jdk/include/linux" -I"$top/include" \
+    bindings/java/jni/m2v_jni.c -L"$top/lib" -lm2v -Wl,-rpath,'$ORIGIN/../lib' -o "$top/java/libm2v_jni.so"
+  strip --strip-debug "$top/java/libm2v_jni.so"
+fi
 cat > "$top/README.txt" <<EOF
 m2v $version — Model2Vec static embeddings as a C library (libm2v.so), linux-$arch.
 
@@ -78,6 +94,10 @@ Node.js (node/, the package of bindings/node; its addon loads this tree's lib/):
 
   node -e "const m2v = require('/abs/path/to/$name/node'); console.log(m2v.version())"
 
+Java 11+ (java/: the jar of bindings/java and its JNI library, which loads this tree's lib/):
+
+  java -Djava.library.path=/abs/path/to/$name/java -cp /abs/path/to/$name/java/m2v.jar:. App
+
 The API and its documentation: include/m2v.h.
 EOF
 
@@ -89,7 +109,8 @@ grep -q '^prefix=${pcfiledir}/../..$' "$top/lib/pkgconfig/m2v.pc"
 listing=$(tar -tzf "$out")
 for f in lib/libm2v.so lib/libm2v.so.0 "lib/libm2v.so.$version" lib/libonig.so.5 lib/libonig.so.5.LICENSE \
          lib/pkgconfig/m2v.pc include/m2v.h examples/example.c bin/m2v \
-         $([ "${M2V_DIST_NO_NODE:-0}" = 1 ] || echo node/index.js node/package.json node/build/Release/m2v_node.node); do
+         $([ "${M2V_DIST_NO_NODE:-0}" = 1 ] || echo node/index.js node/package.json node/build/Release/m2v_node.node) \
+         $([ "${M2V_DIST_NO_JAVA:-0}" = 1 ] || echo java/m2v.jar java/libm2v_jni.so); do
   grep -qxF "$name/$f" <<<"$listing" || { echo "dist.sh: $out lacks $f" >&2; exit 1; }
 done
 echo "dist.sh: $out ($(du -h "$out" | cut -f1))"

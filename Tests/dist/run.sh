@@ -14,7 +14,7 @@
 #                the same bytes as m2v_native.
 #   (b) tarball: untar dist/m2v-*.tar.gz into a temp dir, build bindings/c/example.c with
 #                `cc ... $(pkg-config --cflags --libs m2v)` from there, run it under env -i;
-#                its bin/m2v and its node/ package give the wheel's bytes.
+#                its bin/m2v, its node/ package and its java/ binding give the wheel's bytes.
 #
 # Models: one that Tests/dist/make_model.py writes (always, so the test runs without ../shared),
 # plus the fixture minilm-default when ../shared/fixtures (or $M2V_FIXTURES) has it. A missing
@@ -194,6 +194,40 @@ if [ $b_ok = 1 ]; then
     echo "  node package from the tarball: the wheel's bytes on $i models"
   else
     echo "hidden: no node on PATH=$PATH for the tarball's node package" >&2; b_ok=0
+  fi
+  # The tarball's Java binding: its JNI library loads the tarball's libm2v; the wheel's bytes
+  # (a single-file source program, java's launcher compiles it in memory).
+  jni=$top/java/libm2v_jni.so
+  lib=$(readlink -f "$(ldd "$jni" | awk '/libm2v/ {print $3}')")
+  case "$lib" in "$(readlink -f "$top")"/lib/*) ;; *) echo "hidden: libm2v_jni loads libm2v from '$lib', not the tarball" >&2; b_ok=0 ;; esac
+  if command -v java >/dev/null; then
+    cat > "$T/c/Encode.java" <<'JAVA'
+import java.io.DataOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+public class Encode {
+    public static void main(String[] a) throws Exception {
+        try (io.m2v.StaticModel m = io.m2v.StaticModel.fromPretrained(a[0])) {
+            // Escapes: under env -i the launcher reads this file as ASCII.
+            float[] v = m.encodeFlat(List.of("hello world", "\u00fcber na\u00efve caf\u00e9"), null);
+            ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (float x : v) b.putFloat(x);
+            System.out.write(b.array());
+            System.out.flush();
+        }
+    }
+}
+JAVA
+    i=0
+    for model in $MODELS; do
+      env -i "$(command -v java)" -Djava.library.path="$top/java" -cp "$top/java/m2v.jar" "$T/c/Encode.java" "$model" > "$T/c/java-$i.f32" || b_ok=0
+      cmp -s "$T/c/java-$i.f32" "$T/py-1-$i.f32" || { echo "hidden: the tarball's Java binding differs on $model" >&2; b_ok=0; }
+      i=$((i + 1))
+    done
+    echo "  java binding from the tarball: the wheel's bytes on $i models"
+  else
+    echo "hidden: no java on PATH=$PATH for the tarball's Java binding" >&2; b_ok=0
   fi
 fi
 [ $b_ok = 1 ] && echo "tarball ok" >> "$results" || echo "tarball FAIL" >> "$results"
