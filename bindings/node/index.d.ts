@@ -79,5 +79,29 @@ export class Tokenizer {
   idToToken(id: number): string | null;
 }
 
+export interface PredictOptions extends Omit<EncodeOptions, 'textStatus'> {
+  /** multi-label: a class is predicted when its probability is above this (default 0.5) */
+  threshold?: number;
+}
+
+/** A class label: a string, or a number (bigint beyond 2^53) for integer labels. */
+export type Label = string | number | bigint;
+
+/** A model2vec pipeline (model2vec.inference.StaticModelPipeline): a model plus an MLP head. */
+export class Classifier {
+  static fromPretrained(pathOrHubId: string): Classifier;
+  readonly task: 'single-label' | 'multi-label' | 'regression';
+  readonly nOutputs: number;
+  readonly nLayers: number;
+  readonly dim: number;
+  readonly classes: readonly Label[];
+  close(): void;
+  /** single-label: a label; multi-label: the labels above threshold; regression: the values */
+  predict(text: Text, options?: PredictOptions): Label | Label[] | Float32Array;
+  predict(texts: Text[], options?: PredictOptions): Label[] | Label[][] | Float32Array[];
+  predictProba(text: Text, options?: Omit<EncodeOptions, 'textStatus'>): Float32Array;
+  predictProba(texts: Text[], options?: Omit<EncodeOptions, 'textStatus'>): Float32Array[];
+}
+
 export function version(): string;
 export function hubResolve(pathOrHubId: string): string;

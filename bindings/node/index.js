@@ -265,9 +265,101 @@ class Tokenizer {
   idToToken(id) { return native.tokenizerToken(this.#handle, id); }
 }
 
+const TASKS = ['single-label', 'multi-label', 'regression'];
+const PREDICT_OPTIONS = new Set([...ENCODE_OPTIONS, 'threshold']);
+
+function splitPredictOptions(options, what) {
+  const o = checkKeys(options, what === 'predict' ? PREDICT_OPTIONS : ENCODE_OPTIONS, what);
+  const { threshold, ...encode } = o;
+  if (threshold !== undefined && (typeof threshold !== 'number' || Number.isNaN(threshold))) {
+    throw argError(`threshold must be a number, got ${threshold}`);
+  }
+  if (encode.textStatus !== undefined) throw argError(`${what}: textStatus is an encode option only`);
+  return { threshold: threshold === undefined ? 0.5 : threshold, params: encodeParams(encode) };
+}
+
+/**
+ * A model2vec classifier pipeline (model2vec.inference.StaticModelPipeline): a static model
+ * whose vectors go through an MLP head. Labels are the pipeline's classes: strings, or numbers
+ * for integer labels (as model2vec gives them back).
+ */
+class Classifier {
+  #handle;
+
+  constructor(handle) {
+    if (handle === undefined) throw argError('use Classifier.fromPretrained(path)');
+    this.#handle = handle;
+    const info = native.classifierInfo(handle);
+    /** 'single-label' (softmax), 'multi-label' (sigmoid) or 'regression' (identity) */
+    this.task = TASKS[info.task];
+    /** probabilities (or regression values) per text */
+    this.nOutputs = info.nOutputs;
+    /** linear layers of the head */
+    this.nLayers = info.nLayers;
+    /** floats per vector of the encoder */
+    this.dim = info.dim;
+    /** the labels, in output order ([] for a regression head saved without classes) */
+    this.classes = Object.freeze(info.classes.map((c) => {
+      if (!c.isInteger) return c.name;
+      const n = Number(c.name);
+      return Number.isSafeInteger(n) ? n : BigInt(c.name);
+    }));
+    Object.freeze(this);
+  }
+
+  /** Load a pipeline folder (model files + head.safetensors), or a cached hub id. */
+  static fromPretrained(pathOrId) {
+    if (typeof pathOrId !== 'string') throw argError('path must be a string');
+    return new Classifier(native.classifierLoad(pathOrId));
+  }
+
+  /** Free the classifier now (later calls throw). Idempotent; forgotten ones are freed by the GC. */
+  close() { native.classifierClose(this.#handle); }
+
+  /**
+   * model2vec's predict: single-label, one label per text; multi-label, one array of the labels
+   * whose probability is above `threshold` (default 0.5) per text; regression, one Float32Array
+   * of values per text. A single string gives one result. options: encode's options (maxLength,
+   * threads, batchSize, ...) and threshold.
+   */
+  predict(texts, options) {
+    const t = textsArg(texts);
+    const { threshold, params } = splitPredictOptions(options, 'predict');
+    let out;
+    if (this.task === 'regression') {
+      out = rows(native.classifierPredictProba(this.#handle, t.list, params), t.list.length, this.nOutputs);
+    } else {
+      const idx = native.classifierPredict(this.#handle, t.list, params, threshold);
+      const classes = this.classes;
+      const k = this.nOutputs;
+      out = new Array(t.list.length);
+      for (let i = 0; i < out.length; i++) {
+        if (this.task === 'single-label') {
+          out[i] = classes[idx[i]];
+        } else {
+          const labels = [];
+          for (let j = 0; j < k; j++) if (idx[i * k + j]) labels.push(classes[j]);
+          out[i] = labels;
+        }
+      }
+    }
+    return t.single ? out[0] : out;
+  }
+
+  /** model2vec's predict_proba: one Float32Array of nOutputs probabilities (softmax or
+   * sigmoid; regression: the values) per text, views onto one buffer. */
+  predictProba(texts, options) {
+    const t = textsArg(texts);
+    const { params } = splitPredictOptions(options, 'predictProba');
+    const flat = native.classifierPredictProba(this.#handle, t.list, params);
+    return t.single ? flat : rows(flat, t.list.length, this.nOutputs);
+  }
+}
+
 module.exports = {
   StaticModel,
   Tokenizer,
+  Classifier,
   /** libm2v's version string */
   version: native.version,
   /** The local folder of a model path or cached hub id (nothing is downloaded). */

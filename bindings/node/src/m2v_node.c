@@ -16,6 +16,8 @@
  *     ArrayBuffer is allocated on the JS thread before the work is queued and held by a reference,
  *     so the worker writes into memory the GC neither moves nor frees; the JS thread is free
  *     meanwhile.
+ *   - classifiers (model2vec pipelines): classifierPredict / classifierPredictProba fill typed
+ *     arrays of class indices / probabilities; index.js maps indices to class names.
  * Options arrive from index.js already spelled as m2v.h's integers (-1 = the library's default);
  * defaults, limits and semantics are the library's. Everything here runs on the JS thread except
  * the execute callbacks, which touch only C memory. */
@@ -65,19 +67,28 @@ static void throw_arg(napi_env env, const char *msg) { throw_status(env, M2V_ERR
 
 /* ---- handles --------------------------------------------------------------------------- */
 
-enum { KIND_MODEL = 0x6d326d6f, KIND_TOKENIZER = 0x6d32746b };
+enum { KIND_MODEL = 0x6d326d6f, KIND_TOKENIZER = 0x6d32746b, KIND_CLASSIFIER = 0x6d32636c };
+
+static const char *kind_name(uint32_t kind) {
+    return kind == KIND_MODEL ? "model" : kind == KIND_TOKENIZER ? "tokenizer" : "classifier";
+}
+
+static void kind_free(uint32_t kind, void *ptr) {
+    if (kind == KIND_MODEL) m2v_model_free(ptr);
+    else if (kind == KIND_TOKENIZER) m2v_tokenizer_free(ptr);
+    else m2v_classifier_free(ptr);
+}
 
 typedef struct handle_box {
     uint32_t kind;
     uint32_t busy;  /* async calls in flight (changed on the JS thread only) */
     bool closed;
-    void *ptr;      /* m2v_model * or m2v_tokenizer *, NULL once freed */
+    void *ptr;      /* m2v_model *, m2v_tokenizer * or m2v_classifier *, NULL once freed */
 } handle_box;
 
 static void box_release_c(handle_box *box) {
     if (box->ptr == NULL) return;
-    if (box->kind == KIND_MODEL) m2v_model_free((m2v_model *)box->ptr);
-    else m2v_tokenizer_free((m2v_tokenizer *)box->ptr);
+    kind_free(box->kind, box->ptr);
     box->ptr = NULL;
 }
 
@@ -93,8 +104,7 @@ static napi_value box_wrap(napi_env env, uint32_t kind, void *ptr) {
     napi_value ext = NULL;
     handle_box *box = calloc(1, sizeof *box);
     if (box == NULL) {
-        if (kind == KIND_MODEL) m2v_model_free(ptr);
-        else m2v_tokenizer_free(ptr);
+        kind_free(kind, ptr);
         throw_status(env, M2V_ERR_OUT_OF_MEMORY, "out of memory for a handle");
         return NULL;
     }
@@ -116,12 +126,16 @@ static handle_box *box_get(napi_env env, napi_value value, uint32_t kind) {
     if (napi_typeof(env, value, &type) != napi_ok || type != napi_external ||
         napi_get_value_external(env, value, &data) != napi_ok || data == NULL ||
         ((handle_box *)data)->kind != kind) {
-        throw_arg(env, kind == KIND_MODEL ? "not a model handle" : "not a tokenizer handle");
+        char msg[64];
+        snprintf(msg, sizeof msg, "not a %s handle", kind_name(kind));
+        throw_arg(env, msg);
         return NULL;
     }
     handle_box *box = data;
     if (box->closed || box->ptr == NULL) {
-        throw_arg(env, kind == KIND_MODEL ? "the model is closed" : "the tokenizer is closed");
+        char msg[64];
+        snprintf(msg, sizeof msg, "the %s is closed", kind_name(kind));
+        throw_arg(env, msg);
         return NULL;
     }
     return box;
@@ -148,6 +162,9 @@ static napi_value do_close(napi_env env, napi_callback_info info, uint32_t kind)
 static napi_value model_close(napi_env env, napi_callback_info info) { return do_close(env, info, KIND_MODEL); }
 static napi_value tokenizer_close(napi_env env, napi_callback_info info) {
     return do_close(env, info, KIND_TOKENIZER);
+}
+static napi_value classifier_close(napi_env env, napi_callback_info info) {
+    return do_close(env, info, KIND_CLASSIFIER);
 }
 
 /* ---- arguments ------------------------------------------------------------------------- */
@@ -868,6 +885,122 @@ fail:
     return result;
 }
 
+/* ---- classifiers ----------------------------------------------------------------------- */
+
+/* classifierLoad(path) -> handle (a model2vec pipeline folder or cached hub id) */
+static napi_value classifier_load(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1], result = NULL;
+    char *path = NULL;
+    NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 1) {
+        throw_arg(env, "classifierLoad(path)");
+        return NULL;
+    }
+    if ((path = get_cstring(env, argv[0], "path")) == NULL) return NULL;
+    m2v_classifier *c = NULL;
+    m2v_status st = m2v_classifier_load(path, NULL, &c);
+    if (st != M2V_OK) throw_last(env, st);
+    else result = box_wrap(env, KIND_CLASSIFIER, c);
+fail:
+    free(path);
+    return result;
+}
+
+/* classifierInfo(handle) -> {task, nOutputs, nLayers, dim, classes: [{name, isInteger}]} */
+static napi_value classifier_info(napi_env env, napi_callback_info info) {
+    size_t argc = 1;
+    napi_value argv[1], result = NULL, v, classes, entry;
+    NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    handle_box *box = argc ? box_get(env, argv[0], KIND_CLASSIFIER) : (throw_arg(env, "classifierInfo(handle)"), NULL);
+    if (box == NULL) return NULL;
+    const m2v_classifier *c = box->ptr;
+    NAPI(napi_create_object(env, &result));
+    NAPI(napi_create_int32(env, m2v_classifier_task(c), &v));
+    NAPI(napi_set_named_property(env, result, "task", v));
+    NAPI(napi_create_double(env, (double)m2v_classifier_n_outputs(c), &v));
+    NAPI(napi_set_named_property(env, result, "nOutputs", v));
+    NAPI(napi_create_double(env, (double)m2v_classifier_n_layers(c), &v));
+    NAPI(napi_set_named_property(env, result, "nLayers", v));
+    NAPI(napi_create_double(env, (double)m2v_model_dim(m2v_classifier_model(c)), &v));
+    NAPI(napi_set_named_property(env, result, "dim", v));
+    size_t n = m2v_classifier_n_classes(c);
+    NAPI(napi_create_array_with_length(env, n, &classes));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = 0;
+        const char *name = m2v_classifier_class_name(c, i, &len);
+        NAPI(napi_create_object(env, &entry));
+        NAPI(napi_create_string_utf8(env, name ? name : "", name ? len : 0, &v));
+        NAPI(napi_set_named_property(env, entry, "name", v));
+        NAPI(napi_get_boolean(env, m2v_classifier_class_is_integer(c, i) == 1, &v));
+        NAPI(napi_set_named_property(env, entry, "isInteger", v));
+        NAPI(napi_set_element(env, classes, (uint32_t)i, entry));
+    }
+    NAPI(napi_set_named_property(env, result, "classes", classes));
+    return result;
+fail:
+    return NULL;
+}
+
+/* classifierPredictProba(handle, texts, params) -> Float32Array (n * nOutputs, row-major)
+ * classifierPredict(handle, texts, params, threshold) -> Int32Array (single-label: n class
+ *   indices; multi-label: n * nOutputs 0/1 flags) */
+static napi_value classifier_run(napi_env env, napi_callback_info info, bool proba) {
+    size_t argc = 4;
+    napi_value argv[4], result = NULL, ab;
+    text_block texts = {0};
+    NAPI(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < (proba ? 3u : 4u)) {
+        throw_arg(env, proba ? "classifierPredictProba(handle, texts, params)"
+                             : "classifierPredict(handle, texts, params, threshold)");
+        return NULL;
+    }
+    handle_box *box = box_get(env, argv[0], KIND_CLASSIFIER);
+    m2v_encode_params params;
+    double threshold = 0.5;
+    if (box == NULL || !params_get(env, argv[2], &params)) goto fail;
+    if (!proba) {
+        napi_valuetype vt;
+        NAPI(napi_typeof(env, argv[3], &vt));
+        if (vt != napi_number) {
+            throw_arg(env, "threshold must be a number");
+            goto fail;
+        }
+        NAPI(napi_get_value_double(env, argv[3], &threshold));
+    }
+    if (!texts_get(env, argv[1], &texts)) goto fail;
+    const m2v_classifier *c = box->ptr;
+    size_t per_text = proba || m2v_classifier_task(c) == M2V_TASK_MULTI_LABEL ? m2v_classifier_n_outputs(c) : 1;
+    if (texts.n && per_text > SIZE_MAX / sizeof(float) / texts.n) {
+        throw_status(env, M2V_ERR_OUT_OF_MEMORY, "texts x outputs overflows");
+        goto fail;
+    }
+    size_t count = texts.n * per_text;
+    m2v_status st;
+    if (proba) {
+        float *data = NULL;
+        if (!new_float32(env, count, &result, &data)) goto fail;
+        st = m2v_classifier_predict_proba(c, texts.ptrs, texts.lens, texts.n, &params, data, count);
+    } else {
+        void *base = NULL;
+        NAPI(napi_create_arraybuffer(env, count * sizeof(int32_t), &base, &ab));
+        NAPI(napi_create_typedarray(env, napi_int32_array, count, ab, 0, &result));
+        st = m2v_classifier_predict(c, texts.ptrs, texts.lens, texts.n, &params, (float)threshold, base, count);
+    }
+    if (st != M2V_OK) {
+        throw_last(env, st);
+        result = NULL;
+    }
+fail:
+    texts_free(&texts);
+    return result;
+}
+
+static napi_value classifier_predict_proba(napi_env env, napi_callback_info info) {
+    return classifier_run(env, info, true);
+}
+static napi_value classifier_predict(napi_env env, napi_callback_info info) { return classifier_run(env, info, false); }
+
 /* ---- module ---------------------------------------------------------------------------- */
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -888,6 +1021,11 @@ static napi_value init(napi_env env, napi_value exports) {
         {"tokenizerVocabSize", NULL, tokenizer_vocab_size, NULL, NULL, NULL, napi_default, NULL},
         {"tokenizerToken", NULL, tokenizer_token, NULL, NULL, NULL, napi_default, NULL},
         {"tokenizerEncode", NULL, tokenizer_encode, NULL, NULL, NULL, napi_default, NULL},
+        {"classifierLoad", NULL, classifier_load, NULL, NULL, NULL, napi_default, NULL},
+        {"classifierClose", NULL, classifier_close, NULL, NULL, NULL, napi_default, NULL},
+        {"classifierInfo", NULL, classifier_info, NULL, NULL, NULL, napi_default, NULL},
+        {"classifierPredict", NULL, classifier_predict, NULL, NULL, NULL, napi_default, NULL},
+        {"classifierPredictProba", NULL, classifier_predict_proba, NULL, NULL, NULL, napi_default, NULL},
     };
     if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
     return exports;

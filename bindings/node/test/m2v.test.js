@@ -225,3 +225,51 @@ test('models the program forgets are freed by the GC without a crash', { skip: t
   const model = m2v.StaticModel.fromPretrained(MODEL);
   assertBytes(model.encode(TEXTS), 'after collecting 300 models');
 });
+
+// Classifiers: model2vec's own predict / predict_proba for the pipelines of Tests/classifiers
+// (expected.json, written by model2vec), through Classifier.
+test('Classifier: model2vec\'s labels and probabilities for single-label, multi-label and regression pipelines', () => {
+  const dir = path.join(__dirname, '..', '..', '..', 'Tests', 'classifiers');
+  const expected = JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+  const closeTo = (got, want, what) => {
+    assert.equal(got.length, want.length, `${what}: length`);
+    for (let j = 0; j < want.length; j++) {
+      assert.ok(Math.abs(got[j] - want[j]) <= 1e-4 * Math.max(1, Math.abs(want[j])), `${what}[${j}]: ${got[j]} vs ${want[j]}`);
+    }
+  };
+  for (const [kind, task] of [['single-label', 'single-label'], ['multi-label', 'multi-label'], ['regression', 'regression']]) {
+    const c = m2v.Classifier.fromPretrained(path.join(dir, kind));
+    const want = expected[kind];
+    assert.equal(c.task, task);
+    assert.ok(Object.isFrozen(c.classes));
+    const got = c.predict(want.texts);
+    assert.equal(got.length, want.texts.length);
+    if (task === 'regression') {
+      assert.deepEqual(c.classes, []);
+      assert.equal(c.nOutputs, want.predict[0].length);
+      got.forEach((row, i) => closeTo(row, want.predict[i], `${kind} predict ${i}`));
+    } else {
+      assert.equal(c.nOutputs, c.classes.length);
+      assert.deepEqual(got, want.predict, `${kind}: predict = model2vec's`);
+      const proba = c.predictProba(want.texts);
+      proba.forEach((row, i) => closeTo(row, want.predict_proba[i], `${kind} predict_proba ${i}`));
+      // One text in, one result out; the same as in a batch.
+      assert.deepEqual(c.predict(want.texts[1]), want.predict[1]);
+      closeTo(c.predictProba(want.texts[1]), want.predict_proba[1], `${kind} single text`);
+    }
+    if (task === 'multi-label') {
+      // threshold: 0 predicts every class with a positive probability, 1 none.
+      assert.deepEqual(c.predict(want.texts[0], { threshold: 1 }), []);
+      assert.deepEqual(c.predict(want.texts[0], { threshold: 0 }), c.classes);
+      assertM2VError(() => c.predict(['x'], { threshold: 'high' }), 'M2V_ERR_INVALID_ARGUMENT', /threshold/);
+    }
+    assertM2VError(() => c.predictProba(['x'], { threshold: 0.5 }), 'M2V_ERR_INVALID_ARGUMENT', /threshold/);
+    assertM2VError(() => c.predict([new Uint8Array([0xff])]), 'M2V_ERR_INVALID_UTF8');
+    assert.deepEqual(c.predict([]), []);
+    c.close();
+    c.close();
+    assertM2VError(() => c.predict(['x']), 'M2V_ERR_INVALID_ARGUMENT', /classifier is closed/);
+  }
+  // A plain model is not a pipeline: NOT_FOUND names head.safetensors.
+  assertM2VError(() => m2v.Classifier.fromPretrained(path.join(dir, '..', 'no-such-pipeline')), 'M2V_ERR_NOT_FOUND');
+});
