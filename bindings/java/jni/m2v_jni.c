@@ -420,3 +420,102 @@ JFN(jobjectArray, tokenizerEncode)(JNIEnv *env, jclass cls, jlong h, jbyteArray 
     m2v_ids_free(ids);
     return out;
 }
+
+/* ---- classifiers ----------------------------------------------------------------------- */
+
+JFN(jlong, classifierLoad)(JNIEnv *env, jclass cls, jbyteArray path_bytes) {
+    (void)cls;
+    char *path = cstring(env, path_bytes);
+    if (path == NULL) return 0;
+    m2v_classifier *c = NULL;
+    m2v_status st = m2v_classifier_load(path, NULL, &c);
+    free(path);
+    if (st != M2V_OK) {
+        throw_last(env, st);
+        return 0;
+    }
+    return (jlong)(intptr_t)c;
+}
+
+JFN(void, classifierFree)(JNIEnv *env, jclass cls, jlong h) {
+    (void)env;
+    (void)cls;
+    m2v_classifier_free((m2v_classifier *)(intptr_t)h);
+}
+
+/* {task, nOutputs, nLayers, dim, nClasses} */
+JFN(jlongArray, classifierInfo)(JNIEnv *env, jclass cls, jlong h) {
+    (void)cls;
+    const m2v_classifier *c = (const m2v_classifier *)(intptr_t)h;
+    jlong v[5] = {(jlong)m2v_classifier_task(c), (jlong)m2v_classifier_n_outputs(c),
+                  (jlong)m2v_classifier_n_layers(c), (jlong)m2v_model_dim(m2v_classifier_model(c)),
+                  (jlong)m2v_classifier_n_classes(c)};
+    jlongArray a = (*env)->NewLongArray(env, 5);
+    if (a != NULL) (*env)->SetLongArrayRegion(env, a, 0, 5, v);
+    return a;
+}
+
+/* Class `index`'s name as UTF-8, null out of range. */
+JFN(jbyteArray, classifierClassName)(JNIEnv *env, jclass cls, jlong h, jint index) {
+    (void)cls;
+    size_t len = 0;
+    const char *s = index < 0 ? NULL : m2v_classifier_class_name((const m2v_classifier *)(intptr_t)h, (size_t)index, &len);
+    return s ? bytes_of(env, s, len) : NULL;
+}
+
+JFN(jint, classifierClassIsInteger)(JNIEnv *env, jclass cls, jlong h, jint index) {
+    (void)env;
+    (void)cls;
+    return index < 0 ? -1 : m2v_classifier_class_is_integer((const m2v_classifier *)(intptr_t)h, (size_t)index);
+}
+
+/* The outputs of n texts: float[n * nOutputs] (proba) or int[n] / int[n * nOutputs] (predict). */
+static jarray classifier_run(JNIEnv *env, jlong h, jbyteArray data, jintArray offsets, jintArray params,
+                             int proba, jfloat threshold) {
+    const m2v_classifier *c = (const m2v_classifier *)(intptr_t)h;
+    m2v_encode_params p;
+    texts t;
+    if (!params_get(env, params, &p) || !texts_get(env, data, offsets, &t)) return NULL;
+    size_t per = proba || m2v_classifier_task(c) == M2V_TASK_MULTI_LABEL ? m2v_classifier_n_outputs(c) : 1;
+    if (t.n && per > (size_t)(INT32_MAX - 8) / t.n) {
+        texts_release(env, &t);
+        throw_status(env, M2V_ERR_OUT_OF_MEMORY, "texts x outputs do not fit in one Java array; split the batch");
+        return NULL;
+    }
+    size_t count = t.n * per;
+    void *buf = malloc(count ? count * 4 : 1); /* float and int32_t are both 4 bytes */
+    if (buf == NULL) {
+        texts_release(env, &t);
+        throw_status(env, M2V_ERR_OUT_OF_MEMORY, "out of memory for the output");
+        return NULL;
+    }
+    m2v_status st = proba ? m2v_classifier_predict_proba(c, t.ptrs, t.lens, t.n, &p, buf, count)
+                          : m2v_classifier_predict(c, t.ptrs, t.lens, t.n, &p, threshold, buf, count);
+    texts_release(env, &t);
+    jarray out = NULL;
+    if (st != M2V_OK) {
+        throw_last(env, st);
+    } else if (proba) {
+        jfloatArray a = (*env)->NewFloatArray(env, (jsize)count);
+        if (a != NULL && count) (*env)->SetFloatArrayRegion(env, a, 0, (jsize)count, buf);
+        out = a;
+    } else {
+        jintArray a = (*env)->NewIntArray(env, (jsize)count);
+        if (a != NULL && count) (*env)->SetIntArrayRegion(env, a, 0, (jsize)count, buf);
+        out = a;
+    }
+    free(buf);
+    return out;
+}
+
+JFN(jfloatArray, classifierPredictProba)(JNIEnv *env, jclass cls, jlong h, jbyteArray data, jintArray offsets,
+                                          jintArray params) {
+    (void)cls;
+    return (jfloatArray)classifier_run(env, h, data, offsets, params, 1, 0.5f);
+}
+
+JFN(jintArray, classifierPredict)(JNIEnv *env, jclass cls, jlong h, jbyteArray data, jintArray offsets,
+                                  jintArray params, jfloat threshold) {
+    (void)cls;
+    return (jintArray)classifier_run(env, h, data, offsets, params, 0, threshold);
+}

@@ -33,4 +33,12 @@ final class Native {
     static native long tokenizerVocabSize(long tokenizer);
     static native byte[] tokenizerToken(long tokenizer, int id);
     static native int[][] tokenizerEncode(long tokenizer, byte[] data, int[] offsets, int[] params);
+
+    static native long classifierLoad(byte[] path);
+    static native void classifierFree(long classifier);
+    static native long[] classifierInfo(long classifier);
+    static native byte[] classifierClassName(long classifier, int index);
+    static native int classifierClassIsInteger(long classifier, int index);
+    static native float[] classifierPredictProba(long classifier, byte[] data, int[] offsets, int[] params);
+    static native int[] classifierPredict(long classifier, byte[] data, int[] offsets, int[] params, float threshold);
 }

@@ -233,7 +233,140 @@ public final class M2VTest {
             checkBytes(bytesOf(after.encode(texts)), expected, "after collecting 300 models");
         }
 
+        classifiers(Paths.get("..", "..", "Tests", "classifiers"));
+
         System.out.println("java: " + (checks - failures) + " of " + checks + " checks passed");
         if (failures > 0) System.exit(1);
+    }
+
+    // ---- classifiers: model2vec's predict / predict_proba (Tests/classifiers/expected.json) ----
+
+    /** A minimal JSON reader for expected.json: objects (Map), arrays (List), strings, numbers
+     * (Double), null. Enough for a file model2vec's json.dump wrote; not a general parser. */
+    private static final class Json {
+        private final String s;
+        private int i;
+
+        Json(String s) {
+            this.s = s;
+        }
+
+        Object value() {
+            ws();
+            char c = s.charAt(i);
+            if (c == '{') {
+                java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+                i++;
+                ws();
+                if (s.charAt(i) == '}') { i++; return m; }
+                while (true) {
+                    ws();
+                    String k = (String) value();
+                    ws();
+                    expect(':');
+                    m.put(k, value());
+                    ws();
+                    if (s.charAt(i++) == '}') return m;
+                }
+            }
+            if (c == '[') {
+                List<Object> a = new ArrayList<>();
+                i++;
+                ws();
+                if (s.charAt(i) == ']') { i++; return a; }
+                while (true) {
+                    a.add(value());
+                    ws();
+                    if (s.charAt(i++) == ']') return a;
+                }
+            }
+            if (c == '"') {
+                StringBuilder b = new StringBuilder();
+                i++;
+                while (true) {
+                    char d = s.charAt(i++);
+                    if (d == '"') return b.toString();
+                    if (d != '\\') { b.append(d); continue; }
+                    char e = s.charAt(i++);
+                    switch (e) {
+                        case 'n': b.append('\n'); break;
+                        case 't': b.append('\t'); break;
+                        case 'r': b.append('\r'); break;
+                        case 'b': b.append('\b'); break;
+                        case 'f': b.append('\f'); break;
+                        case 'u': b.append((char) Integer.parseInt(s.substring(i, i + 4), 16)); i += 4; break;
+                        default: b.append(e);
+                    }
+                }
+            }
+            if (s.startsWith("null", i)) { i += 4; return null; }
+            int start = i;
+            while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) i++;
+            return Double.parseDouble(s.substring(start, i));
+        }
+
+        private void ws() {
+            while (Character.isWhitespace(s.charAt(i))) i++;
+        }
+
+        private void expect(char c) {
+            if (s.charAt(i++) != c) throw new IllegalStateException("expected.json: '" + c + "' expected at " + (i - 1));
+        }
+    }
+
+    private static void closeRows(float[][] got, List<?> want, String what) {
+        check(got.length == want.size(), what + ": " + got.length + " rows, model2vec " + want.size());
+        for (int i = 0; i < Math.min(got.length, want.size()); i++) {
+            List<?> row = (List<?>) want.get(i);
+            check(got[i].length == row.size(), what + " row " + i + " width");
+            boolean ok = true;
+            for (int j = 0; j < Math.min(got[i].length, row.size()); j++) {
+                double w = (Double) row.get(j);
+                if (Math.abs(got[i][j] - w) > 1e-4 * Math.max(1, Math.abs(w))) {
+                    check(false, what + "[" + i + "][" + j + "] = " + got[i][j] + ", model2vec " + w);
+                    ok = false;
+                    break;
+                }
+            }
+            if (ok) checks++;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void classifiers(Path dir) throws IOException {
+        java.util.Map<String, Object> expected = (java.util.Map<String, Object>) new Json(
+                new String(Files.readAllBytes(dir.resolve("expected.json")), StandardCharsets.UTF_8)).value();
+        for (Classifier.Task task : Classifier.Task.values()) {
+            String name = task.toString();
+            java.util.Map<String, Object> want = (java.util.Map<String, Object>) expected.get(name);
+            List<String> texts = (List<String>) want.get("texts");
+            Classifier c = Classifier.fromPretrained(dir.resolve(name).toString());
+            {
+                check(c.task() == task, name + ": task " + c.task());
+                check(c.dim() > 0 && c.nLayers() > 0, name + ": dim / layers");
+                float[][] proba = c.predictProba(texts);
+                if (task == Classifier.Task.REGRESSION) {
+                    closeRows(proba, (List<?>) want.get("predict"), name + " predictProba = model2vec's predict");
+                    check(c.classes().isEmpty(), name + ": no classes");
+                    expectError(() -> c.predictIndices(texts.subList(0, 1), null, 0.5f), M2VException.INVALID_ARGUMENT, null, name + " predictIndices");
+                } else {
+                    closeRows(proba, (List<?>) want.get("predict_proba"), name + " predictProba = model2vec's");
+                    check(c.classes().size() == c.nOutputs(), name + ": a class per output");
+                    Object labels = task == Classifier.Task.SINGLE_LABEL ? c.predict(texts) : c.predictMultiLabel(texts);
+                    check(labels.equals(want.get("predict")), name + ": predict = model2vec's");
+                }
+                if (task == Classifier.Task.MULTI_LABEL) {
+                    check(c.predictMultiLabel(texts.subList(0, 1), null, 1f).get(0).isEmpty(), "threshold 1: no labels");
+                    expectError(() -> c.predictIndices(texts.subList(0, 1), null, Float.NaN), M2VException.INVALID_ARGUMENT, null, "NaN threshold");
+                    expectError(() -> c.predict(texts.subList(0, 1)), M2VException.INVALID_ARGUMENT, "multi", "predict on multi-label");
+                }
+                expectError(() -> c.predictProba(Arrays.asList("ok", new byte[] {(byte) 0xff})), M2VException.INVALID_UTF8, null, name + " invalid UTF-8");
+                check(c.predictProba(new ArrayList<String>()).length == 0, name + ": zero texts");
+                c.close();
+                c.close(); // idempotent
+                expectError(() -> c.predictProba(texts), M2VException.INVALID_ARGUMENT, "classifier is closed", name + " after close");
+            }
+        }
+        expectError(() -> Classifier.fromPretrained(dir.resolve("no-such-pipeline").toString()), M2VException.NOT_FOUND, null, "classifier not found");
     }
 }
