@@ -20,8 +20,10 @@ public enum ModelCard {
     public static func render(baseModel: String?, language: [String]?, name: String) -> String {
         var yaml = "---\n"
         if let b = baseModel { yaml += "base_model: \(yamlScalar(b))\n" }
-        if let l = language, !l.isEmpty {
-            yaml += "language:\n" + l.map { "- \(yamlScalar($0))\n" }.joined()
+        // An empty list is written as huggingface_hub dumps it (`language: []`), so model2vec
+        // reads back [] (not None); nil writes no key.
+        if let l = language {
+            yaml += l.isEmpty ? "language: []\n" : "language:\n" + l.map { "- \(yamlScalar($0))\n" }.joined()
         }
         yaml += """
         library_name: model2vec
@@ -164,7 +166,8 @@ public enum ModelCard {
 
     /// `base_model` and `language` from a README's YAML front matter (the block between the
     /// first two `---` lines). Only the simple forms model cards use are read: `key: value`,
-    /// quoted values, and `- item` lists; anything else is ignored.
+    /// quoted values, `- item` lists and one-line flow lists (`language: []`, `[en, fr]`, items
+    /// without commas); anything else is ignored.
     public static func metadata(readme: [UInt8]) -> Metadata {
         var out = Metadata()
         let text = String(decoding: readme.prefix(Limits.readmeFrontMatterBytes), as: UTF8.self)
@@ -192,7 +195,15 @@ public enum ModelCard {
             let value = line[line.index(after: colon)...].trimmingSpaces()
             guard !value.isEmpty else { continue }
             if key == "base_model" { out.baseModel = unquote(value) }
-            if key == "language" { out.language = [unquote(value)] }
+            if key == "language" {
+                if value.hasPrefix("["), value.hasSuffix("]") {
+                    let inner = value.dropFirst().dropLast().trimmingSpaces()
+                    out.language = inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false)
+                        .map { unquote(String($0)) }
+                } else {
+                    out.language = [unquote(value)]
+                }
+            }
         }
         flush()
         return out

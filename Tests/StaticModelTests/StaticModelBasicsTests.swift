@@ -57,12 +57,26 @@ final class ModelCardRoundTripTests: XCTestCase {
         let cases: [(String, [String])] = [
             ("a\nb", ["\u{301}en", "x\"y\\z"]), ("it's", ["fr", "tab\there", "\u{2028}"]),
             ("org/name", ["en"]), (" spaced ", ["yes", "1.5", "null", "\u{7F}", ""]),
+            ("org/name", []), // fuzz/regressions/config-card-empty-language: [] came back as nil
         ]
         for (base, language) in cases {
             let card = ModelCard.render(baseModel: base, language: language, name: "m")
             let back = ModelCard.metadata(readme: Array(card.utf8))
             XCTAssertEqual(back.baseModel, base, card)
             XCTAssertEqual(back.language, language, card)
+        }
+        // No language: no key, nil back.
+        let none = ModelCard.render(baseModel: nil, language: nil, name: "m")
+        XCTAssertFalse(none.contains("language"))
+        XCTAssertNil(ModelCard.metadata(readme: Array(none.utf8)).language)
+    }
+
+    /// One-line flow lists, as hand-written cards (and huggingface_hub for []) spell them.
+    func testFlowLists() {
+        for (yaml, want) in [("language: []", [String]()), ("language: [en, fr]", ["en", "fr"]),
+                             ("language: ['en', \"nl\"]", ["en", "nl"]), ("language: en", ["en"])] {
+            let readme = "---\n\(yaml)\nlicense: mit\n---\n# x\n"
+            XCTAssertEqual(ModelCard.metadata(readme: Array(readme.utf8)).language, want, yaml)
         }
     }
 }

@@ -59,6 +59,7 @@ CARD_CASES = [
     ("it's", ["fr", "tab\there", "\u2028"]),
     ("org/name", ["en"]),
     (" spaced ", ["yes", "1.5", "null"]),  # strings YAML would read as other types unquoted
+    ("org/name", []),  # config-card-empty-language: [] came back as None
 ]
 
 
@@ -74,6 +75,20 @@ def test_model_card_round_trip(tiny, tmp_path, base_model, language):
     assert (back.base_model_name, back.language) == (base_model, language)
     ref = StaticModel.from_pretrained(str(tmp_path))
     assert (ref.base_model_name, ref.language) == (base_model, language)
+
+
+@pytest.mark.parametrize("language", [[], ["en", "nl"], None])
+def test_model_card_from_model2vec(tmp_path, language):
+    """A card model2vec wrote (huggingface_hub's YAML: `language: []` for an empty list) gives
+    m2v_native the language model2vec reads back."""
+    from model2vec import StaticModel
+    from tokenizers import Tokenizer
+
+    table = (np.arange(32, dtype=np.float32).reshape(8, 4) - 16) / 8
+    ref = StaticModel(table, Tokenizer.from_str(TOKENIZER), base_model_name="org/base", language=language)
+    ref.save_pretrained(str(tmp_path))
+    back = m2v_native.StaticModel.from_pretrained(tmp_path)
+    assert back.language == StaticModel.from_pretrained(str(tmp_path)).language == language
 
 
 def test_config_duplicate_keys_as_json_load(tmp_path):
