@@ -62,8 +62,9 @@ final class DistillAPITests: XCTestCase {
     }
 
     func testUnsupportedTeacher() throws {
-        let dir = "/tmp/m2v-distill-gpt2-\(getpid())"
-        try FileIO.makeDirectories(dir)
+        let tmp = try TemporaryFolder("distill-gpt2")
+        defer { tmp.remove() }
+        let dir = tmp.path
         try FileIO.write(dir + "/config.json", string: #"{"model_type": "gpt2", "hidden_size": 8}"#)
         try FileIO.write(dir + "/tokenizer.json", FileIO.read(Teacher.dir() + "/tokenizer.json"))
         XCTAssertEqual(M2V.m2v_distill(dir, nil, dir + "/out"), M2V_ERR_UNSUPPORTED)

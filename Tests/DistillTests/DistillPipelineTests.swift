@@ -92,7 +92,9 @@ final class DistillPipelineTests: XCTestCase {
         v.teacherInputs = []
         let m = try Distiller.finish(raw: full, vocabulary: v, hidden: 384, options: DistillOptions(),
                                      baseModelName: "all-MiniLM-L6-v2")
-        let dir = "/tmp/m2v-distill-test-\(getpid())/minilm-default"
+        let tmp = try TemporaryFolder("distill-test")
+        defer { tmp.remove() }
+        let dir = tmp.path + "/minilm-default"
         // The distiller writes through the atomic model-folder writer: an existing folder is
         // swapped (a new inode), its other files kept, no temporary left beside it.
         try FileIO.makeDirectories(dir)
@@ -103,7 +105,7 @@ final class DistillPipelineTests: XCTestCase {
         XCTAssertEqual(stat(dir, &after), 0)
         XCTAssertNotEqual(before.st_ino, after.st_ino)
         XCTAssertEqual(try FileIO.read(dir + "/keep.txt"), Array("user file".utf8))
-        let parent = try FileIO.openDirectory("/tmp/m2v-distill-test-\(getpid())")
+        let parent = try FileIO.openDirectory(tmp.path)
         XCTAssertEqual(try FileIO.entries(of: parent, folder: "").map(\.display), ["minilm-default"])
         close(parent)
         for file in ["config.json", "modules.json", "README.md", "tokenizer.json"] {
@@ -120,7 +122,9 @@ final class DistillPipelineTests: XCTestCase {
     /// The whole minilm-default distill (M2V_FULL_DISTILL=1).
     func testFullDistillMatchesMinilmDefault() throws {
         guard ProcessInfoLite.full else { throw XCTSkip("set M2V_FULL_DISTILL=1 to distill the whole teacher") }
-        let dir = "/tmp/m2v-distill-full-\(getpid())/minilm-default"
+        let tmp = try TemporaryFolder("distill-full")
+        defer { tmp.remove() }
+        let dir = tmp.path + "/minilm-default"
         var o = DistillOptions()
         o.baseModelName = "all-MiniLM-L6-v2"
         let t0 = clockSeconds()
@@ -185,7 +189,9 @@ final class VocabularyQuantizationTests: XCTestCase {
         o.quantizeTo = .int8
         o.vocabularyQuantization = 256
         let m = try Distiller.finish(raw: full, vocabulary: v, hidden: 384, options: o, baseModelName: "all-MiniLM-L6-v2")
-        let dir = "/tmp/m2v-distill-vq-\(getpid())/minilm-vq256-int8"
+        let tmp = try TemporaryFolder("distill-vq")
+        defer { tmp.remove() }
+        let dir = tmp.path + "/minilm-vq256-int8"
         try Distiller.write(m, to: dir)
         for file in ["config.json", "modules.json", "README.md", "tokenizer.json"] {
             XCTAssertTrue(try FileIO.read(dir + "/" + file) == FileIO.read(Fixtures.path("models/minilm-vq256-int8/" + file)), file)

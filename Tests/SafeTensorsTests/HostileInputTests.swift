@@ -3,6 +3,7 @@
 import XCTest
 import M2VSupport
 import SafeTensors
+import TestSupport
 
 final class HostileInputTests: XCTestCase {
     /// 8-byte length + header + data, with the length of the given header (or `length`).
@@ -151,8 +152,9 @@ final class HostileInputTests: XCTestCase {
     }
 
     func testFilesOnDisk() throws {
-        let dir = "/tmp/m2v-safetensors-hostile"
-        try FileIO.makeDirectories(dir)
+        let tmp = try TemporaryFolder("safetensors-hostile")
+        defer { tmp.remove() }
+        let dir = tmp.path
         for (name, bytes) in [("empty", [UInt8]()), ("five", [1, 2, 3, 4, 5]), ("eight", [0, 0, 0, 0, 0, 0, 0, 0])] {
             let p = dir + "/" + name + ".safetensors"
             try FileIO.write(p, bytes)

@@ -3,6 +3,7 @@
 import XCTest
 import M2VSupport
 import SafeTensors
+import TestSupport
 
 final class WriterTests: XCTestCase {
     /// The tensors of ReferenceData.goldenFile, added in an order different from the file's.
@@ -65,7 +66,9 @@ final class WriterTests: XCTestCase {
         try w.add(name: "half", dtype: .F16, shape: [1000], values: values.map(floatToHalf))
         try w.add(name: "mapping", dtype: .I64, shape: [3], values: [Int64(5), -1, 1 << 50])
         try w.add(name: "odd", dtype: .U8, shape: [3], bytes: [1, 2, 3]) // makes later data unaligned
-        let path = "/tmp/m2v-safetensors-writer-test.safetensors"
+        let tmp = try TemporaryFolder("safetensors-writer")
+        defer { tmp.remove() }
+        let path = tmp.path + "/test.safetensors"
         let meta = [("format", "np"), ("note", "ünïcode \"quoted\"\n\u{1}")]
         try w.write(to: path, metadata: meta)
         let st = try SafeTensorsFile(path: path)

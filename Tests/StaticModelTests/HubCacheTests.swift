@@ -16,19 +16,15 @@ final class HubCacheTests: XCTestCase {
     var cache: String { root + "/hub" }
     var env: HubCache.Environment { HubCache.Environment(hfHubCache: cache, home: root + "/home") }
 
+    var tmp: TemporaryFolder?
+
     override func setUpWithError() throws {
-        var template = Array("/tmp/m2v-hubcache-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { buf -> Bool in
-            guard let base = buf.baseAddress else { return false }
-            return mkdtemp(base) != nil
-        }
-        XCTAssertTrue(made)
-        root = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let t = try TemporaryFolder("hubcache")
+        tmp = t
+        root = t.path
     }
 
-    override func tearDown() {
-        if !root.isEmpty { _ = system("rm -rf '\(root)'") }
-    }
+    override func tearDown() { tmp?.remove() }
 
     func write(_ relative: String, _ bytes: [UInt8]) throws {
         let path = cache + "/" + relative

@@ -30,7 +30,9 @@ final class StaticModelBasicsTests: XCTestCase {
 
     func testSaveAndReloadGiveTheSameVectors() throws {
         let m = try model()
-        let dir = "/tmp/m2v-swift-save-\(getpid())"
+        let tmp = try TemporaryFolder("swift-save")
+        defer { tmp.remove() }
+        let dir = tmp.path + "/model"
         try m.save(to: dir)
         let again = try StaticModel(path: dir)
         let texts = ["hello world", "a b c", ""]

@@ -4,7 +4,7 @@
  *
  * Built by `make test-c` with `pkg-config --cflags --libs m2v`. Model: $M2V_TEST_MODEL, else
  * ../shared/fixtures/models/minilm-default (a missing model fails under CI=true). */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include <m2v.h>
 
 #include <math.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -342,6 +343,12 @@ static void test_model(const char *path) {
 
 /* 0.2: a model's data (tensors, config, metadata, tokenizer.json), a model rebuilt from those
  * arrays (m2v_model_create) encoding byte-identically, quantize and save_v2. */
+/* nftw callback: removes one entry of a test's temporary folder (depth first, links not followed). */
+static int remove_entry(const char *p, const struct stat *s, int flag, struct FTW *f) {
+    (void)s; (void)flag; (void)f;
+    return remove(p);
+}
+
 static void test_model_data(const char *path) {
     m2v_model *m = NULL;
     CHECK(m2v_model_load(path, NULL, &m) == M2V_OK, "load %s: %s", path, m2v_last_error());
@@ -432,6 +439,7 @@ static void test_model_data(const char *path) {
         sp.config_json = "{\"normalize\": tru";
         sp.config_json_len = strlen(sp.config_json);
         CHECK(m2v_model_save_v2(m, dir, &sp) == M2V_ERR_INVALID_ARGUMENT, "save_v2: malformed config json");
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     }
     m2v_load_params lp = m2v_load_default_params();
     lp.max_length = 3;
