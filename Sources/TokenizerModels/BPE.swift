@@ -208,13 +208,45 @@ public struct BPEModel: TokenizerModel {
         if n == 0 { return }
         if let sep = splitScalar, n > 1 {
             var start = 0
-            for i in 1..<n where piece[i] == sep && piece[i - 1] != sep {
-                tokenizeCached(UnsafeBufferPointer(rebasing: piece[start..<i]), into: &out, scratch: &scratch)
-                start = i
+            // The last char before i that becomes a symbol: without unk_token, an unknown char
+            // (no token, no byte fallback) is dropped and its neighbours merge as if adjacent
+            // (HF's merge_word), so "▁", dropped, "▁" is one "▁▁" run.
+            var last = piece[0]
+            for i in 1..<n {
+                let c = piece[i]
+                if c == sep && last != sep {
+                    tokenizeCached(UnsafeBufferPointer(rebasing: piece[start..<i]), into: &out, scratch: &scratch)
+                    start = i
+                }
+                if unk != nil || c == sep || !isDropped(c) { last = c }
             }
             tokenizeCached(UnsafeBufferPointer(rebasing: piece[start..<n]), into: &out, scratch: &scratch)
         } else {
             tokenizeCached(piece, into: &out, scratch: &scratch)
+        }
+    }
+
+    /// Whether the char `raw` leaves no symbol at all: no single-char token, no complete byte
+    /// fallback, and no unk_token.
+    func isDropped(_ raw: UInt32) -> Bool {
+        guard unk == nil else { return false }
+        let s: UInt32 = (raw >= 0xD800 && raw < 0xE000) || raw > 0x10FFFF ? 0xFFFD : raw
+        if s < UInt32(charDirect.count) {
+            if charDirect[Int(s)] >= 0 { return false }
+        } else {
+            var i = BPEModel.slot(UInt64(s), charMask)
+            while charSlots[i] != ~0 {
+                if charSlots[i] >> 32 == UInt64(s) { return false }
+                i = (i + 1) & charMask
+            }
+        }
+        guard byteFallback else { return true }
+        var tmp: UInt32 = 0
+        return withUnsafeMutableBytes(of: &tmp) { raw -> Bool in
+            let q = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            let c = storeUTF8(q, s)
+            for x in 0..<c where fallbackIds[Int(q[x])] < 0 { return true }
+            return false
         }
     }
 

@@ -116,6 +116,20 @@ final class BPETests: XCTestCase {
         XCTAssertNil(m.unkId)
     }
 
+    /// The "▁" run split (splitScalar) must see through dropped chars: "▁*▁" is "▁▁" to HF when
+    /// "*" has no token and there is no unk (config fuzz case 295fae0fc205); with an unk it is not.
+    func testDroppedCharBetweenMetaspacesMerges() throws {
+        let vocab = #""vocab": {"▁": 0, "a": 1, "▁▁": 2, "▁a": 3}, "merges": ["▁ ▁", "▁ a"]"#
+        let m = try model("{\"type\": \"BPE\", \(vocab)}")
+        XCTAssertEqual((m as? BPEModel)?.splitScalar, 0x2581)
+        XCTAssertEqual(tok(m, "▁*▁"), [2])
+        XCTAssertEqual(tok(m, "▁**▁a▁"), [2, 1, 0])
+        XCTAssertEqual(tok(m, "a*▁a"), [1, 3])
+        XCTAssertEqual(tok(m, "*▁a"), [3])
+        let withUnk = try model(#"{"type": "BPE", "vocab": {"▁": 0, "a": 1, "▁▁": 2, "▁a": 3, "<unk>": 4}, "merges": ["▁ ▁", "▁ a"], "unk_token": "<unk>"}"#)
+        XCTAssertEqual(tok(withUnk, "▁*▁"), [0, 4, 0])
+    }
+
     func testUnkAndFuseUnk() throws {
         let base = #""vocab": {"<unk>": 0, "a": 1, "b": 2}, "merges": [], "unk_token": "<unk>""#
         let fused = try model("{\"type\": \"BPE\", \(base), \"fuse_unk\": true}")

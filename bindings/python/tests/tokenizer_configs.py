@@ -947,11 +947,76 @@ def hf_alignment_bug(doc: dict, text) -> bool:
     return False
 
 
+def _zero_width_replace(doc: dict, texts: list[str]) -> bool:
+    """Whether a Replace of the normalizer has a regex with an empty match (^, $, \\b, x*, ...)
+    on one of `texts` or on the empty string (Python's re as the judge; a pattern re cannot
+    compile counts as not zero-width, so such a case stays a failure)."""
+    import re
+
+    from tokenizers import Tokenizer
+
+    inputs = ["", *texts]  # what reaches the current step (the earlier steps applied one by one)
+    for st in _flat_normalizers(doc.get("normalizer")):
+        pat = (st.get("pattern") or {}).get("Regex") if st.get("type") == "Replace" else None
+        if pat is not None:
+            try:
+                rx = re.compile(pat)
+                if any(m.start() == m.end() for t in inputs for m in rx.finditer(t)):
+                    return True
+            except re.error:
+                pass
+        try:
+            one = Tokenizer.from_str(json.dumps({"version": "1.0", "normalizer": st,
+                                                 "model": {"type": "WordLevel", "vocab": {"[UNK]": 0}, "unk_token": "[UNK]"}}))
+            inputs = [one.normalizer.normalize_str(t) for t in inputs]
+        except BaseException:
+            return False
+    return False
+
+
+def hf_zero_width_encode_bug(doc: dict, text) -> bool:
+    """Whether HF's `encode` disagrees with its own steps composed on plain strings
+    (normalizer.normalize_str, then pre_tokenizer.pre_tokenize_str, then model.tokenize of each
+    piece) while m2v gives the composed ids, for a normalizer with a zero-width Replace. HF
+    gives the inserted content the zero-width alignment (0, 0); the pre-tokenizer's splits then
+    map pieces back through those alignments and emit mangled strings (e.g. a token "Ġab ab"
+    for the normalized "ab "), which no step produces alone. m2v works on the normalized text."""
+    from tokenizers import Tokenizer
+
+    texts = text if isinstance(text, list) else [text]
+    if not _zero_width_replace(doc, texts):
+        return False
+    import m2v_native
+
+    base = dict(doc, post_processor=None, added_tokens=[], truncation=None, padding=None)
+    try:
+        hf = Tokenizer.from_str(json.dumps(base))
+        ours = m2v_native.Tokenizer.from_str(json.dumps(base))
+    except BaseException:
+        return False
+    for t in texts:
+        try:
+            n = hf.normalizer.normalize_str(t) if hf.normalizer else t
+            pieces = hf.pre_tokenizer.pre_tokenize_str(n) if hf.pre_tokenizer else [(n, (0, len(n)))]
+            composed = [tok.id for p, _ in pieces for tok in hf.model.tokenize(p)]
+            got = hf.encode(t, add_special_tokens=False).ids
+        except BaseException:
+            return False
+        mine = ours.encode(t, add_special_tokens=False)
+        mine = mine.ids if hasattr(mine, "ids") else list(mine)
+        if got != composed and mine == composed:
+            return True
+    return False
+
+
 def known_hf_bug(doc: dict, text) -> str | None:
     """Why a mismatch is a known HF bug rather than an m2v one, or None."""
     if hf_alignment_bug(doc, text):
         return ("HF bug: a normalizer after a Replace that inserted at the very start duplicates "
                 "that content (zero-width alignment)")
+    if hf_zero_width_encode_bug(doc, text):
+        return ("HF bug: content a zero-width Replace inserted gets the alignment (0, 0), and HF's encode "
+                "then disagrees with its own normalizer + pre-tokenizer + model composed (m2v gives the composed ids)")
     return None
 
 
