@@ -14,8 +14,8 @@
  *   5. Tokenizers           m2v_tokenizer_load() any supported tokenizer.json,
  *                           m2v_tokenizer_encode() -> the ids HuggingFace `tokenizers` gives.
  *   6. Distillation         m2v_distill() turns a sentence-transformer (BERT, RoBERTa, XLM-R,
- *                           DistilBERT, MPNet, ModernBERT) into a model folder, as model2vec's
- *                           distill() does.
+ *                           DistilBERT, MPNet, ModernBERT, or a Qwen3/Qwen2/Llama/Mistral
+ *                           decoder) into a model folder, as model2vec's distill() does.
  *   7. Hub cache            m2v_hub_resolve() finds a HuggingFace hub id ("org/name") in the
  *                           local HuggingFace cache (m2v_model_load() does this itself).
  *   8. Classifiers          m2v_classifier_load() a model2vec pipeline (a model plus an MLP head,
@@ -738,7 +738,9 @@ M2V_API m2v_distill_params m2v_distill_default_params(void);
  *                 ("org/name") found in the local Hugging Face cache as m2v_hub_resolve() finds
  *                 it (nothing is downloaded). The folder has config.json with a model_type of
  *                 bert (E5, BGE, GTE, MiniLM…), roberta, xlm-roberta, camembert, distilbert,
- *                 mpnet or modernbert; model.safetensors (float32/16, bfloat16; a folder with
+ *                 mpnet, modernbert, or the decoders qwen3, qwen2, llama, mistral (default
+ *                 rope type only; pool them with M2V_POOLING_LAST or mean, as model2vec
+ *                 users do); model.safetensors (float32/16, bfloat16; a folder with
  *                 only pytorch_model.bin is M2V_ERR_UNSUPPORTED, asking for a conversion); and a
  *                 tokenizer.json with a WordPiece, BPE or Unigram model (e.g.
  *                 sentence-transformers/all-MiniLM-L6-v2, all-mpnet-base-v2, bge-m3).

@@ -403,11 +403,98 @@ def tok_xlmr(texts, charsmap_b64: str) -> tuple[Tokenizer, dict]:
 # ---------------------------------------------------------------------------------------------
 # Models
 # ---------------------------------------------------------------------------------------------
+# Split patterns of the decoder families (from their tokenizer.json files): Qwen2/Qwen3's and Llama 3's.
+QWEN_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+"
+                r"|\s+(?!\S)|\s+")
+LLAMA3_PATTERN = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+                  r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+
+
+def split_bytelevel_bpe(texts, n_tokens: int, pattern: str, normalizer, post, added) -> Tokenizer:
+    """A GPT-4-style byte-level BPE: Split(pattern, isolated) then ByteLevel without its own regex."""
+    def pre():
+        return pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(pattern), "isolated", invert=False),
+                                        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False,
+                                                                 use_regex=False)])
+    tok = Tokenizer(models.BPE())
+    if normalizer is not None:
+        tok.normalizer = normalizer
+    tok.pre_tokenizer = pre()
+    trainer = trainers.BpeTrainer(vocab_size=n_tokens, special_tokens=[], show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(texts, trainer)
+    model = json.loads(tok.to_str())["model"]
+    pieces = [t for t, _ in sorted(model["vocab"].items(), key=lambda kv: kv[1])]
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in model["merges"]]
+    vocab = {t: i for i, t in enumerate(pieces + [a.content for a in added])}
+    out = Tokenizer(models.BPE(vocab={t: i for i, t in enumerate(pieces)}, merges=merges, unk_token=None,
+                               fuse_unk=False, byte_fallback=False))
+    if normalizer is not None:
+        out.normalizer = normalizer
+    out.pre_tokenizer = pre()
+    out.post_processor = post(vocab)
+    out.decoder = decoders.ByteLevel()
+    out.add_special_tokens(added)
+    return out
+
+
+def tok_qwen(texts) -> tuple[Tokenizer, dict]:
+    """Qwen2/Qwen3's layout: NFC, Split(Qwen pattern) + ByteLevel(use_regex=False), BPE without unk,
+    post-processor ByteLevel (no special tokens added), <|endoftext|> <|im_start|> <|im_end|> after
+    the pieces; pad = <|endoftext|>, eos = <|im_end|>, no bos."""
+    added = [special("<|endoftext|>"), special("<|im_start|>"), special("<|im_end|>")]
+    tok = split_bytelevel_bpe(texts, 1000, QWEN_PATTERN, normalizers.NFC(),
+                              lambda v: processors.ByteLevel(trim_offsets=False), added)
+    kw = dict(eos_token="<|im_end|>", pad_token="<|endoftext|>", model_max_length=512)
+    return tok, kw
+
+
+def tok_llama3(texts) -> tuple[Tokenizer, dict]:
+    """Llama 3's layout: no normalizer, Split(Llama 3 pattern, digits in threes) + ByteLevel, BPE
+    without unk, "<|begin_of_text|> $A" TemplateProcessing (bos only), reserved special tokens; no pad."""
+    added = ([special("<|begin_of_text|>"), special("<|end_of_text|>")]
+             + [special(f"<|reserved_special_token_{i}|>") for i in range(4)])
+    def post(v):
+        return processors.TemplateProcessing(
+            single="<|begin_of_text|> $A", pair="<|begin_of_text|> $A <|begin_of_text|>:1 $B:1",
+            special_tokens=[("<|begin_of_text|>", v["<|begin_of_text|>"])])
+    tok = split_bytelevel_bpe(texts, 1000, LLAMA3_PATTERN, None, post, added)
+    kw = dict(bos_token="<|begin_of_text|>", eos_token="<|end_of_text|>", model_max_length=512)
+    return tok, kw
+
+
+def tok_sentencepiece_bpe(texts) -> tuple[Tokenizer, dict]:
+    """Mistral 7B v0.1 / Llama 2's layout: <unk> <s> </s>, the 256 byte tokens <0x00>..<0xFF>, then
+    pieces; Metaspace (prepend_scheme first), BPE with byte_fallback and fuse_unk, "<s> $A"
+    TemplateProcessing; no pad."""
+    texts = restricted_alphabet(texts, ALPHABET_MIN_COUNT)
+    byte_tokens = [f"<0x{b:02X}>" for b in range(256)]
+    meta = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)
+    t = Tokenizer(models.BPE(unk_token="<unk>"))
+    t.pre_tokenizer = meta
+    trainer = trainers.BpeTrainer(vocab_size=1000, special_tokens=["<unk>", "<s>", "</s>"] + byte_tokens,
+                                  show_progress=False)
+    t.train_from_iterator(texts, trainer)
+    model = json.loads(t.to_str())["model"]
+    vocab = dict(model["vocab"])
+    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in model["merges"]]
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", fuse_unk=True, byte_fallback=True))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)
+    tok.decoder = decoders.Sequence([decoders.Replace("\u2581", " "), decoders.ByteFallback(), decoders.Fuse(),
+                                     decoders.Strip(" ", 1, 0)])
+    tok.post_processor = processors.TemplateProcessing(single="<s> $A", pair="<s> $A <s>:1 $B:1",
+                                                       special_tokens=[("<s>", vocab["<s>"])])
+    tok.add_special_tokens([special("<unk>"), special("<s>"), special("</s>")])
+    kw = dict(bos_token="<s>", eos_token="</s>", unk_token="<unk>", model_max_length=512)
+    return tok, kw
+
+
 def build_model(name: str, tok: Tokenizer, seed: int):
     """Return (model to save_pretrained, note on the checkpoint's layout)."""
-    from transformers import (BertConfig, BertForMaskedLM, DistilBertConfig, DistilBertForMaskedLM, ModernBertConfig,
-                              ModernBertForMaskedLM, MPNetConfig, MPNetModel, RobertaConfig, RobertaModel,
-                              XLMRobertaConfig, XLMRobertaModel)
+    from transformers import (BertConfig, BertForMaskedLM, DistilBertConfig, DistilBertForMaskedLM, LlamaConfig,
+                              LlamaForCausalLM, MistralConfig, MistralModel, ModernBertConfig, ModernBertForMaskedLM,
+                              MPNetConfig, MPNetModel, Qwen2Config, Qwen2Model, Qwen3Config, Qwen3Model,
+                              RobertaConfig, RobertaModel, XLMRobertaConfig, XLMRobertaModel)
 
     v = tok.get_vocab_size()
     ids = tok.get_vocab()
@@ -445,6 +532,32 @@ def build_model(name: str, tok: Tokenizer, seed: int):
                                pad_token_id=ids["[PAD]"], bos_token_id=ids["[CLS]"], eos_token_id=ids["[SEP]"],
                                cls_token_id=ids["[CLS]"], sep_token_id=ids["[SEP]"])
         return ModernBertForMaskedLM(cfg), "ModernBertForMaskedLM: model.* plus head.* and decoder.bias"
+    dec = dict(vocab_size=v, hidden_size=HIDDEN, num_attention_heads=HEADS, initializer_range=INIT_RANGE,
+               intermediate_size=64, max_position_embeddings=512, hidden_act="silu")
+    if name == "qwen3-bpe":
+        cfg = Qwen3Config(**dec, num_hidden_layers=2, num_key_value_heads=2, head_dim=16, rms_norm_eps=1e-6,
+                          rope_parameters={"rope_type": "default", "rope_theta": 1000000.0},
+                          pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"], bos_token_id=None,
+                          tie_word_embeddings=True)
+        return Qwen3Model(cfg), "Qwen3Model: no prefix (embed_tokens, layers.N.self_attn.{q,k,v,o}_proj, q_norm, k_norm)"
+    if name == "qwen2-bpe":
+        cfg = Qwen2Config(**dec, num_hidden_layers=2, num_key_value_heads=4, rms_norm_eps=1e-6,
+                          rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+                          pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"], bos_token_id=None,
+                          tie_word_embeddings=True)
+        return Qwen2Model(cfg), "Qwen2Model: no prefix; q/k/v_proj have biases, o_proj none"
+    if name == "llama-bpe":
+        cfg = LlamaConfig(**dec, num_hidden_layers=3, num_key_value_heads=1, rms_norm_eps=1e-5,
+                          attention_bias=True, mlp_bias=True,
+                          rope_parameters={"rope_type": "default", "rope_theta": 500000.0},
+                          bos_token_id=ids["<|begin_of_text|>"], eos_token_id=ids["<|end_of_text|>"],
+                          pad_token_id=None, tie_word_embeddings=False)
+        return LlamaForCausalLM(cfg), "LlamaForCausalLM: model.* plus lm_head.weight"
+    if name == "mistral-spbpe":
+        cfg = MistralConfig(**dec, num_hidden_layers=2, num_key_value_heads=2, rms_norm_eps=1e-5, sliding_window=6,
+                            rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
+                            bos_token_id=ids["<s>"], eos_token_id=ids["</s>"], pad_token_id=None)
+        return MistralModel(cfg), "MistralModel: no prefix; sliding_window 6 on every layer"
     raise KeyError(name)
 
 
@@ -515,6 +628,37 @@ TEACHERS = {
                                                vocabulary_quantization=24, token_remove_pattern=r"Ġ?\d"),
         },
     ),
+    "qwen3-bpe": dict(
+        seed=1607, arch="Qwen3 (Qwen3Config: GQA 4 query / 2 key-value heads, head_dim 16 != hidden/heads, q_norm/k_norm, rope_theta 1e6)",
+        kind="byte-level BPE (NFC, Split(Qwen pattern)+ByteLevel, post-processor ByteLevel: no specials, pad <|endoftext|>)",
+        variants={
+            "last-pca8-f32": dict(pca_dims=8, quantize_to="float32", pooling="last"),
+            "mean-vocab-f16": dict(pca_dims=8, quantize_to="float16", vocabulary="custom"),
+        },
+    ),
+    "qwen2-bpe": dict(
+        seed=1608, arch="Qwen2 (Qwen2Config: q/k/v biases, no o_proj bias, 4 key-value heads)",
+        kind="byte-level BPE (as qwen3-bpe)",
+        variants={
+            "last-pca8-int8": dict(pca_dims=8, quantize_to="int8", pooling="last"),
+        },
+    ),
+    "llama-bpe": dict(
+        seed=1609, arch="Llama (LlamaConfig: one key-value head (MQA), attention_bias and mlp_bias, rope_theta 5e5, 3 layers)",
+        kind="byte-level BPE (Llama 3: Split(pattern, digits in threes)+ByteLevel, <|begin_of_text|> $A, no pad)",
+        variants={
+            "last-pca8-f32": dict(pca_dims=8, quantize_to="float32", pooling="last"),
+            "mean-regex-f16": dict(pca_dims=8, quantize_to="float16", token_remove_pattern=r"Ġ?\d"),
+        },
+    ),
+    "mistral-spbpe": dict(
+        seed=1610, arch="Mistral (MistralConfig: sliding_window 6 on every layer, GQA 4/2)",
+        kind="SentencePiece-style BPE (Metaspace prepend first, byte_fallback <0xNN>, fuse_unk, <s> $A, no pad)",
+        variants={
+            "last-pca8-f32": dict(pca_dims=8, quantize_to="float32", pooling="last"),
+            "mean-vocab-nosif-f16": dict(pca_dims=8, quantize_to="float16", sif_coefficient=None, vocabulary="custom"),
+        },
+    ),
 }
 
 
@@ -562,6 +706,21 @@ ARCH_NOTES = {
         "final_norm(last layer's output) = last_hidden_state: the last layer's output before final_norm is not in "
         "the tuple (transformers 5's capture_outputs replaces it). Checkpoint keys model.* plus head.* and "
         "decoder.bias to ignore (decoder.weight is tied, not stored)."),
+    "qwen3-bpe": (
+        "Qwen3Model: h = embed_tokens(ids) (no norm, no positions); per layer h += o_proj(attn(input_layernorm(h))), "
+        "h += down_proj(silu(gate_proj(x)) * up_proj(x)) with x = post_attention_layernorm(h); RMSNorm = "
+        "w * x / sqrt(mean(x^2) + eps) in float32. Attention: q_proj [heads*head_dim, H], k/v_proj "
+        "[kv_heads*head_dim, H], RMSNorm over each head of q and k (q_norm, k_norm) before RoPE (rotate_half, "
+        "positions arange(T)), query head h reads key/value head h // (heads/kv_heads), scale head_dim^-0.5, "
+        "causal mask plus the padding mask. Final norm; hidden_states[n_layers] as transformers reports it."),
+    "qwen2-bpe": (
+        "Qwen2Model: Qwen3 without q_norm/k_norm, head_dim = hidden/heads, biases on q/k/v_proj (not o_proj)."),
+    "llama-bpe": (
+        "LlamaModel: as Qwen2 with attention_bias=True (biases on q/k/v/o_proj) and mlp_bias=True (on gate/up/down), "
+        "one key-value head shared by all query heads. Checkpoint LlamaForCausalLM: keys model.* plus lm_head.weight."),
+    "mistral-spbpe": (
+        "MistralModel: as Llama without biases, plus a sliding window on every layer: query i sees key j only for "
+        "i - 6 < j <= i (and j unpadded)."),
 }
 
 
@@ -573,6 +732,10 @@ def build_tokenizer(name: str, texts, charsmap: str) -> tuple[Tokenizer, dict]:
         "distilbert-wordpiece": lambda: tok_distilbert(texts),
         "mpnet-wordpiece": lambda: tok_mpnet(texts),
         "modernbert-bpe": lambda: tok_modernbert(texts),
+        "qwen3-bpe": lambda: tok_qwen(texts),
+        "qwen2-bpe": lambda: tok_qwen(texts),
+        "llama-bpe": lambda: tok_llama3(texts),
+        "mistral-spbpe": lambda: tok_sentencepiece_bpe(texts),
     }[name]()
 
 
@@ -625,7 +788,7 @@ def layer_cases(fast, tm, texts) -> dict[str, dict]:
                            + (f" (truncation=True, max_length={LONG_TOKENS})" if cut else ""), text=texts[idx])
     a, b = cases["sentence_en"]["ids"][0], cases["token_mid"]["ids"][0]
     cases["batch"] = dict(ids=[a, b], desc="padded batch: sentence_en and token_mid, right-padded with the pad id")
-    pad = fast.pad_token_id
+    pad = fast.pad_token_id if fast.pad_token_id is not None else 0  # model2vec: pad_token_id or 0
     for c in cases.values():
         width = max(len(r) for r in c["ids"])
         c["mask"] = [[1] * len(r) + [0] * (width - len(r)) for r in c["ids"]]

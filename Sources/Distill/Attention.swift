@@ -1,8 +1,10 @@
 // Distill/Attention — multi-head self-attention over a padded batch, for every teacher family:
 // keys at or after a sequence's length are masked (model2vec's attention mask), MPNet adds its
 // relative position bias, ModernBERT rotates queries and keys (RoPE, base per layer type) and
-// limits local layers to |query − key| ≤ window. Short sequences (the distiller's usual
-// 3-token inputs) take a direct loop; long ones go through sgemm.
+// limits local layers to |query − key| ≤ window; decoders rotate, attend causally (optionally
+// within a sliding window) and share each key/value head among a group of query heads.
+// Short sequences (the distiller's usual 3-token inputs) take a direct loop; long ones go
+// through sgemm.
 import CBLAS
 import LinearAlgebra
 import M2VSupport
@@ -11,7 +13,9 @@ import Glibc
 #endif
 
 struct Attention {
-    let H: Int, heads: Int, dh: Int, B: Int, L: Int
+    /// Row stride of the stacked projections (Q + 2·K), query width Q (= ctx's row), key width K.
+    let S: Int, Q: Int, K: Int
+    let heads: Int, group: Int, dh: Int, B: Int, L: Int
     let lengths: [Int]
     let scale: Float
     let blas: BLAS.Functions
@@ -21,6 +25,9 @@ struct Attention {
     let ropeGlobal: (cos: [Float], sin: [Float])?
     let ropeLocal: (cos: [Float], sin: [Float])?
     let window: Int
+    /// Decoders: keys after the query are masked; `causalWindow` keys back at most (Int.max: all).
+    let causal: Bool
+    let causalWindow: Int
 
     /// Longest sequence handled by the direct loop.
     static let directMax = 48
@@ -29,7 +36,9 @@ struct Attention {
 
     init(config c: TransformerConfig, blas: BLAS.Functions, lengths: [Int], seqLen: Int, positions: [Int],
          relativeBias: [Float]?) {
-        H = c.hidden; heads = c.heads; dh = c.hidden / c.heads; B = lengths.count; L = seqLen
+        Q = c.queryWidth; K = c.keyWidth; S = Q + 2 * K
+        heads = c.heads; group = c.heads / max(1, c.kvHeads); dh = c.headDim; B = lengths.count; L = seqLen
+        causal = c.causal; causalWindow = c.causalWindow
         self.lengths = lengths
         self.blas = blas
         scale = 1 / Float(dh).squareRoot()
@@ -45,7 +54,10 @@ struct Attention {
         } else {
             bias = nil
         }
-        if c.positions == .rotary {
+        if c.architecture == .decoder {
+            ropeGlobal = Self.rope(theta: c.ropeTheta, dh: dh, length: seqLen)
+            ropeLocal = nil
+        } else if c.positions == .rotary {
             ropeGlobal = Self.rope(theta: c.ropeThetaGlobal, dh: dh, length: seqLen)
             ropeLocal = Self.rope(theta: c.ropeThetaLocal, dh: dh, length: seqLen)
         } else {
@@ -79,8 +91,8 @@ struct Attention {
         return (c, s)
     }
 
-    /// ctx[N, H] = softmax(QKᵀ·scale + bias + masks) · V per head; `qkv` is [N, 3H] (its queries and
-    /// keys are rotated in place for rotary models). Rows at or after a sequence's length get zeros.
+    /// ctx[N, Q] = softmax(QKᵀ·scale + bias + masks) · V per head; `qkv` is [N, Q + 2K] (its queries
+    /// and keys are rotated in place for rotary models). Rows at or after a sequence's length get zeros.
     func run(qkv: inout [Float], into ctx: inout [Float], global: Bool) {
         let rope = global ? ropeGlobal : ropeLocal
         let win = (rope != nil && !global) ? window : Int.max
@@ -93,10 +105,11 @@ struct Attention {
                 guard let sp = sb.baseAddress else { return }
                 for b in 0..<B {
                     let len = lengths[b]
-                    let base = qp + b * L * 3 * H
-                    let out = cp + b * L * H
+                    let base = qp + b * L * S
+                    let out = cp + b * L * Q
                     for h in 0..<heads {
-                        let qh = base + h * dh, kh = base + H + h * dh, vh = base + 2 * H + h * dh
+                        let kv = h / group
+                        let qh = base + h * dh, kh = base + Q + kv * dh, vh = base + Q + K + kv * dh
                         if len <= Self.directMax {
                             direct(qh, kh, vh, out + h * dh, len: len, head: h, window: win, scores: sp)
                         } else {
@@ -104,15 +117,15 @@ struct Attention {
                                 let rows = min(Self.blockRows, len - q0)
                                 // scores[rows, len] = Q_h[q0...] · K_hᵀ · scale
                                 blas.sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(len), Int32(dh),
-                                           scale, qh + q0 * 3 * H, Int32(3 * H), kh, Int32(3 * H), 0, sp, Int32(L))
+                                           scale, qh + q0 * S, Int32(S), kh, Int32(S), 0, sp, Int32(L))
                                 for r in 0..<rows { softmaxRow(sp + r * L, query: q0 + r, len: len, head: h, window: win) }
                                 // ctx_h[q0..., dh] = P · V_h
                                 blas.sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(dh), Int32(len),
-                                           1, sp, Int32(L), vh, Int32(3 * H), 0, out + q0 * H + h * dh, Int32(H))
+                                           1, sp, Int32(L), vh, Int32(S), 0, out + q0 * Q + h * dh, Int32(Q))
                             }
                         }
                     }
-                    for r in len..<L { (out + r * H).update(repeating: 0, count: H) }
+                    for r in len..<L { (out + r * Q).update(repeating: 0, count: Q) }
                 }
             }
         } }
@@ -126,8 +139,12 @@ struct Attention {
                 for k in 0..<len { row[k] += bb[o + k] }
             }
         }
-        let lo = window == Int.max ? 0 : max(0, r - window)
-        let hi = window == Int.max ? len : min(len, r + window + 1)
+        var lo = window == Int.max ? 0 : max(0, r - window)
+        var hi = window == Int.max ? len : min(len, r + window + 1)
+        if causal {
+            hi = min(hi, r + 1)
+            if causalWindow != Int.max { lo = max(lo, r - causalWindow + 1) }
+        }
         var m = -Float.infinity
         for k in lo..<hi { m = max(m, row[k]) }
         var sum: Float = 0
@@ -141,13 +158,13 @@ struct Attention {
     /// One head of one short sequence without BLAS calls.
     private func direct(_ q: UnsafeMutablePointer<Float>, _ k: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>,
                         _ out: UnsafeMutablePointer<Float>, len: Int, head: Int, window: Int, scores: UnsafeMutablePointer<Float>) {
-        let stride = 3 * H
+        let stride = S
         for r in 0..<len {
             let row = scores + r * L
             let qr = q + r * stride
             for j in 0..<len { row[j] = Kernels.dot(qr, k + j * stride, count: dh) * scale }
             softmaxRow(row, query: r, len: len, head: head, window: window)
-            let o = out + r * H
+            let o = out + r * Q
             o.update(repeating: 0, count: dh)
             for j in 0..<len where row[j] != 0 { Kernels.axpy(row[j], v + j * stride, o, count: dh) }
         }
@@ -160,8 +177,8 @@ struct Attention {
             for t in 0..<(B * L) {
                 let p = t % L
                 for part in 0..<2 {
-                    for h in 0..<heads {
-                        let x = qp + t * 3 * H + part * H + h * dh
+                    for h in 0..<(part == 0 ? heads : heads / group) {
+                        let x = qp + t * S + part * Q + h * dh
                         for j in 0..<half {
                             let c = cb[p * half + j], s = sb[p * half + j]
                             let a = x[j], b = x[j + half]

@@ -1,6 +1,7 @@
 // Distill/TeacherWeights — a teacher's model.safetensors read into the forward pass's weights:
 // the tensor names of each family (BERT/RoBERTa's encoder.layer.N.attention.self.*, DistilBERT's
-// transformer.layer.N.*, MPNet's attention.attn.*, ModernBERT's layers.N.*), found under the
+// transformer.layer.N.*, MPNet's attention.attn.*, ModernBERT's layers.N.*, the decoders'
+// layers.N.self_attn.* / mlp.gate_proj …), found under the
 // checkpoint's prefix ("", "bert.", "roberta.", "model.", …), every shape checked against the
 // config before a value is read.
 import M2VSupport
@@ -20,7 +21,12 @@ struct TeacherWeights {
     init(file: SafeTensorsFile, config cfg: TransformerConfig) throws(M2VError) {
         self.file = file
         let H = cfg.hidden, I = cfg.intermediate
-        let wordName = cfg.architecture == .modernbert ? "embeddings.tok_embeddings.weight" : "embeddings.word_embeddings.weight"
+        let wordName: String
+        switch cfg.architecture {
+        case .modernbert: wordName = "embeddings.tok_embeddings.weight"
+        case .decoder: wordName = "embed_tokens.weight"
+        default: wordName = "embeddings.word_embeddings.weight"
+        }
         let prefixes = ["", String(cfg.modelType.map { $0 == "-" ? "_" : $0 }) + ".", "\(cfg.architecture.rawValue).",
                         "model.", "bert.", "roberta.", "encoder."]
         guard let p = prefixes.first(where: { file.tensor(named: $0 + wordName) != nil }) else {
@@ -39,6 +45,8 @@ struct TeacherWeights {
         case .modernbert:
             embLnW = try load("embeddings.norm.weight", [H])
             embLnB = cfg.normBias ? try load("embeddings.norm.bias", [H]) : nil
+        case .decoder:
+            break  // no embedding norm, no learned positions
         }
         for l in 0..<cfg.layers {
             switch cfg.architecture {
@@ -71,16 +79,21 @@ struct TeacherWeights {
                     outW: try load(p + "mlp.Wo.weight", [H, I]), outB: try bias(cfg.mlpBias, "mlp.Wo.bias", H),
                     ln2W: try load(p + "mlp_norm.weight", [H]), ln2B: try bias(cfg.normBias, "mlp_norm.bias", H),
                     global: cfg.globalLayer.indices.contains(l) ? cfg.globalLayer[l] : true))
+            case .decoder:
+                layers.append(try decoderLayer("layers.\(l).", cfg))
             }
         }
         if cfg.architecture == .mpnet {
             relativeBias = try load("encoder.relative_attention_bias.weight", [cfg.relativeBuckets, cfg.heads])
         }
+        if cfg.architecture == .decoder {
+            finalLnW = try load("norm.weight", [H])
+        }
         if cfg.architecture == .modernbert {
             finalLnW = try load("final_norm.weight", [H])
             finalLnB = cfg.normBias ? try load("final_norm.bias", [H]) : nil
         }
-        if cfg.architecture != .modernbert, cfg.architecture != .distilbert, has("pooler.dense.weight") {
+        if [.bert, .roberta, .mpnet].contains(cfg.architecture), has("pooler.dense.weight") {
             poolerW = try load("pooler.dense.weight", [H, H])
             poolerB = try load("pooler.dense.bias", [H])
         }
@@ -101,6 +114,27 @@ struct TeacherWeights {
             throw .format("teacher tensor \(prefix + name) has shape \(t.shape), expected \(shape)")
         }
         return try file.floats(t)
+    }
+
+    /// A Llama-style decoder layer: RMSNorm before attention and MLP; q/k/v stacked as
+    /// [queryWidth + 2 keyWidth, H]; gate rows then up rows as the GLU's [2I, H].
+    private func decoderLayer(_ p: String, _ cfg: TransformerConfig) throws(M2VError) -> EncoderLayer {
+        let H = cfg.hidden, I = cfg.intermediate, Q = cfg.queryWidth, K = cfg.keyWidth
+        let a = p + "self_attn.", m = p + "mlp."
+        let qkvW = try load(a + "q_proj.weight", [Q, H]) + load(a + "k_proj.weight", [K, H]) + load(a + "v_proj.weight", [K, H])
+        let qkvB = cfg.qkvBias ? try load(a + "q_proj.bias", [Q]) + load(a + "k_proj.bias", [K]) + load(a + "v_proj.bias", [K]) : nil
+        var interB: [Float]? = nil
+        if cfg.mlpBias { interB = try load(m + "gate_proj.bias", [I]) + load(m + "up_proj.bias", [I]) }
+        return EncoderLayer(
+            qkvW: qkvW, qkvB: qkvB,
+            attnOutW: try load(a + "o_proj.weight", [H, Q]), attnOutB: cfg.outBias ? try load(a + "o_proj.bias", [H]) : nil,
+            ln1W: try load(p + "input_layernorm.weight", [H]), ln1B: nil,
+            interW: try load(m + "gate_proj.weight", [I, H]) + load(m + "up_proj.weight", [I, H]), interB: interB,
+            outW: try load(m + "down_proj.weight", [H, I]), outB: cfg.mlpBias ? try load(m + "down_proj.bias", [H]) : nil,
+            ln2W: try load(p + "post_attention_layernorm.weight", [H]), ln2B: nil,
+            global: true,
+            qNormW: cfg.qkNorm ? try load(a + "q_norm.weight", [cfg.headDim]) : nil,
+            kNormW: cfg.qkNorm ? try load(a + "k_norm.weight", [cfg.headDim]) : nil)
     }
 
     private func postNormLayer(_ p: String, q: String, k: String, v: String, o: String, ln1: String, inter: String,

@@ -1,8 +1,10 @@
 // Distill/Transformer — the teacher: an encoder loaded from a Hugging Face folder (config.json +
 // model.safetensors) and run on the CPU in float32 with OpenBLAS sgemm. One forward pass serves
 // every family of TransformerConfig: the post-norm BERT layer (BERT, RoBERTa/XLM-R, DistilBERT,
-// MPNet with its relative position bias) and the pre-norm ModernBERT layer (rotary positions,
-// GeGLU, sliding-window local layers). Tensor names per family are in `TeacherWeights`.
+// MPNet with its relative position bias), the pre-norm ModernBERT layer (rotary positions,
+// GeGLU, sliding-window local layers) and the pre-norm decoder layer (RMSNorm, causal
+// grouped-query attention, SwiGLU, Qwen3's query/key norms). Tensor names per family are in
+// `TeacherWeights`.
 import CBLAS
 import LinearAlgebra
 import M2VSupport
@@ -27,6 +29,9 @@ struct EncoderLayer: Sendable {
     var ln2W: [Float], ln2B: [Float]?
     /// false: attention limited to the sliding window (ModernBERT local layers).
     var global: Bool
+    /// Qwen3: RMSNorm weights over one query / key head ([headDim]).
+    var qNormW: [Float]? = nil
+    var kNormW: [Float]? = nil
 }
 
 /// The result of a forward pass over `count` sequences padded to `seqLen`.
@@ -50,7 +55,7 @@ public final class Transformer: Sendable {
     let layers: [EncoderLayer]
     /// MPNet: [buckets, heads].
     let relativeBias: [Float]?
-    /// ModernBERT: the norm after the last layer.
+    /// ModernBERT and decoders: the norm after the last layer.
     let finalLnW: [Float]?, finalLnB: [Float]?
     let poolerW: [Float]?, poolerB: [Float]?
 
@@ -138,12 +143,13 @@ public final class Transformer: Sendable {
                 }
             }
         }
-        layerNorm(&x, rows: N, embLnW, embLnB)
+        if !embLnW.isEmpty { norm(&x, rows: N, embLnW, embLnB) }
         var kept: [[Float]] = keepLayers ? [x] : []
-        let preNorm = config.architecture == .modernbert
+        let preNorm = config.architecture == .modernbert || config.architecture == .decoder
         let glu = preNorm
-        var qkv = [Float](repeating: 0, count: N * 3 * H)
-        var ctx = [Float](repeating: 0, count: N * H)
+        let Q = config.queryWidth, QKV = config.queryWidth + 2 * config.keyWidth
+        var qkv = [Float](repeating: 0, count: N * QKV)
+        var ctx = [Float](repeating: 0, count: N * Q)
         var tmp = [Float](repeating: 0, count: N * H)
         var normed = preNorm ? [Float](repeating: 0, count: N * H) : []
         var inter = [Float](repeating: 0, count: N * (glu ? 2 : 1) * I)
@@ -154,19 +160,20 @@ public final class Transformer: Sendable {
             // Attention block.
             if preNorm {
                 normed = x
-                if let w = layer.ln1W { layerNorm(&normed, rows: N, w, layer.ln1B) }
-                linear(normed, rows: N, inDim: H, layer.qkvW, layer.qkvB, outDim: 3 * H, into: &qkv)
+                if let w = layer.ln1W { norm(&normed, rows: N, w, layer.ln1B) }
+                linear(normed, rows: N, inDim: H, layer.qkvW, layer.qkvB, outDim: QKV, into: &qkv)
             } else {
-                linear(x, rows: N, inDim: H, layer.qkvW, layer.qkvB, outDim: 3 * H, into: &qkv)
+                linear(x, rows: N, inDim: H, layer.qkvW, layer.qkvB, outDim: QKV, into: &qkv)
             }
+            if let qw = layer.qNormW, let kw = layer.kNormW { headNorms(&qkv, rows: N, qw, kw) }
             attention.run(qkv: &qkv, into: &ctx, global: layer.global)
-            linear(ctx, rows: N, inDim: H, layer.attnOutW, nil, outDim: H, into: &tmp)
+            linear(ctx, rows: N, inDim: Q, layer.attnOutW, nil, outDim: H, into: &tmp)
             addInPlace(&x, tmp, bias: layer.attnOutB, rows: N)
             if !preNorm, let w = layer.ln1W { layerNorm(&x, rows: N, w, layer.ln1B) }
             // Feed-forward block.
             if preNorm {
                 normed = x
-                layerNorm(&normed, rows: N, layer.ln2W, layer.ln2B)
+                norm(&normed, rows: N, layer.ln2W, layer.ln2B)
                 linear(normed, rows: N, inDim: H, layer.interW, layer.interB, outDim: 2 * I, into: &inter)
                 inter.withUnsafeBufferPointer { v in act.withUnsafeMutableBufferPointer { a in
                     guard let vp = v.baseAddress, let ap = a.baseAddress else { return }
@@ -200,8 +207,8 @@ public final class Transformer: Sendable {
             if keepLayers { kept.append(x) }
         }
         if let w = finalLnW {
-            // transformers reports ModernBERT's last hidden state after its final norm.
-            layerNorm(&x, rows: N, w, finalLnB)
+            // transformers reports the last hidden state after the final norm.
+            norm(&x, rows: N, w, finalLnB)
             if keepLayers, !kept.isEmpty { kept[kept.count - 1] = x }
         }
         var pooled: [Float]? = nil
@@ -265,6 +272,38 @@ public final class Transformer: Sendable {
             }
             for r in 0..<rows { Kernels.add(xp + r * bb.count, yp + r * bb.count, bp, count: bb.count) }
         } } }
+    }
+
+    /// The family's normalization of each of `rows` rows of width hidden: LayerNorm or RMSNorm.
+    private func norm(_ x: inout [Float], rows: Int, _ w: [Float], _ b: [Float]?) {
+        if config.rmsNorm { rmsNorm(&x, rows: rows, width: config.hidden, stride: config.hidden, offset: 0, w) }
+        else { layerNorm(&x, rows: rows, w, b) }
+    }
+
+    /// Qwen3: RMSNorm over every query head and every key head of the stacked projections.
+    private func headNorms(_ qkv: inout [Float], rows: Int, _ qw: [Float], _ kw: [Float]) {
+        let d = config.headDim, stride = config.queryWidth + 2 * config.keyWidth
+        for h in 0..<config.heads { rmsNorm(&qkv, rows: rows, width: d, stride: stride, offset: h * d, qw) }
+        for h in 0..<config.kvHeads {
+            rmsNorm(&qkv, rows: rows, width: d, stride: stride, offset: config.queryWidth + h * d, kw)
+        }
+    }
+
+    /// x · w / sqrt(mean(x²) + eps) over `width` values at `offset + r · stride` for each row r
+    /// (transformers' LlamaRMSNorm / Qwen3RMSNorm, in float32 with the weight applied last).
+    private func rmsNorm(_ x: inout [Float], rows: Int, width: Int, stride: Int, offset: Int, _ w: [Float]) {
+        let eps = config.layerNormEps
+        x.withUnsafeMutableBufferPointer { xb in w.withUnsafeBufferPointer { wb in
+            guard let xp = xb.baseAddress, let wp = wb.baseAddress, wb.count >= width,
+                  rows == 0 || (rows - 1) * stride + offset + width <= xb.count else { return }
+            for r in 0..<rows {
+                let row = xp + r * stride + offset
+                var ss: Float = 0
+                for j in 0..<width { ss += row[j] * row[j] }
+                let inv = 1 / (ss / Float(width) + eps).squareRoot()
+                for j in 0..<width { row[j] = wp[j] * (row[j] * inv) }
+            }
+        } }
     }
 
     private func layerNorm(_ x: inout [Float], rows: Int, _ w: [Float], _ b: [Float]?) {

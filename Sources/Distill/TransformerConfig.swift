@@ -1,7 +1,8 @@
 // Distill/TransformerConfig — a teacher's config.json read into one description of its encoder:
 // the architecture family, sizes, how positions enter (learned absolute, RoBERTa's ids counted
 // from the padding id, rotary), the activation, and the family's extras (MPNet's relative
-// attention buckets, ModernBERT's local/global layers). Everything the forward pass branches on
+// attention buckets, ModernBERT's local/global layers, the decoders' grouped-query heads, causal mask
+// and RMSNorm). Everything the forward pass branches on
 // is decided here, once; unknown model types and options fail naming what is supported.
 import M2VSupport
 
@@ -17,11 +18,16 @@ public enum TeacherArchitecture: String, Sendable, CaseIterable {
     case mpnet
     /// ModernBERT: pre-norm without biases, rotary positions, GeGLU, alternating local/global attention.
     case modernbert
+    /// Llama-style decoders (Llama, Mistral, Qwen2, Qwen3): pre-norm RMSNorm, rotary positions,
+    /// causal attention with grouped-query heads, SwiGLU; Qwen3 normalizes queries and keys per head.
+    /// model2vec distills them like any AutoModel (usually with `pooling="last"`).
+    case decoder
 
     /// config.json `model_type` values and their family.
     public static let modelTypes: [(String, TeacherArchitecture)] = [
         ("bert", .bert), ("roberta", .roberta), ("xlm-roberta", .roberta), ("camembert", .roberta),
         ("distilbert", .distilbert), ("mpnet", .mpnet), ("modernbert", .modernbert),
+        ("llama", .decoder), ("mistral", .decoder), ("qwen2", .decoder), ("qwen3", .decoder),
     ]
 
     /// "bert, roberta, …" for error messages.
@@ -95,6 +101,28 @@ public struct TransformerConfig: Sendable {
     public var normBias = true
     public var attentionBias = true
     public var mlpBias = true
+    /// Key/value heads (grouped-query attention; = heads for every encoder).
+    public var kvHeads: Int = 0
+    /// Width of one attention head (hidden / heads, except where config.json sets head_dim).
+    public var headDim: Int = 0
+    /// Decoders: biases on the query/key/value projections (Qwen2 always, Llama/Qwen3 with
+    /// attention_bias) and on the output projection (attention_bias; never Qwen2).
+    public var qkvBias = true
+    public var outBias = true
+    /// Decoders: a query attends to keys at or before it (and, with `causalWindow`, less than
+    /// that many positions back: Mistral's sliding_window).
+    public var causal = false
+    public var causalWindow = Int.max
+    /// Decoders: RMSNorm (x / rms(x) · w) in place of LayerNorm.
+    public var rmsNorm = false
+    /// Qwen3: RMSNorm over each query and key head before the rotation.
+    public var qkNorm = false
+    /// Decoders: the rotary base.
+    public var ropeTheta: Float = 10_000
+
+    /// Width of the stacked query projection (heads · headDim) and of key or value (kvHeads · headDim).
+    public var queryWidth: Int { heads * headDim }
+    public var keyWidth: Int { kvHeads * headDim }
 
     /// The longest input the position scheme can place.
     public var maxSequenceLength: Int {
@@ -170,6 +198,56 @@ public struct TransformerConfig: Sendable {
             }
             if let s = json["rope_scaling"], !s.isNull { throw .unsupported("config.json: ModernBERT rope_scaling") }
             guard ropeThetaGlobal > 1, ropeThetaLocal > 1 else { throw .format("config.json: rope_theta must be > 1") }
+        case .decoder:
+            hidden = try json.requireInt("hidden_size", in: what)
+            layers = try json.requireInt("num_hidden_layers", in: what)
+            heads = try json.requireInt("num_attention_heads", in: what)
+            intermediate = try json.requireInt("intermediate_size", in: what)
+            typeVocab = 0
+            layerNormEps = Float(json["rms_norm_eps"]?.double ?? 1e-6)
+            activation = try TeacherActivation(name: json["hidden_act"]?.string ?? "silu")
+            positions = .rotary
+            kvHeads = try json.optionalInt("num_key_value_heads", in: what) ?? heads
+            if let d = json["head_dim"], !d.isNull {
+                headDim = try json.requireInt("head_dim", in: what)
+            } else {
+                headDim = heads > 0 ? hidden / heads : 0
+            }
+            causal = true
+            rmsNorm = true
+            qkNorm = type == "qwen3"
+            normBias = false
+            let bias = json["attention_bias"]?.bool ?? false
+            qkvBias = type == "qwen2" ? true : bias
+            outBias = type == "qwen2" ? false : bias
+            attentionBias = qkvBias
+            mlpBias = json["mlp_bias"]?.bool ?? false
+            let rope = json["rope_parameters"]
+            let kind = rope?["rope_type"]?.string ?? json["rope_scaling"]?["rope_type"]?.string
+                ?? json["rope_scaling"]?["type"]?.string ?? "default"
+            guard kind == "default" else {
+                throw .unsupported("teacher rope_type \"\(kind)\": only the default rotary embedding is supported")
+            }
+            ropeTheta = Float(rope?["rope_theta"]?.double ?? json["rope_theta"]?.double ?? 10_000)
+            guard ropeTheta > 1 else { throw .format("config.json: rope_theta must be > 1") }
+            // Sliding windows: Mistral's applies to every layer; Qwen's only with use_sliding_window.
+            var window: Int? = nil
+            if type == "mistral" {
+                window = try json.optionalInt("sliding_window", in: what)
+            } else if json["use_sliding_window"]?.bool == true {
+                window = try json.optionalInt("sliding_window", in: what)
+                if let types = json["layer_types"]?.array, types.contains(where: { $0.string != "sliding_attention" }) {
+                    throw .unsupported("config.json: \(type) with sliding-window attention on some layers only")
+                }
+            }
+            if let types = json["layer_types"]?.array, window == nil,
+               types.contains(where: { $0.string != "full_attention" }) {
+                throw .unsupported("config.json: \(type) layer types other than full_attention")
+            }
+            if let w = window {
+                guard w > 0 else { throw .format("config.json: sliding_window \(w) must be > 0") }
+                causalWindow = w
+            }
         case .bert, .roberta, .mpnet:
             hidden = try json.requireInt("hidden_size", in: what)
             layers = try json.requireInt("num_hidden_layers", in: what)
@@ -198,13 +276,26 @@ public struct TransformerConfig: Sendable {
         if case .countedFromPadding(let p) = positions, p < 0 || p + 1 >= maxPositions {
             throw .format("config.json: pad_token_id \(p) leaves no positions of \(maxPositions)")
         }
-        guard hidden > 0, layers > 0, heads > 0, hidden % heads == 0, intermediate > 0, maxPositions > 0,
+        if architecture != .decoder {
+            kvHeads = heads
+            headDim = heads > 0 ? hidden / heads : 0
+            qkvBias = attentionBias
+            outBias = attentionBias
+            guard heads > 0, hidden % heads == 0 else {
+                throw .format("config.json: hidden size \(hidden) is not a multiple of \(heads) heads")
+            }
+        }
+        guard kvHeads > 0, kvHeads <= heads, heads % kvHeads == 0, headDim > 0, headDim <= 1 << 12,
+              heads <= 1 << 10 else {
+            throw .format("config.json: \(heads) attention heads, \(kvHeads) key/value heads, head_dim \(headDim)")
+        }
+        guard hidden > 0, layers > 0, heads > 0, intermediate > 0, maxPositions > 0,
               typeVocab >= 0, vocabSize > 0, hidden <= 1 << 16, intermediate <= 1 << 18, layers <= 256,
-              heads <= hidden, vocabSize <= Limits.maxTokenId, maxPositions <= 1 << 20, typeVocab <= 1 << 16 else {
+              vocabSize <= Limits.maxTokenId, maxPositions <= 1 << 20, typeVocab <= 1 << 16 else {
             throw .format("config.json: inconsistent sizes (hidden \(hidden), heads \(heads), layers \(layers), vocab \(vocabSize))")
         }
-        if positions == .rotary, (hidden / heads) % 2 != 0 {
-            throw .format("config.json: rotary embeddings need an even head size (got \(hidden / heads))")
+        if positions == .rotary, headDim % 2 != 0 {
+            throw .format("config.json: rotary embeddings need an even head size (got \(headDim))")
         }
     }
 }

@@ -27,9 +27,10 @@ enum DistillCommand {
     static let help = usage("distill", "TEACHER OUT [options]",
         """
         Distill a static model from TEACHER, a sentence-transformers / Hugging Face model folder or a
-        hub id in the local cache (BERT, RoBERTa, XLM-R, DistilBERT, MPNet, ModernBERT; safetensors
-        weights), as model2vec's distill() does, and save it to the folder OUT (it appears when
-        complete). Ctrl-C stops between batches of tokens and writes nothing (exit 9).
+        hub id in the local cache (BERT, RoBERTa, XLM-R, DistilBERT, MPNet, ModernBERT, or a
+        Qwen3/Qwen2/Llama/Mistral decoder with --pooling last; safetensors weights), as model2vec's
+        distill() does, and save it to the folder OUT (it appears when complete). Ctrl-C stops
+        between batches of tokens and writes nothing (exit 9).
         """, options)
 
     static func run(_ argv: ArraySlice<String>) throws(M2VError) {

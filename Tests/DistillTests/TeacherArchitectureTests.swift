@@ -109,11 +109,13 @@ final class TeacherArchitectureTests: XCTestCase {
             let cfgPath = dst + "/config.json"
             let original = try String(contentsOfFile: cfgPath, encoding: .utf8)
             for (key, bump) in [("intermediate_size", 8), ("hidden_dim", 8), ("vocab_size", 1), ("dim", 4),
-                                ("max_position_embeddings", 1), ("num_hidden_layers", 1), ("n_layers", 1)] {
+                                ("max_position_embeddings", 1), ("num_hidden_layers", 1), ("n_layers", 1),
+                                ("num_key_value_heads", 1), ("head_dim", 2)] {
                 guard var cfg = try JSONSerialization.jsonObject(with: Data(original.utf8)) as? [String: Any],
                       let v = cfg[key] as? Int else { continue }
-                // ModernBERT has no position table: its max_position_embeddings is only a limit.
-                if key == "max_position_embeddings", cfg["model_type"] as? String == "modernbert" { continue }
+                // Rotary families have no position table: their max_position_embeddings is only a limit.
+                let rotary = ["modernbert", "llama", "mistral", "qwen2", "qwen3"].contains(cfg["model_type"] as? String ?? "")
+                if key == "max_position_embeddings", rotary { continue }
                 cfg[key] = v + bump
                 try JSONSerialization.data(withJSONObject: cfg).write(to: URL(fileURLWithPath: cfgPath))
                 XCTAssertThrowsError(try Transformer(folder: dst), "\(name) \(key)+\(bump)") { e in
@@ -130,5 +132,33 @@ final class TeacherArchitectureTests: XCTestCase {
         }
         let bad = try JSON.parse(#"{"model_type":"modernbert","vocab_size":10,"hidden_size":8,"num_hidden_layers":3,"num_attention_heads":2,"intermediate_size":8,"layer_types":["full_attention"]}"#)
         XCTAssertThrowsError(try TransformerConfig(json: bad)) { e in XCTAssertEqual((e as? M2VError)?.code, .format) }
+    }
+
+    /// Decoder configs: what the forward pass cannot run is .unsupported (naming it), sizes that
+    /// cannot fit are .format; a valid one derives the widths and biases as transformers does.
+    func testDecoderConfigs() throws {
+        let base = #""vocab_size":10,"hidden_size":8,"num_hidden_layers":1,"num_attention_heads":4,"intermediate_size":8"#
+        func config(_ extra: String) throws -> TransformerConfig { try TransformerConfig(json: JSON.parse("{" + base + "," + extra + "}")) }
+        func code(_ extra: String) -> M2VError.Code? {
+            do { _ = try config(extra); return nil } catch { return (error as? M2VError)?.code }
+        }
+        XCTAssertEqual(code(#""model_type":"llama","rope_scaling":{"rope_type":"llama3","factor":8}"#), .unsupported)
+        XCTAssertEqual(code(#""model_type":"qwen3","rope_parameters":{"rope_type":"yarn","rope_theta":1e6}"#), .unsupported)
+        XCTAssertEqual(code(#""model_type":"qwen2","use_sliding_window":true,"sliding_window":4,"layer_types":["full_attention"]"#), .unsupported)
+        XCTAssertEqual(code(#""model_type":"llama","num_key_value_heads":3"#), .format)
+        XCTAssertEqual(code(#""model_type":"llama","num_key_value_heads":0"#), .format)
+        XCTAssertEqual(code(#""model_type":"qwen3","head_dim":3"#), .format)  // odd: no rotary pairs
+        XCTAssertEqual(code(#""model_type":"mistral","sliding_window":0"#), .format)
+        XCTAssertEqual(code(#""model_type":"llama","rope_theta":1"#), .format)
+        let q3 = try config(#""model_type":"qwen3","num_key_value_heads":2,"head_dim":6"#)
+        XCTAssertEqual([q3.queryWidth, q3.keyWidth], [24, 12])
+        XCTAssertTrue(q3.qkNorm && q3.causal && q3.rmsNorm && !q3.qkvBias && !q3.outBias)
+        let q2 = try config(#""model_type":"qwen2""#)
+        XCTAssertTrue(q2.qkvBias && !q2.outBias && !q2.qkNorm)
+        XCTAssertEqual(q2.headDim, 2)
+        let mistral = try config(#""model_type":"mistral","sliding_window":6"#)
+        XCTAssertEqual(mistral.causalWindow, 6)
+        let mistralFull = try config(#""model_type":"mistral","sliding_window":null"#)
+        XCTAssertEqual(mistralFull.causalWindow, Int.max)
     }
 }

@@ -1,6 +1,8 @@
 """m2v_native.distill on every teacher family against model2vec.distill: the committed tiny
 teachers of Tests/teachers/<name>/ (BERT gelu_new, RoBERTa + byte-level BPE, XLM-R + Unigram with
-Precompiled, DistilBERT, MPNet, ModernBERT + BPE; scripts/gen_teacher_fixtures.py) each come with
+Precompiled, DistilBERT, MPNet, ModernBERT + BPE, and the decoders Qwen3 / Qwen2 / Llama (byte-level
+BPE) and Mistral (SentencePiece-style BPE with byte fallback), mostly with pooling="last";
+scripts/gen_teacher_fixtures.py) each come with
 folders model2vec 0.10 distilled from them (distilled/<variant>/, the arguments in args.json).
 Replaying the same arguments must give byte-identical tokenizer.json and modules.json, the same
 config.json, rows with cosine >= 0.999 (k-means clusters excepted: m2v's k-means is not
@@ -28,7 +30,8 @@ CASES = sorted((t.name, v.name) for t in TEACHERS.iterdir() if (t / "distilled")
 
 def test_every_family_has_fixtures():
     families = {json.loads((TEACHERS / n / "teacher" / "config.json").read_text())["model_type"] for n, _ in CASES}
-    assert {"bert", "roberta", "xlm-roberta", "distilbert", "mpnet", "modernbert"} <= families, families
+    assert {"bert", "roberta", "xlm-roberta", "distilbert", "mpnet", "modernbert",
+            "qwen3", "qwen2", "llama", "mistral"} <= families, families
     kinds = {json.loads((TEACHERS / n / "teacher" / "tokenizer.json").read_text())["model"]["type"] for n, _ in CASES}
     assert {"WordPiece", "BPE", "Unigram"} <= kinds, kinds
 
