@@ -534,17 +534,16 @@ def build_model(name: str, tok: Tokenizer, seed: int):
         return ModernBertForMaskedLM(cfg), "ModernBertForMaskedLM: model.* plus head.* and decoder.bias"
     dec = dict(vocab_size=v, hidden_size=HIDDEN, num_attention_heads=HEADS, initializer_range=INIT_RANGE,
                intermediate_size=64, max_position_embeddings=512, hidden_act="silu")
+    # Qwen's special ids: pad <|endoftext|>, eos <|im_end|>, no bos; tied embeddings.
+    qwen = dict(pad_token_id=ids.get("<|endoftext|>"), eos_token_id=ids.get("<|im_end|>"), bos_token_id=None,
+                tie_word_embeddings=True)
     if name == "qwen3-bpe":
         cfg = Qwen3Config(**dec, num_hidden_layers=2, num_key_value_heads=2, head_dim=16, rms_norm_eps=1e-6,
-                          rope_parameters={"rope_type": "default", "rope_theta": 1000000.0},
-                          pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"], bos_token_id=None,
-                          tie_word_embeddings=True)
+                          rope_parameters={"rope_type": "default", "rope_theta": 1000000.0}, **qwen)
         return Qwen3Model(cfg), "Qwen3Model: no prefix (embed_tokens, layers.N.self_attn.{q,k,v,o}_proj, q_norm, k_norm)"
     if name == "qwen2-bpe":
         cfg = Qwen2Config(**dec, num_hidden_layers=2, num_key_value_heads=4, rms_norm_eps=1e-6,
-                          rope_parameters={"rope_type": "default", "rope_theta": 10000.0},
-                          pad_token_id=ids["<|endoftext|>"], eos_token_id=ids["<|im_end|>"], bos_token_id=None,
-                          tie_word_embeddings=True)
+                          rope_parameters={"rope_type": "default", "rope_theta": 10000.0}, **qwen)
         return Qwen2Model(cfg), "Qwen2Model: no prefix; q/k/v_proj have biases, o_proj none"
     if name == "llama-bpe":
         cfg = LlamaConfig(**dec, num_hidden_layers=3, num_key_value_heads=1, rms_norm_eps=1e-5,
