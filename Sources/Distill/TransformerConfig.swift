@@ -234,13 +234,22 @@ public struct TransformerConfig: Sendable {
             var window: Int? = nil
             if type == "mistral" {
                 window = try json.optionalInt("sliding_window", in: what)
-            } else if json["use_sliding_window"]?.bool == true {
-                window = try json.optionalInt("sliding_window", in: what)
-                if let types = json["layer_types"]?.array, types.contains(where: { $0.string != "sliding_attention" }) {
+            } else if json["use_sliding_window"]?.bool == true, let w = try json.optionalInt("sliding_window", in: what) {
+                // Qwen: layers from max_window_layers on slide (transformers' layer_types).
+                let sliding: [Bool]
+                if let types = json["layer_types"]?.array {
+                    sliding = types.map { $0.string == "sliding_attention" }
+                } else {
+                    let from = try json.optionalInt("max_window_layers", in: what) ?? 28
+                    sliding = (0..<max(0, layers)).map { $0 >= from }
+                }
+                if sliding.allSatisfy({ $0 }) {
+                    window = w
+                } else if sliding.contains(true) {
                     throw .unsupported("config.json: \(type) with sliding-window attention on some layers only")
                 }
             }
-            if let types = json["layer_types"]?.array, window == nil,
+            if let types = json["layer_types"]?.array, window == nil, json["use_sliding_window"]?.bool != true,
                types.contains(where: { $0.string != "full_attention" }) {
                 throw .unsupported("config.json: \(type) layer types other than full_attention")
             }

@@ -144,7 +144,15 @@ final class TeacherArchitectureTests: XCTestCase {
         }
         XCTAssertEqual(code(#""model_type":"llama","rope_scaling":{"rope_type":"llama3","factor":8}"#), .unsupported)
         XCTAssertEqual(code(#""model_type":"qwen3","rope_parameters":{"rope_type":"yarn","rope_theta":1e6}"#), .unsupported)
-        XCTAssertEqual(code(#""model_type":"qwen2","use_sliding_window":true,"sliding_window":4,"layer_types":["full_attention"]"#), .unsupported)
+        XCTAssertEqual(try config(#""model_type":"qwen2","use_sliding_window":true,"sliding_window":4,"layer_types":["full_attention"]"#).causalWindow, Int.max)
+        // Qwen's windows: layers from max_window_layers (default 28) on slide.
+        XCTAssertEqual(try config(#""model_type":"qwen2","use_sliding_window":true,"sliding_window":4,"max_window_layers":0"#).causalWindow, 4)
+        XCTAssertEqual(try config(#""model_type":"qwen2","use_sliding_window":true,"sliding_window":4"#).causalWindow, Int.max)
+        let twoLayers = #"{"model_type":"qwen2","vocab_size":10,"hidden_size":8,"num_hidden_layers":2,"num_attention_heads":4,"intermediate_size":8,"use_sliding_window":true,"sliding_window":4,"max_window_layers":1}"#
+        XCTAssertThrowsError(try TransformerConfig(json: JSON.parse(twoLayers))) { e in
+            XCTAssertEqual((e as? M2VError)?.code, .unsupported)
+        }
+        XCTAssertEqual(code(#""model_type":"qwen3","layer_types":["sliding_attention"]"#), .unsupported)
         XCTAssertEqual(code(#""model_type":"llama","num_key_value_heads":3"#), .format)
         XCTAssertEqual(code(#""model_type":"llama","num_key_value_heads":0"#), .format)
         XCTAssertEqual(code(#""model_type":"qwen3","head_dim":3"#), .format)  // odd: no rotary pairs
