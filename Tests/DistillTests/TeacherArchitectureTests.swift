@@ -161,6 +161,21 @@ final class TeacherArchitectureTests: XCTestCase {
         let q3 = try config(#""model_type":"qwen3","num_key_value_heads":2,"head_dim":6"#)
         XCTAssertEqual([q3.queryWidth, q3.keyWidth], [24, 12])
         XCTAssertTrue(q3.qkNorm && q3.causal && q3.rmsNorm && !q3.qkvBias && !q3.outBias)
+        // Qwen3-Embedding-0.6B's config.json (its published shape: nulls included).
+        let q3e = try TransformerConfig(json: JSON.parse(#"""
+            {"architectures": ["Qwen3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+             "bos_token_id": 151643, "eos_token_id": 151643, "head_dim": 128, "hidden_act": "silu",
+             "hidden_size": 1024, "initializer_range": 0.02, "intermediate_size": 3072,
+             "max_position_embeddings": 32768, "max_window_layers": 28, "model_type": "qwen3",
+             "num_attention_heads": 16, "num_hidden_layers": 28, "num_key_value_heads": 8,
+             "rms_norm_eps": 1e-06, "rope_scaling": null, "rope_theta": 1000000, "sliding_window": null,
+             "tie_word_embeddings": true, "torch_dtype": "bfloat16", "use_cache": true,
+             "use_sliding_window": false, "vocab_size": 151669}
+            """#))
+        XCTAssertEqual([q3e.queryWidth, q3e.keyWidth, q3e.headDim, q3e.layers], [2048, 1024, 128, 28])
+        XCTAssertEqual(q3e.ropeTheta, 1_000_000)
+        XCTAssertEqual(q3e.causalWindow, Int.max)
+        XCTAssertEqual(q3e.layerNormEps, 1e-6)
         let q2 = try config(#""model_type":"qwen2""#)
         XCTAssertTrue(q2.qkvBias && !q2.outBias && !q2.qkNorm)
         XCTAssertEqual(q2.headDim, 2)
