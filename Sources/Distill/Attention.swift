@@ -54,12 +54,9 @@ struct Attention {
         } else {
             bias = nil
         }
-        if c.architecture == .decoder {
-            ropeGlobal = Self.rope(theta: c.ropeTheta, dh: dh, length: seqLen)
-            ropeLocal = nil
-        } else if c.positions == .rotary {
+        if c.positions == .rotary {
             ropeGlobal = Self.rope(theta: c.ropeThetaGlobal, dh: dh, length: seqLen)
-            ropeLocal = Self.rope(theta: c.ropeThetaLocal, dh: dh, length: seqLen)
+            ropeLocal = c.globalLayer.contains(false) ? Self.rope(theta: c.ropeThetaLocal, dh: dh, length: seqLen) : nil
         } else {
             ropeGlobal = nil; ropeLocal = nil
         }

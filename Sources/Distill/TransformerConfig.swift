@@ -94,7 +94,8 @@ public struct TransformerConfig: Sendable {
     public var globalLayer: [Bool] = []
     /// ModernBERT: a local layer attends to keys at most this far away (local_attention / 2).
     public var slidingWindow: Int = 0
-    /// ModernBERT: rotary bases of global and local layers.
+    /// Rotary bases of global and local layers (ModernBERT); a decoder's one base is the global one
+    /// (all its layers are global).
     public var ropeThetaGlobal: Float = 160_000
     public var ropeThetaLocal: Float = 10_000
     /// Whether LayerNorms, attention and MLP linears carry biases (all true except ModernBERT's defaults).
@@ -117,8 +118,6 @@ public struct TransformerConfig: Sendable {
     public var rmsNorm = false
     /// Qwen3: RMSNorm over each query and key head before the rotation.
     public var qkNorm = false
-    /// Decoders: the rotary base.
-    public var ropeTheta: Float = 10_000
 
     /// Width of the stacked query projection (heads · headDim) and of key or value (kvHeads · headDim).
     public var queryWidth: Int { heads * headDim }
@@ -228,8 +227,8 @@ public struct TransformerConfig: Sendable {
             guard kind == "default" else {
                 throw .unsupported("teacher rope_type \"\(kind)\": only the default rotary embedding is supported")
             }
-            ropeTheta = Float(rope?["rope_theta"]?.double ?? json["rope_theta"]?.double ?? 10_000)
-            guard ropeTheta > 1 else { throw .format("config.json: rope_theta must be > 1") }
+            ropeThetaGlobal = Float(rope?["rope_theta"]?.double ?? json["rope_theta"]?.double ?? 10_000)
+            guard ropeThetaGlobal > 1 else { throw .format("config.json: rope_theta must be > 1") }
             // Sliding windows: Mistral's applies to every layer; Qwen's only with use_sliding_window.
             var window: Int? = nil
             if type == "mistral" {

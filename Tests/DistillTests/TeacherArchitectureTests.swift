@@ -173,7 +173,7 @@ final class TeacherArchitectureTests: XCTestCase {
              "use_sliding_window": false, "vocab_size": 151669}
             """#))
         XCTAssertEqual([q3e.queryWidth, q3e.keyWidth, q3e.headDim, q3e.layers], [2048, 1024, 128, 28])
-        XCTAssertEqual(q3e.ropeTheta, 1_000_000)
+        XCTAssertEqual(q3e.ropeThetaGlobal, 1_000_000)
         XCTAssertEqual(q3e.causalWindow, Int.max)
         XCTAssertEqual(q3e.layerNormEps, 1e-6)
         let q2 = try config(#""model_type":"qwen2""#)
